@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every kyso test on a fresh machine.
+#
+# It installs what the tests need first (Debian packages, a Python venv with
+# pyHanko under .venv/), starts PostgreSQL on loopback in .test-tmp/, runs
+# the whole Rust test suite against SQLite and PostgreSQL, and stops
+# PostgreSQL again. Re-running is cheap: installed pieces are kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kyso-target}"
+
+log() { printf '\n== %s\n' "$*"; }
+
+# --- 1. Debian packages -------------------------------------------------
+PKGS=(openssl poppler-utils qpdf softhsm2 opensc postgresql python3-venv ca-certificates)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- 2. Python venv with the peers (pyHanko) ------------------------------
+VENV="$ROOT/.venv"
+if [ ! -x "$VENV/bin/pyhanko" ] || ! "$VENV/bin/python" -c 'import pyhanko_certvalidator' 2>/dev/null; then
+  log "creating $VENV with pyhanko"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q pyhanko pyhanko-cli pyhanko-certvalidator requests
+fi
+export KYSO_TEST_PYTHON="$VENV/bin/python"
+export PATH="$VENV/bin:$PATH"
+
+# --- 3. PostgreSQL on loopback --------------------------------------------
+PGDIR="$ROOT/.test-tmp/pg"
+trap 'scripts/pg.sh stop "$PGDIR"' EXIT
+log "starting PostgreSQL on 127.0.0.1:${KYSO_TEST_PG_PORT:-55432}"
+eval "$(scripts/pg.sh start "$PGDIR" "${KYSO_TEST_PG_PORT:-55432}")"
+export KYSO_REQUIRE_PEERS=1
+
+# --- 4. The suite -----------------------------------------------------------
+log "cargo test (SQLite and PostgreSQL, peers: openssl, pyHanko)"
+cargo test --workspace --all-targets --locked -- --test-threads="${KYSO_TEST_THREADS:-2}"
