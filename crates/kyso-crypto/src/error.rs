@@ -28,6 +28,8 @@ pub enum CryptoError {
         expected: usize,
         got: usize,
     },
+    #[error("the system random number generator failed")]
+    Random,
     #[error("encoding error: {0}")]
     Encoding(String),
 }

@@ -142,6 +142,11 @@ impl SoftwareKey {
         Self::from_pkcs8_der(&self.pkcs8, Some(algorithm))
     }
 
+    /// A second handle on the same key.
+    pub fn clone_key(&self) -> Result<Self, CryptoError> {
+        Self::from_pkcs8_der(&self.pkcs8, Some(self.algorithm))
+    }
+
     /// The PKCS#8 encoding, for encryption at rest or PKCS#12 export.
     pub fn pkcs8_der(&self) -> &[u8] {
         &self.pkcs8

@@ -1,2 +1,77 @@
+//! `kyso`: the command line over the whole system.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod ca_cmd;
+mod context;
+mod serve_cmd;
+mod trust_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// kyso — chữ ký số cho cơ quan nhà nước / government digital signatures.
+#[derive(Parser)]
+#[command(name = "kyso", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory (configuration, SQLite database, key password file).
+    #[arg(long, global = true, env = "KYSO_DATA", default_value = "kyso-data")]
+    data: PathBuf,
+    /// Database URL: sqlite://FILE or postgres://… (default: SQLite in the data directory).
+    #[arg(long, global = true, env = "KYSO_DB")]
+    db: Option<String>,
+    /// Name of an environment variable holding the password of the CA keys
+    /// (default: KYSO_KEY_PASSWORD, else the file key-password in the data directory).
+    #[arg(long, global = true)]
+    password_env: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Certification authority: init, issue, renew, revoke, CRL, list, show.
+    #[command(subcommand)]
+    Ca(ca_cmd::CaCommand),
+    /// Trust anchors (national roots, the built-in root): import, list, remove.
+    #[command(subcommand)]
+    Trust(trust_cmd::TrustCommand),
+    /// Serve the CA certificates, CRLs, OCSP and the TSA over HTTP.
+    Serve(serve_cmd::ServeArgs),
+    /// One command on embedded defaults: create the data directory with a
+    /// CA, TSA and OCSP responder if needed, then serve them on localhost.
+    Demo(serve_cmd::DemoArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KYSO_LOG").unwrap_or_else(|_| "kyso=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async {
+        let ctx = context::Context::new(&cli);
+        match cli.command {
+            Command::Ca(c) => ca_cmd::run(&ctx, c).await,
+            Command::Trust(c) => trust_cmd::run(&ctx, c).await,
+            Command::Serve(a) => serve_cmd::serve(&ctx, a).await,
+            Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lỗi / error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

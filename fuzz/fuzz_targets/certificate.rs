@@ -1,0 +1,7 @@
+//! Certificate parsing (DER or PEM) must never panic on any input.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = kyso_pki::certificate::parse_certificate(data);
+});

@@ -1,0 +1,7 @@
+//! CRL parsing must never panic on any input.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = kyso_pki::crl::parse_crl(data);
+});

@@ -1,0 +1,7 @@
+//! OCSP response parsing (the verifier's input) must never panic on any input.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = kyso_pki::ocsp::parse_ocsp_response(data);
+});
