@@ -586,6 +586,118 @@ mod tests {
         ));
     }
 
+    fn cert_id(hash: ObjectIdentifier, len: usize) -> CertId {
+        CertId {
+            hash_algorithm: AlgorithmIdentifierOwned {
+                oid: hash,
+                parameters: Some(Null.into()),
+            },
+            issuer_name_hash: OctetString::new(vec![1u8; len]).unwrap(),
+            issuer_key_hash: OctetString::new(vec![2u8; len]).unwrap(),
+            serial_number: x509_cert::serial_number::SerialNumber::new(&[0x01, 0x23]).unwrap(),
+        }
+    }
+
+    fn request(ids: Vec<CertId>, exts: Option<Vec<Extension>>) -> Vec<u8> {
+        OcspRequest {
+            tbs_request: TbsRequest {
+                version: Version::V1,
+                requestor_name: None,
+                request_list: ids
+                    .into_iter()
+                    .map(|req_cert| Request {
+                        req_cert,
+                        single_request_extensions: None,
+                    })
+                    .collect(),
+                request_extensions: exts,
+            },
+            optional_signature: None,
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    fn nonce_ext(value: &[u8], critical: bool) -> Vec<Extension> {
+        vec![Extension {
+            extn_id: oids::PKIX_OCSP_NONCE,
+            critical,
+            extn_value: OctetString::new(value).unwrap(),
+        }]
+    }
+
+    #[test]
+    fn raw_and_wrapped_nonces_are_echoed_byte_for_byte() {
+        let sha1 = DigestAlgorithm::Sha1.oid();
+        // Raw (pre-RFC 8954) form: the extnValue is the nonce itself.
+        let raw = [0x5a; 20];
+        let info = parse_ocsp_request(&request(
+            vec![cert_id(sha1, 20)],
+            Some(nonce_ext(&raw, false)),
+        ))
+        .unwrap();
+        assert_eq!(info.nonce.as_deref(), Some(&raw[..]));
+        assert_eq!(info.cert_ids[0].serial, [0x01, 0x23]);
+        // Wrapped form, 128 bytes: accepted; 129: refused; empty: refused.
+        for (n, ok) in [(1usize, true), (128, true), (129, false), (0, false)] {
+            let wrapped = OctetString::new(vec![9u8; n]).unwrap().to_der().unwrap();
+            let r = parse_ocsp_request(&request(
+                vec![cert_id(sha1, 20)],
+                Some(nonce_ext(&wrapped, false)),
+            ));
+            match r {
+                Ok(info) => {
+                    assert!(ok, "{n}");
+                    assert_eq!(info.nonce.unwrap(), wrapped);
+                }
+                Err(e) => {
+                    assert!(!ok, "{n}");
+                    assert!(matches!(e, OcspError::BadNonce(_)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn request_limits_and_algorithms() {
+        let sha256 = DigestAlgorithm::Sha256.oid();
+        let ok = vec![cert_id(sha256, 32); MAX_CERT_IDS];
+        assert_eq!(
+            parse_ocsp_request(&request(ok, None))
+                .unwrap()
+                .cert_ids
+                .len(),
+            32
+        );
+        let too_many = vec![cert_id(sha256, 32); MAX_CERT_IDS + 1];
+        assert!(matches!(
+            parse_ocsp_request(&request(too_many, None)),
+            Err(OcspError::TooManyCertIds(33))
+        ));
+        let md5 = ObjectIdentifier::new_unwrap("1.2.840.113549.2.5");
+        assert!(matches!(
+            parse_ocsp_request(&request(vec![cert_id(md5, 16)], None)),
+            Err(OcspError::UnsupportedHash(_))
+        ));
+        // Hash lengths must fit the algorithm.
+        assert!(parse_ocsp_request(&request(vec![cert_id(sha256, 20)], None)).is_err());
+        // Unknown critical extensions are refused, unknown others ignored.
+        let other = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.4");
+        for (critical, accepted) in [(false, true), (true, false)] {
+            let ext = vec![Extension {
+                extn_id: other,
+                critical,
+                extn_value: OctetString::new(vec![0x05, 0x00]).unwrap(),
+            }];
+            let r = parse_ocsp_request(&request(vec![cert_id(sha256, 32)], Some(ext)));
+            assert_eq!(r.is_ok(), accepted);
+        }
+        // A duplicated nonce is malformed.
+        let mut twice = nonce_ext(&[4, 1, 7], false);
+        twice.extend(nonce_ext(&[4, 1, 8], false));
+        assert!(parse_ocsp_request(&request(vec![cert_id(sha256, 32)], Some(twice))).is_err());
+    }
+
     #[test]
     fn internal_failures_are_internal_errors() {
         assert_eq!(
