@@ -181,7 +181,12 @@ fn pki() -> Option<&'static Pki> {
         if !openssl_present() {
             return None;
         }
-        let dir = tempfile::tempdir().unwrap();
+        // A static is never dropped: keep the fixture under target/tmp
+        // (removed by `cargo clean`) rather than littering /tmp.
+        let dir = tempfile::Builder::new()
+            .prefix("kyso-protocols-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap();
         let d = dir.path();
         std::fs::write(d.join("openssl.cnf"), CNF).unwrap();
         let mut genpkey = vec!["genpkey", "-out", "ca.key"];
