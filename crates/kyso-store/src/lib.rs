@@ -1,1 +1,34 @@
+//! Persistence for kyso: one async [`Store`] over SQLite (embedded default)
+//! or PostgreSQL (scale-out), from one codebase with SeaORM.
+//!
+//! Every invariant lives in the database — unique serials, CRL numbers and
+//! counters, revocation in one transaction — never in process memory, so the
+//! same code is correct with one replica or twenty (DESIGN §1).
+//!
+//! The store keeps bytes, hex strings, small integers and times; it knows
+//! nothing of X.509. Times are kept to the second as Unix seconds.
+
 #![forbid(unsafe_code)]
+
+mod authority;
+mod certificate;
+mod counter;
+mod crl;
+mod entity;
+mod error;
+mod migration;
+mod revocation;
+mod store;
+pub mod testing;
+mod timestamp;
+mod trust_anchor;
+mod watch;
+
+pub use authority::AuthorityRecord;
+pub use certificate::{CertificateFilter, CertificateRecord, CertificateStatus, NewCertificate};
+pub use crl::CrlRecord;
+pub use error::StoreError;
+pub use revocation::RevokedRow;
+pub use store::{Backend, Store};
+pub use trust_anchor::TrustAnchorRecord;
+pub use watch::REVOCATION_CHANNEL;

@@ -1,0 +1,7 @@
+//! SeaORM entities, one per table. Times are Unix seconds (see `crate::timestamp`).
+
+pub(crate) mod authority;
+pub(crate) mod certificate;
+pub(crate) mod counter;
+pub(crate) mod crl;
+pub(crate) mod trust_anchor;

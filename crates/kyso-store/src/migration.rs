@@ -1,0 +1,247 @@
+//! Schema migrations, written once with SeaQuery for SQLite and PostgreSQL.
+//!
+//! Applied by [`crate::Store::open`]; already-applied migrations are skipped
+//! (tracked in `seaql_migrations`), so opening an existing database is
+//! idempotent. Add new migrations at the end of [`Migrator::migrations`];
+//! never edit one that has shipped.
+
+use sea_orm_migration::prelude::*;
+
+/// The ordered list of migrations.
+pub(crate) struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(M0001Init)]
+    }
+}
+
+#[derive(DeriveIden)]
+enum Authority {
+    Table,
+    Id,
+    Kind,
+    CertificateDer,
+    EncryptedKey,
+    KeyRef,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Certificate {
+    Table,
+    SerialHex,
+    IssuerId,
+    Profile,
+    Subject,
+    SubjectEmail,
+    NotBefore,
+    NotAfter,
+    Der,
+    FingerprintSha256,
+    Status,
+    RevokedAt,
+    RevocationReason,
+    RenewedFrom,
+    CreatedAt,
+}
+
+// Column names are fixed by the schema (`crl.crl_number`).
+#[allow(clippy::enum_variant_names)]
+#[derive(DeriveIden)]
+enum Crl {
+    Table,
+    IssuerId,
+    CrlNumber,
+    ThisUpdate,
+    NextUpdate,
+    Der,
+}
+
+#[derive(DeriveIden)]
+enum TrustAnchor {
+    Table,
+    FingerprintSha256,
+    Subject,
+    Label,
+    Der,
+    AddedAt,
+    Builtin,
+}
+
+#[derive(DeriveIden)]
+enum Counter {
+    Table,
+    Name,
+    Value,
+}
+
+/// The initial schema: authority, certificate, crl, trust_anchor, counter.
+#[derive(DeriveMigrationName)]
+struct M0001Init;
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0001Init {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Authority::Table)
+                    .col(
+                        ColumnDef::new(Authority::Id)
+                            .text()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Authority::Kind).text().not_null())
+                    .col(ColumnDef::new(Authority::CertificateDer).blob().not_null())
+                    .col(ColumnDef::new(Authority::EncryptedKey).blob().null())
+                    .col(ColumnDef::new(Authority::KeyRef).text().null())
+                    .col(
+                        ColumnDef::new(Authority::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Certificate::Table)
+                    .col(
+                        ColumnDef::new(Certificate::SerialHex)
+                            .text()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Certificate::IssuerId).text().not_null())
+                    .col(ColumnDef::new(Certificate::Profile).text().not_null())
+                    .col(ColumnDef::new(Certificate::Subject).text().not_null())
+                    .col(ColumnDef::new(Certificate::SubjectEmail).text().null())
+                    .col(
+                        ColumnDef::new(Certificate::NotBefore)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Certificate::NotAfter)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Certificate::Der).blob().not_null())
+                    .col(
+                        ColumnDef::new(Certificate::FingerprintSha256)
+                            .text()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Certificate::Status)
+                            .text()
+                            .not_null()
+                            .check(Expr::col(Certificate::Status).is_in(["valid", "revoked"])),
+                    )
+                    .col(ColumnDef::new(Certificate::RevokedAt).big_integer().null())
+                    .col(
+                        ColumnDef::new(Certificate::RevocationReason)
+                            .small_integer()
+                            .null(),
+                    )
+                    .col(ColumnDef::new(Certificate::RenewedFrom).text().null())
+                    .col(
+                        ColumnDef::new(Certificate::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, col) in [
+            ("idx_certificate_issuer_id", Certificate::IssuerId),
+            ("idx_certificate_status", Certificate::Status),
+            ("idx_certificate_not_after", Certificate::NotAfter),
+            ("idx_certificate_created_at", Certificate::CreatedAt),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(Certificate::Table)
+                        .col(col)
+                        .to_owned(),
+                )
+                .await?;
+        }
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Crl::Table)
+                    .col(ColumnDef::new(Crl::IssuerId).text().not_null())
+                    .col(ColumnDef::new(Crl::CrlNumber).big_integer().not_null())
+                    .col(ColumnDef::new(Crl::ThisUpdate).big_integer().not_null())
+                    .col(ColumnDef::new(Crl::NextUpdate).big_integer().not_null())
+                    .col(ColumnDef::new(Crl::Der).blob().not_null())
+                    .primary_key(Index::create().col(Crl::IssuerId).col(Crl::CrlNumber))
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(TrustAnchor::Table)
+                    .col(
+                        ColumnDef::new(TrustAnchor::FingerprintSha256)
+                            .text()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(TrustAnchor::Subject).text().not_null())
+                    .col(ColumnDef::new(TrustAnchor::Label).text().not_null())
+                    .col(ColumnDef::new(TrustAnchor::Der).blob().not_null())
+                    .col(
+                        ColumnDef::new(TrustAnchor::AddedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(TrustAnchor::Builtin).boolean().not_null())
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Counter::Table)
+                    .col(
+                        ColumnDef::new(Counter::Name)
+                            .text()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Counter::Value).big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for t in [
+            Counter::Table.into_iden(),
+            TrustAnchor::Table.into_iden(),
+            Crl::Table.into_iden(),
+            Certificate::Table.into_iden(),
+            Authority::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(t).if_exists().to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
