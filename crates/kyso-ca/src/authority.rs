@@ -54,11 +54,23 @@ impl Authority {
             .ok_or_else(|| CaError::Config(format!("the {id} key is not held in the database")))?;
         let pkcs8 = decrypt_pkcs8(&enc, password).map_err(|_| CaError::WrongPassword)?;
         let spki = certificate.tbs_certificate.subject_public_key_info.clone();
-        let key = SoftwareKey::from_pkcs8_der(&pkcs8, None)?;
+        let key = for_role(id, SoftwareKey::from_pkcs8_der(&pkcs8, None)?)?;
         let spki_der = der::Encode::to_der(&spki).map_err(|e| CaError::Config(e.to_string()))?;
         if key.public_key_der() != spki_der.as_slice() {
             return Err(CaError::Config(format!("the {id} key does not match its certificate")));
         }
         Authority::new(id, certificate, key)
+    }
+}
+
+/// The key as the role signs with it. The TSA signs RSA time-stamp tokens
+/// with PKCS#1 v1.5: OpenSSL 3.0's `ts -verify` checks RSASSA-PSS tokens as
+/// PKCS#1 v1.5 and fails them, and time-stamp clients must all verify.
+/// Everything else signs with the key's default (RSASSA-PSS or ECDSA).
+pub(crate) fn for_role(id: &str, key: SoftwareKey) -> Result<SoftwareKey, CaError> {
+    if id == TSA && key.algorithm().is_rsa() {
+        Ok(key.with_algorithm(kyso_crypto::SignatureAlgorithm::RsaPkcs1Sha256)?)
+    } else {
+        Ok(key)
     }
 }

@@ -178,7 +178,7 @@ impl Ca {
         spec: KeySpec,
         password: &[u8],
     ) -> Result<Authority, CaError> {
-        let key = SoftwareKey::generate(spec)?;
+        let key = authority::for_role(id, SoftwareKey::generate(spec)?)?;
         let now = OffsetDateTime::now_utc();
         let issuing_end = kyso_pki::time::from_x509_time(&self.issuing.certificate.tbs_certificate.validity.not_after);
         let wanted = now + Duration::days(profile.max_validity_days());

@@ -85,7 +85,7 @@ impl Ca {
         }
         let rec = self.store.certificate(&serial).await?.ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
         let not_renewable = |why: &str| CaError::NotRenewable { serial: serial.clone(), why: why.to_string() };
-        if rec.status != "valid" {
+        if rec.status != kyso_store::CertificateStatus::Valid {
             return Err(not_renewable("it is revoked"));
         }
         let old = parse_certificate(&rec.der)?;

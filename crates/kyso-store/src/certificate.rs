@@ -31,7 +31,8 @@ impl CertificateStatus {
         }
     }
 
-    pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
+    /// `valid` or `revoked`.
+    pub fn parse(s: &str) -> Result<Self, StoreError> {
         match s {
             "valid" => Ok(CertificateStatus::Valid),
             "revoked" => Ok(CertificateStatus::Revoked),

@@ -8,7 +8,7 @@ use kyso_crypto::KeySpec;
 use kyso_pki::name::SubjectName;
 use kyso_pki::profile::Profile;
 use kyso_pki::RevocationReason;
-use kyso_store::CertificateFilter;
+use kyso_store::{CertificateFilter, CertificateStatus};
 
 use crate::context::{write_private, Context};
 
@@ -172,6 +172,10 @@ pub async fn run(ctx: &Context, cmd: CaCommand) -> Result<()> {
         }
         CaCommand::List { status, profile, subject, json } => {
             let store = ctx.store().await?;
+            let status = status
+                .as_deref()
+                .map(|s| CertificateStatus::parse(s).map_err(|_| anyhow::anyhow!("--status is valid or revoked, not '{s}'")))
+                .transpose()?;
             let rows = store
                 .list_certificates(&CertificateFilter {
                     status,
@@ -186,7 +190,7 @@ pub async fn run(ctx: &Context, cmd: CaCommand) -> Result<()> {
             } else {
                 println!("{:<34} {:<13} {:<8} {:<26} subject", "serial", "profile", "status", "not after");
                 for r in &rows {
-                    println!("{:<34} {:<13} {:<8} {:<26} {}", r.serial_hex, r.profile, r.status, vn(r.not_after), r.subject);
+                    println!("{:<34} {:<13} {:<8} {:<26} {}", r.serial_hex, r.profile, r.status.as_str(), vn(r.not_after), r.subject);
                 }
                 eprintln!("{} chứng thư / certificates", rows.len());
             }
@@ -354,7 +358,7 @@ fn record_json(r: &kyso_store::CertificateRecord) -> serde_json::Value {
         "email": r.subject_email,
         "profile": r.profile,
         "issuer": r.issuer_id,
-        "status": r.status,
+        "status": r.status.as_str(),
         "not_before": vn(r.not_before),
         "not_after": vn(r.not_after),
         "revoked_at": r.revoked_at.map(vn),
