@@ -1,6 +1,6 @@
 //! PKCS#10 certification requests (RFC 2986) from untrusted input.
 use der::asn1::{ObjectIdentifier, UintRef};
-use der::{Decode, Encode, Header, Reader, SliceReader, Tag};
+use der::{Decode, Encode, Header, Reader, SliceReader, Tag, Tagged};
 use kyso_crypto::{verify_signature, CryptoError, SignatureAlgorithm};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoRef};
 use x509_cert::ext::pkix::name::GeneralName;
@@ -136,7 +136,7 @@ pub(crate) fn signature_algorithm(
     if let Some(w) = weak {
         return Err(CsrError::WeakDigest(w));
     }
-    SignatureAlgorithm::from_algorithm_identifier(ai, None).map_err(|e| {
+    let alg = SignatureAlgorithm::from_algorithm_identifier(ai, None).map_err(|e| {
         let params = ai
             .parameters
             .as_ref()
@@ -160,7 +160,25 @@ pub(crate) fn signature_algorithm(
                 ai.oid
             )),
         }
-    })
+    })?;
+    // RFC 4055 / RFC 5758: NULL (or absent) parameters for PKCS#1 v1.5,
+    // absent for ECDSA. The outer algorithm is not signed, so be strict.
+    let params_ok = if alg.is_pss() {
+        true
+    } else if alg.is_ecdsa() {
+        ai.parameters.is_none()
+    } else {
+        ai.parameters
+            .as_ref()
+            .is_none_or(|p| p.tag() == Tag::Null && p.value().is_empty())
+    };
+    if !params_ok {
+        return Err(CsrError::UnsupportedAlgorithm(format!(
+            "signature algorithm {} with unexpected parameters",
+            ai.oid
+        )));
+    }
+    Ok(alg)
 }
 
 /// The bytes of the first element inside the outer SEQUENCE of `der`

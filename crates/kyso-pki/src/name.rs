@@ -371,7 +371,7 @@ pub(crate) fn decode_string(value: &Any) -> Option<String> {
             .filter(|s| s.is_ascii())
             .map(str::to_string),
         Tag::BmpString => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return None;
             }
             let units = bytes
