@@ -18,7 +18,7 @@
 //! no indirect CRLs; the issuingDistributionPoint scope flags are honoured
 //! but its distribution point name is not matched.
 use der::asn1::{ObjectIdentifier, UintRef};
-use der::{Decode, Encode, Sequence};
+use der::{Decode, Encode, Sequence, Tagged};
 use kyso_crypto::{DigestAlgorithm, SignatureAlgorithm};
 use time::{Duration, OffsetDateTime};
 use x509_cert::certificate::Version;
@@ -503,12 +503,64 @@ fn signature_algorithm(
     subject: &str,
     outer: &spki::AlgorithmIdentifierOwned,
 ) -> Result<SignatureAlgorithm, PathError> {
-    SignatureAlgorithm::from_algorithm_identifier(outer, None).map_err(|e| {
-        PathError::WeakAlgorithm {
-            subject: subject.to_string(),
-            algorithm: format!("signature algorithm {} ({e})", algorithm_name(&outer.oid)),
-        }
+    parse_signature_algorithm(outer).map_err(|e| PathError::WeakAlgorithm {
+        subject: subject.to_string(),
+        algorithm: format!("signature algorithm {} ({e})", algorithm_name(&outer.oid)),
     })
+}
+
+/// RSASSA-PSS-params (RFC 4055 §3.1) as kyso-crypto accepts them: the
+/// three first fields present, trailerField absent.
+#[derive(Sequence)]
+struct RsassaPssParams<'a> {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    hash_algorithm: spki::AlgorithmIdentifierRef<'a>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT")]
+    mask_gen_algorithm: spki::AlgorithmIdentifierRef<'a>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT")]
+    salt_length: u32,
+}
+
+/// [`SignatureAlgorithm::from_algorithm_identifier`], plus the parameter
+/// rules it leaves out: PKCS#1 v1.5 parameters NULL or absent (RFC 4055
+/// §5), ECDSA parameters absent (RFC 5758 §3.2), RSASSA-PSS hash
+/// parameters NULL or absent. This matters where the
+/// AlgorithmIdentifier is not covered by the signature (OCSP).
+fn parse_signature_algorithm(
+    ai: &spki::AlgorithmIdentifierOwned,
+) -> Result<SignatureAlgorithm, String> {
+    let alg = SignatureAlgorithm::from_algorithm_identifier(ai, None).map_err(|e| e.to_string())?;
+    let null_or_absent = |p: Option<der::asn1::AnyRef<'_>>| {
+        p.is_none_or(|p| p.tag() == der::Tag::Null && p.value().is_empty())
+    };
+    let params_ok = if alg.is_pss() {
+        ai.parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<RsassaPssParams<'_>>().ok())
+            .and_then(|p| {
+                let mgf_hash = p
+                    .mask_gen_algorithm
+                    .parameters?
+                    .decode_as::<spki::AlgorithmIdentifierRef<'_>>()
+                    .ok()?;
+                Some(
+                    null_or_absent(p.hash_algorithm.parameters)
+                        && null_or_absent(mgf_hash.parameters),
+                )
+            })
+            .unwrap_or(false)
+    } else if alg.is_ecdsa() {
+        ai.parameters.is_none()
+    } else {
+        ai.parameters
+            .as_ref()
+            .is_none_or(|p| p.tag() == der::Tag::Null && p.value().is_empty())
+    };
+    if params_ok {
+        Ok(alg)
+    } else {
+        Err(format!("unexpected parameters for {alg}"))
+    }
 }
 
 fn algorithm_name(oid: &ObjectIdentifier) -> String {
@@ -816,11 +868,14 @@ fn ocsp_finding(
         return None;
     }
     let serial = serial_hex(cert);
-    if let Err(why) = check_ocsp_signer(&basic, issuer) {
-        notes.push(format!(
-            "OCSP response for certificate serial {serial} ignored: {why}"
-        ));
-        return None;
+    match check_ocsp_signer(&basic, issuer) {
+        Ok(note) => notes.extend(note),
+        Err(why) => {
+            notes.push(format!(
+                "OCSP response for certificate serial {serial} ignored: {why}"
+            ));
+            return None;
+        }
     }
     for single in matching {
         let this_update = from_generalized_time(&single.this_update.0);
@@ -899,8 +954,11 @@ fn responder_id_matches(id: &ResponderId, cert: &Certificate) -> bool {
 /// RFC 6960 §4.2.2.2: the response is signed by the issuer itself, or by
 /// a certificate in the response that the issuer signed and that carries
 /// the OCSPSigning EKU and is valid when the response was produced.
-fn check_ocsp_signer(basic: &BasicOcspResponse, issuer: &Certificate) -> Result<(), String> {
-    let alg = SignatureAlgorithm::from_algorithm_identifier(&basic.signature_algorithm, None)
+fn check_ocsp_signer(
+    basic: &BasicOcspResponse,
+    issuer: &Certificate,
+) -> Result<Option<String>, String> {
+    let alg = parse_signature_algorithm(&basic.signature_algorithm)
         .map_err(|e| format!("signature algorithm not allowed ({e})"))?;
     let tbs = basic
         .tbs_response_data
@@ -910,48 +968,61 @@ fn check_ocsp_signer(basic: &BasicOcspResponse, issuer: &Certificate) -> Result<
     if responder_id_matches(responder_id, issuer)
         && verify_with(issuer, alg, &tbs, &basic.signature)
     {
-        return Ok(());
+        return Ok(None);
     }
     let produced_at = from_generalized_time(&basic.tbs_response_data.produced_at.0);
+    let mut why = format!(
+        "not signed by '{}' or by a responder it authorized",
+        subject_of(issuer)
+    );
     for responder in basic.certs.as_deref().unwrap_or(&[]) {
         if !responder_id_matches(responder_id, responder) {
             continue;
         }
-        if !may_have_issued(issuer, responder)
-            || check_signature(responder, issuer).is_err()
-            || check_extensions(responder).is_err()
-        {
-            return Err(format!(
-                "the responder certificate '{}' was not issued by '{}'",
-                subject_of(responder),
+        let name = subject_of(responder);
+        if !may_have_issued(issuer, responder) || check_signature(responder, issuer).is_err() {
+            why = format!(
+                "the responder certificate '{name}' was not issued by '{}'",
                 subject_of(issuer)
-            ));
+            );
+            continue;
+        }
+        if let Err(e) = check_extensions(responder) {
+            why = e.to_string();
+            continue;
         }
         let ocsp_signing = matches!(
             responder.tbs_certificate.get::<ExtendedKeyUsage>(),
             Ok(Some((_, eku))) if eku.0.contains(&oids::KP_OCSP_SIGNING)
         );
         if !ocsp_signing {
-            return Err(format!(
-                "the responder certificate '{}' lacks the OCSPSigning extended key usage",
-                subject_of(responder)
-            ));
+            why = format!(
+                "the responder certificate '{name}' lacks the OCSPSigning extended key usage"
+            );
+            continue;
         }
         if check_validity(responder, produced_at).is_err() {
-            return Err(format!(
-                "the responder certificate '{}' was not valid when the response was produced",
-                subject_of(responder)
-            ));
+            why = format!(
+                "the responder certificate '{name}' was not valid when the response was produced"
+            );
+            continue;
         }
-        if verify_with(responder, alg, &tbs, &basic.signature) {
-            return Ok(());
+        if !verify_with(responder, alg, &tbs, &basic.signature) {
+            why = format!("the signature does not verify with the key of '{name}'");
+            continue;
         }
-        return Err("the signature does not verify".into());
+        let note = (!has_extension(
+            &responder.tbs_certificate.extensions,
+            oids::PKIX_OCSP_NOCHECK,
+        ))
+        .then(|| {
+            format!(
+                "the OCSP responder certificate '{name}' has no id-pkix-ocsp-nocheck; its own revocation status was not checked"
+            )
+        });
+        return Ok(note);
     }
-    Err(format!(
-        "not signed by '{}' or by a responder it authorized",
-        subject_of(issuer)
-    ))
+    Err(why)
 }
 
 fn crl_finding(
@@ -995,7 +1066,7 @@ fn crl_finding(
     if crl.signature_algorithm != tbs.signature {
         return ignore(notes, "signatureAlgorithm differs from TBSCertList".into());
     }
-    let alg = match SignatureAlgorithm::from_algorithm_identifier(&crl.signature_algorithm, None) {
+    let alg = match parse_signature_algorithm(&crl.signature_algorithm) {
         Ok(a) => a,
         Err(e) => return ignore(notes, format!("signature algorithm not allowed ({e})")),
     };
@@ -1133,4 +1204,79 @@ pub fn revocation_urls(cert: &Certificate) -> (Vec<String>, Vec<String>) {
 /// URLs of the issuer's certificate (authorityInfoAccess id-ad-caIssuers).
 pub fn ca_issuers_urls(cert: &Certificate) -> Vec<String> {
     access_locations(cert, oids::AD_CA_ISSUERS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn good_statements_cover_their_window_or_the_past() {
+        let t = datetime!(2026-05-01 0:00 UTC);
+        let day = Duration::days(1);
+        // Made after the validation time: speaks for it.
+        assert!(good_statement_covers(t + day * 100, None, t));
+        // Window covers the time.
+        assert!(good_statement_covers(t - day, Some(t + day), t));
+        assert!(good_statement_covers(t - day, Some(t), t));
+        // Stale.
+        assert!(!good_statement_covers(t - day * 10, Some(t - day), t));
+        // No nextUpdate: current for FRESHNESS_WITHOUT_NEXT_UPDATE.
+        assert!(good_statement_covers(t - Duration::hours(23), None, t));
+        assert!(!good_statement_covers(t - Duration::hours(25), None, t));
+    }
+
+    #[test]
+    fn rsa_modulus_size_counts_significant_bits() {
+        let exp = [0x01, 0x00, 0x01];
+        let key = |m: &[u8]| {
+            RsaPublicKey {
+                modulus: UintRef::new(m).unwrap(),
+                public_exponent: UintRef::new(&exp).unwrap(),
+            }
+            .to_der()
+            .unwrap()
+        };
+        assert_eq!(rsa_modulus_bits(&key(&[0xc3; 256])), Some(2048));
+        let mut m = vec![0xc3; 128];
+        m[0] = 0x01;
+        assert_eq!(rsa_modulus_bits(&key(&m)), Some(1017));
+        assert_eq!(rsa_modulus_bits(b"\x30\x00"), None);
+        assert_eq!(rsa_modulus_bits(b""), None);
+    }
+
+    #[test]
+    fn messages_name_the_subject_and_use_vietnam_time() {
+        let e = PathError::Revoked {
+            subject: "CN=Nguyễn Văn An".into(),
+            time: datetime!(2026-11-22 02:30:05 UTC),
+            reason: Some(RevocationReason::KeyCompromise),
+        };
+        assert_eq!(
+            e.to_string(),
+            "certificate 'CN=Nguyễn Văn An' was revoked at 2026-11-22T09:30:05+07:00 (keyCompromise)"
+        );
+        let e = PathError::Revoked {
+            subject: "CN=X".into(),
+            time: datetime!(2026-11-22 02:30:05 UTC),
+            reason: None,
+        };
+        assert!(e.to_string().ends_with("(no reason given)"));
+        let e = PathError::WeakKey {
+            subject: "CN=Y".into(),
+            bits: 1024,
+            min_bits: 2048,
+        };
+        assert!(e.to_string().contains("1024-bit RSA key"));
+    }
+
+    #[test]
+    fn options_default_to_strict() {
+        let o = ValidationOptions::at(datetime!(2026-01-01 0:00 UTC));
+        assert_eq!(o.revocation, RevocationPolicy::Require);
+        assert_eq!(o.min_rsa_bits, 2048);
+        assert_eq!(o.max_path_len, 8);
+        assert!(o.required_eku.is_none());
+    }
 }

@@ -973,3 +973,111 @@ fn urls_are_read_from_aia_and_cdp() {
     );
     assert_eq!(revocation_urls(&load_cert(&c.root.cert)), (vec![], vec![]));
 }
+
+#[test]
+fn delegated_responder_without_nocheck_is_used_with_a_warning() {
+    let Some(c) = chain(Kind::RsaPkcs1) else {
+        return;
+    };
+    let ee = c.pki.ee(&c.inter, "ee", "Quach Van Phong");
+    let r = responder(&c, "v3_ocsp_without_nocheck", "checked");
+    let resp = c.pki.ocsp_response(
+        &c.inter,
+        &ee.cert_path,
+        "-sha256",
+        (&r.cert_path, &r.key_path),
+        "checked",
+    );
+    let evidence = RevocationEvidence {
+        crls: vec![c.root_crl.clone()],
+        ocsp_responses: vec![resp],
+    };
+    let path = c
+        .validate(&ee.cert, &evidence, &ValidationOptions::at(now()))
+        .expect("good by OCSP");
+    assert!(matches!(
+        path.revocation[0].1,
+        RevocationStatus::Good {
+            source: RevocationSource::Ocsp,
+            ..
+        }
+    ));
+    assert!(
+        path.warnings
+            .iter()
+            .any(|w| w.contains("id-pkix-ocsp-nocheck")),
+        "{:?}",
+        path.warnings
+    );
+}
+
+/// Every single-byte corruption of a CRL or an OCSP response makes it
+/// unusable: never a panic, never an accepted answer.
+#[test]
+fn corrupted_or_garbage_evidence_is_never_accepted_rsa_pkcs1() {
+    corrupted_evidence(Kind::RsaPkcs1);
+}
+
+#[test]
+fn corrupted_or_garbage_evidence_is_never_accepted_rsa_pss() {
+    corrupted_evidence(Kind::RsaPss);
+}
+
+#[test]
+fn corrupted_or_garbage_evidence_is_never_accepted_ecdsa() {
+    corrupted_evidence(Kind::Ecdsa);
+}
+
+fn corrupted_evidence(kind: Kind) {
+    let Some(c) = chain(kind) else { return };
+    let ee = c.pki.ee(&c.inter, "ee", "Ta Thi Quyen");
+    let ocsp = responder(&c, "v3_ocsp", "responder");
+    let resp = c.pki.ocsp_response(
+        &c.inter,
+        &ee.cert_path,
+        "-sha1",
+        (&ocsp.cert_path, &ocsp.key_path),
+        "ee",
+    );
+    let (_, crl) = c.pki.crl(&c.inter);
+    let with = |crls: Vec<Vec<u8>>, ocsp: Vec<Vec<u8>>| RevocationEvidence {
+        crls: [vec![c.root_crl.clone()], crls].concat(),
+        ocsp_responses: ocsp,
+    };
+    let options = ValidationOptions::at(now());
+    // Baselines: each piece alone is accepted.
+    c.validate(&ee.cert, &with(vec![crl.clone()], vec![]), &options)
+        .expect("CRL baseline");
+    c.validate(&ee.cert, &with(vec![], vec![resp.clone()]), &options)
+        .expect("OCSP baseline");
+
+    let garbage = vec![
+        vec![],
+        vec![0x30],
+        vec![0x30, 0x80, 0x00, 0x00],
+        vec![0x30, 0x03, 0x0a, 0x01, 0x03], // OCSPResponse tryLater
+        vec![0xff; 4096],
+        crl[..crl.len() / 2].to_vec(),
+        resp[..resp.len() / 2].to_vec(),
+    ];
+    let err = c
+        .validate(&ee.cert, &with(garbage.clone(), garbage), &options)
+        .unwrap_err();
+    assert!(matches!(err, PathError::RevocationUnknown { .. }), "{err}");
+
+    for i in 0..crl.len() {
+        let mut bad = crl.clone();
+        bad[i] ^= 0x01;
+        let r = c.validate(&ee.cert, &with(vec![bad], vec![]), &options);
+        assert!(r.is_err(), "CRL with byte {i} flipped was accepted");
+    }
+    for i in 0..resp.len() {
+        let mut bad = resp.clone();
+        bad[i] ^= 0x01;
+        let r = c.validate(&ee.cert, &with(vec![], vec![bad]), &options);
+        assert!(
+            r.is_err(),
+            "OCSP response with byte {i} flipped was accepted"
+        );
+    }
+}

@@ -164,6 +164,13 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 1.3.6.1.5.5.7.48.1.5 = ASN1:NULL
 
+[ v3_ocsp_without_nocheck ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = critical,OCSPSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+
 [ v3_ocsp_without_eku ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
