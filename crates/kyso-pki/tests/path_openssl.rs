@@ -1081,3 +1081,26 @@ fn corrupted_evidence(kind: Kind) {
         );
     }
 }
+
+#[test]
+fn revoked_intermediate_fails_the_whole_path() {
+    let Some(c) = chain(Kind::Ecdsa) else { return };
+    let ee = c.pki.ee(&c.inter, "ee", "Luu Van Tam");
+    c.pki.revoke(&c.root, &c.inter.cert, "cACompromise");
+    let (root_crl_pem, root_crl) = c.pki.crl(&c.root);
+    let (inter_crl_pem, inter_crl) = c.pki.crl(&c.inter);
+    let evidence = RevocationEvidence {
+        crls: vec![root_crl, inter_crl],
+        ocsp_responses: vec![],
+    };
+    let err = c
+        .validate(&ee.cert, &evidence, &ValidationOptions::at(now()))
+        .unwrap_err();
+    assert!(
+        matches!(err, PathError::Revoked { ref subject, reason: Some(RevocationReason::CaCompromise), .. } if subject.contains("Kyso Test Issuing CA")),
+        "{err}"
+    );
+    let crls = c.pki.bundle("crls.pem", &[&root_crl_pem, &inter_crl_pem]);
+    let (ok, out) = c.openssl_verify(&ee.cert_path, &["-crl_check_all", "-CRLfile", s(&crls)]);
+    assert!(!ok && out.contains("revoked"), "{out}");
+}
