@@ -13,7 +13,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kyso-target}"
 log() { printf '\n== %s\n' "$*"; }
 
 # --- 1. Debian packages -------------------------------------------------
-PKGS=(openssl poppler-utils qpdf softhsm2 opensc postgresql python3-venv ca-certificates)
+PKGS=(openssl postgresql python3-venv ca-certificates curl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,4 +45,6 @@ export KYSO_REQUIRE_PEERS=1
 
 # --- 4. The suite -----------------------------------------------------------
 log "cargo test (SQLite and PostgreSQL, peers: openssl, pyHanko)"
-cargo test --workspace --all-targets --locked -- --test-threads="${KYSO_TEST_THREADS:-2}"
+export RUST_TEST_THREADS="${KYSO_TEST_THREADS:-2}"
+cargo test --workspace --all-targets --locked
+cargo test --workspace --doc --locked

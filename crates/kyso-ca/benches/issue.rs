@@ -11,8 +11,23 @@ fn issue(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let csr_path = dir.path().join("ee.csr");
     let ok = std::process::Command::new("openssl")
-        .args(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/C=VN/CN=Bench"])
-        .args(["-keyout", dir.path().join("ee.key").to_str().unwrap(), "-out", csr_path.to_str().unwrap()])
+        .args([
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/C=VN/CN=Bench",
+        ])
+        .args([
+            "-keyout",
+            dir.path().join("ee.key").to_str().unwrap(),
+            "-out",
+            csr_path.to_str().unwrap(),
+        ])
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
@@ -21,10 +36,20 @@ fn issue(c: &mut Criterion) {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("kyso.db").display());
     let ca = rt.block_on(async {
         let store = kyso_store::Store::open(&url).await.unwrap();
-        let opts = InitOptions { root_key: KeySpec::EcP384, ..Default::default() };
-        Ca::init(store, CaConfig::default(), b"bench", &opts).await.unwrap()
+        let opts = InitOptions {
+            root_key: KeySpec::EcP384,
+            ..Default::default()
+        };
+        Ca::init(store, CaConfig::default(), b"bench", &opts)
+            .await
+            .unwrap()
     });
-    let opts = IssueOptions { profile: Profile::PersonalSigning, days: Some(365), subject: None, email: None };
+    let opts = IssueOptions {
+        profile: Profile::PersonalSigning,
+        days: Some(365),
+        subject: None,
+        email: None,
+    };
     c.bench_function("issue_from_csr (RSA-3072 PSS issuing CA, SQLite)", |b| {
         b.iter(|| rt.block_on(ca.issue_from_csr(&csr, &opts)).unwrap())
     });

@@ -24,13 +24,27 @@ pub struct Authority {
 }
 
 impl Authority {
-    pub(crate) fn new(id: &'static str, certificate: Certificate, key: SoftwareKey) -> Result<Self, CaError> {
-        let der = to_der(&certificate)?;
-        Ok(Authority { id, certificate, der, signer: Arc::new(key) })
+    pub(crate) fn new(
+        id: &'static str,
+        certificate: Certificate,
+        key: SoftwareKey,
+    ) -> Result<Self, CaError> {
+        let der = to_der(&certificate);
+        Ok(Authority {
+            id,
+            certificate,
+            der,
+            signer: Arc::new(key),
+        })
     }
 
     /// Store this authority with its key encrypted under `password`.
-    pub(crate) async fn save(&self, store: &Store, key: &SoftwareKey, password: &[u8]) -> Result<(), CaError> {
+    pub(crate) async fn save(
+        &self,
+        store: &Store,
+        key: &SoftwareKey,
+        password: &[u8],
+    ) -> Result<(), CaError> {
         let encrypted = encrypt_pkcs8(key.pkcs8_der(), password)?;
         store
             .put_authority(&AuthorityRecord {
@@ -46,7 +60,11 @@ impl Authority {
     }
 
     /// Load an authority and decrypt its key.
-    pub(crate) async fn load(store: &Store, id: &'static str, password: &[u8]) -> Result<Self, CaError> {
+    pub(crate) async fn load(
+        store: &Store,
+        id: &'static str,
+        password: &[u8],
+    ) -> Result<Self, CaError> {
         let rec = store.authority(id).await?.ok_or(CaError::NotInitialised)?;
         let certificate = parse_certificate(&rec.certificate_der)?;
         let enc = rec
@@ -57,7 +75,9 @@ impl Authority {
         let key = for_role(id, SoftwareKey::from_pkcs8_der(&pkcs8, None)?)?;
         let spki_der = der::Encode::to_der(&spki).map_err(|e| CaError::Config(e.to_string()))?;
         if key.public_key_der() != spki_der.as_slice() {
-            return Err(CaError::Config(format!("the {id} key does not match its certificate")));
+            return Err(CaError::Config(format!(
+                "the {id} key does not match its certificate"
+            )));
         }
         Authority::new(id, certificate, key)
     }

@@ -51,7 +51,12 @@ impl Ca {
     /// Create root, issuing CA, TSA and OCSP responder, store them with
     /// keys encrypted under `password`, publish the first CRLs and make
     /// the root a trust anchor.
-    pub async fn init(store: Store, config: CaConfig, password: &[u8], opts: &InitOptions) -> Result<Ca, CaError> {
+    pub async fn init(
+        store: Store,
+        config: CaConfig,
+        password: &[u8],
+        opts: &InitOptions,
+    ) -> Result<Ca, CaError> {
         config.validate()?;
         if store.authority(authority::ROOT).await?.is_some() {
             return Err(CaError::AlreadyInitialised);
@@ -113,7 +118,14 @@ impl Ca {
         )?;
         let issuing = Authority::new(authority::ISSUING, issuing_cert, issuing_key.clone_key()?)?;
         issuing.save(&store, &issuing_key, password).await?;
-        crate::issuance::register(&store, &issuing.certificate, authority::ROOT, Profile::IssuingCa, None).await?;
+        crate::issuance::register(
+            &store,
+            &issuing.certificate,
+            authority::ROOT,
+            Profile::IssuingCa,
+            None,
+        )
+        .await?;
 
         let root = Arc::new(root);
         let issuing = Arc::new(issuing);
@@ -126,8 +138,17 @@ impl Ca {
             issuing,
         };
         // TSA and OCSP responder certificates from the issuing CA.
-        let tsa = ca.new_service_authority(authority::TSA, Profile::Tsa, opts.tsa_key, password).await?;
-        let ocsp = ca.new_service_authority(authority::OCSP, Profile::OcspResponder, opts.ocsp_key, password).await?;
+        let tsa = ca
+            .new_service_authority(authority::TSA, Profile::Tsa, opts.tsa_key, password)
+            .await?;
+        let ocsp = ca
+            .new_service_authority(
+                authority::OCSP,
+                Profile::OcspResponder,
+                opts.ocsp_key,
+                password,
+            )
+            .await?;
         ca.finish(tsa, ocsp).await?;
 
         crate::trust::import_anchor(&ca.store, &ca.root.der, "kyso built-in root", true).await?;
@@ -152,11 +173,13 @@ impl Ca {
             root,
             issuing,
         };
-        let ocsp_left = kyso_pki::time::from_x509_time(&ocsp.certificate.tbs_certificate.validity.not_after)
-            - OffsetDateTime::now_utc();
+        let ocsp_left =
+            kyso_pki::time::from_x509_time(&ocsp.certificate.tbs_certificate.validity.not_after)
+                - OffsetDateTime::now_utc();
         let ocsp = if ocsp_left < Duration::days(30) {
             let spec = KeySpec::EcP256;
-            ca.new_service_authority(authority::OCSP, Profile::OcspResponder, spec, password).await?
+            ca.new_service_authority(authority::OCSP, Profile::OcspResponder, spec, password)
+                .await?
         } else {
             ocsp
         };
@@ -165,8 +188,19 @@ impl Ca {
     }
 
     async fn finish(&mut self, tsa: Authority, ocsp: Authority) -> Result<(), CaError> {
-        self.tsa = TimeStampAuthority::new(&self.store, &self.config, tsa, vec![self.issuing.certificate.clone()])?;
-        self.ocsp = OcspResponder::new(&self.store, &self.config, self.root.clone(), self.issuing.clone(), Arc::new(ocsp));
+        self.tsa = TimeStampAuthority::new(
+            &self.store,
+            &self.config,
+            tsa,
+            vec![self.issuing.certificate.clone()],
+        )?;
+        self.ocsp = OcspResponder::new(
+            &self.store,
+            &self.config,
+            self.root.clone(),
+            self.issuing.clone(),
+            Arc::new(ocsp),
+        );
         Ok(())
     }
 
@@ -180,8 +214,11 @@ impl Ca {
     ) -> Result<Authority, CaError> {
         let key = authority::for_role(id, SoftwareKey::generate(spec)?)?;
         let now = OffsetDateTime::now_utc();
-        let issuing_end = kyso_pki::time::from_x509_time(&self.issuing.certificate.tbs_certificate.validity.not_after);
-        let wanted = now + Duration::days(profile.max_validity_days());
+        let issuing_end = kyso_pki::time::from_x509_time(
+            &self.issuing.certificate.tbs_certificate.validity.not_after,
+        );
+        let not_before = now - Duration::minutes(5);
+        let wanted = not_before + Duration::days(profile.max_validity_days());
         let cn = match profile {
             Profile::Tsa => format!("{} Time-Stamping Authority", self.config.organization),
             _ => format!("{} OCSP Responder", self.config.organization),
@@ -199,7 +236,7 @@ impl Ca {
                 subject: subject.to_name()?,
                 subject_public_key_info: key.public_key_der().to_vec(),
                 serial: random_serial(),
-                not_before: now - Duration::minutes(5),
+                not_before,
                 not_after: wanted.min(issuing_end),
                 policy_oids: self.policy_oids()?,
                 ocsp_url: (profile != Profile::OcspResponder).then(|| self.config.ocsp_url()),
@@ -218,7 +255,11 @@ impl Ca {
     }
 
     pub(crate) fn policy_oids(&self) -> Result<Vec<der::asn1::ObjectIdentifier>, CaError> {
-        self.config.certificate_policies.iter().map(|s| crate::config::parse_oid(s)).collect()
+        self.config
+            .certificate_policies
+            .iter()
+            .map(|s| crate::config::parse_oid(s))
+            .collect()
     }
 
     pub fn store(&self) -> &Store {

@@ -82,7 +82,8 @@ impl CaConfig {
         }
         if self.subscriber_validity_days == 0 || self.subscriber_validity_days > 1826 {
             return Err(CaError::Config(
-                "subscriber_validity_days must be 1..=1826 (at most 5 years, Decree 68/2024)".into(),
+                "subscriber_validity_days must be 1..=1826 (at most 5 years, Decree 68/2024)"
+                    .into(),
             ));
         }
         if self.crl_validity_hours == 0 || self.ocsp_validity_minutes == 0 {
@@ -129,11 +130,20 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused() {
-        let c = CaConfig { tsa_policy: "not.an.oid".into(), ..Default::default() };
+        let c = CaConfig {
+            tsa_policy: "not.an.oid".into(),
+            ..Default::default()
+        };
         assert!(c.validate().is_err());
-        let c = CaConfig { subscriber_validity_days: 2000, ..Default::default() };
+        let c = CaConfig {
+            subscriber_validity_days: 2000,
+            ..Default::default()
+        };
         assert!(c.validate().is_err());
-        let c = CaConfig { base_url: "ftp://x".into(), ..Default::default() };
+        let c = CaConfig {
+            base_url: "ftp://x".into(),
+            ..Default::default()
+        };
         assert!(c.validate().is_err());
     }
 }

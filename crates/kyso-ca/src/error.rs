@@ -19,17 +19,17 @@ pub enum CaError {
     NotRenewable { serial: String, why: String },
     #[error("policy: {0}")]
     Policy(String),
-    #[error("certificate request: {0}")]
+    #[error(transparent)]
     Csr(#[from] kyso_pki::csr::CsrError),
-    #[error("name: {0}")]
+    #[error(transparent)]
     Name(#[from] kyso_pki::name::NameError),
-    #[error("certificate: {0}")]
+    #[error(transparent)]
     Certificate(#[from] kyso_pki::certificate::CertError),
-    #[error("CRL: {0}")]
+    #[error(transparent)]
     Crl(#[from] kyso_pki::crl::CrlError),
-    #[error("trust store: {0}")]
+    #[error(transparent)]
     Trust(#[from] kyso_pki::trust::TrustError),
-    #[error("key: {0}")]
+    #[error(transparent)]
     Crypto(#[from] kyso_crypto::CryptoError),
     #[error("PKCS#12: {0}")]
     Pkcs12(String),

@@ -2,7 +2,8 @@
 //! kyso generates (delivered as an encrypted PKCS#12), and renewals.
 use kyso_crypto::{KeySpec, Signer, SoftwareKey};
 use kyso_pki::certificate::{
-    fingerprint_sha256, issue, parse_certificate, random_serial, serial_hex, to_der, to_pem, CertificateTemplate,
+    fingerprint_sha256, issue, parse_certificate, random_serial, serial_hex, to_der, to_pem,
+    CertificateTemplate,
 };
 use kyso_pki::csr::parse_csr;
 use kyso_pki::name::{display_name, SubjectName};
@@ -43,16 +44,29 @@ impl Ca {
     /// Issue from a PKCS#10 request (DER or PEM). The request's signature,
     /// key strength and name are checked first; nothing is stored when a
     /// check fails.
-    pub async fn issue_from_csr(&self, csr: &[u8], opts: &IssueOptions) -> Result<IssuedCertificate, CaError> {
+    pub async fn issue_from_csr(
+        &self,
+        csr: &[u8],
+        opts: &IssueOptions,
+    ) -> Result<IssuedCertificate, CaError> {
         let req = parse_csr(csr)?;
         let subject = match &opts.subject {
             Some(s) => s.to_name()?,
             None => req.subject.clone(),
         };
-        let email = opts.email.clone().or(req.requested_email.clone()).or_else(|| {
-            SubjectName::from_name(&subject).ok().and_then(|s| s.email)
-        });
-        self.issue_subscriber(subject, req.subject_public_key_info.clone(), opts, email, None).await
+        let email = opts
+            .email
+            .clone()
+            .or(req.requested_email.clone())
+            .or_else(|| SubjectName::from_name(&subject).ok().and_then(|s| s.email));
+        self.issue_subscriber(
+            subject,
+            req.subject_public_key_info.clone(),
+            opts,
+            email,
+            None,
+        )
+        .await
     }
 
     /// Generate a key for the subscriber, issue its certificate and return
@@ -66,10 +80,25 @@ impl Ca {
     ) -> Result<(IssuedCertificate, Vec<u8>), CaError> {
         let key = SoftwareKey::generate(key)?;
         let issued = self
-            .issue_subscriber(subject.to_name()?, key.public_key_der().to_vec(), opts, subject.email.clone(), None)
+            .issue_subscriber(
+                subject.to_name()?,
+                key.public_key_der().to_vec(),
+                opts,
+                subject.email.clone(),
+                None,
+            )
             .await?;
-        let chain = vec![issued.der.clone(), self.issuing.der.clone(), self.root.der.clone()];
-        let p12 = crate::pkcs12::write_pkcs12(key.pkcs8_der(), &chain, &subject.common_name, p12_password)?;
+        let chain = vec![
+            issued.der.clone(),
+            self.issuing.der.clone(),
+            self.root.der.clone(),
+        ];
+        let p12 = crate::pkcs12::write_pkcs12(
+            key.pkcs8_der(),
+            &chain,
+            &subject.common_name,
+            p12_password,
+        )?;
         Ok((issued, p12))
     }
 
@@ -83,15 +112,27 @@ impl Ca {
                 "a renewal adds 1..={MAX_RENEWAL_DAYS} days (at most 3 years, Decree 68/2024), not {add_days}"
             )));
         }
-        let rec = self.store.certificate(&serial).await?.ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
-        let not_renewable = |why: &str| CaError::NotRenewable { serial: serial.clone(), why: why.to_string() };
+        let rec = self
+            .store
+            .certificate(&serial)
+            .await?
+            .ok_or_else(|| CaError::UnknownSerial(serial.clone()))?;
+        let not_renewable = |why: &str| CaError::NotRenewable {
+            serial: serial.clone(),
+            why: why.to_string(),
+        };
         if rec.status != kyso_store::CertificateStatus::Valid {
             return Err(not_renewable("it is revoked"));
         }
         let old = parse_certificate(&rec.der)?;
-        let profile: Profile = rec.profile.parse().map_err(|_| not_renewable("unknown profile"))?;
+        let profile: Profile = rec
+            .profile
+            .parse()
+            .map_err(|_| not_renewable("unknown profile"))?;
         if !profile.is_subscriber() {
-            return Err(not_renewable("only subscriber certificates are renewed this way"));
+            return Err(not_renewable(
+                "only subscriber certificates are renewed this way",
+            ));
         }
         let now = OffsetDateTime::now_utc();
         let old_end = kyso_pki::time::from_x509_time(&old.tbs_certificate.validity.not_after);
@@ -101,15 +142,30 @@ impl Ca {
         let new_end = old_end + Duration::days(i64::from(add_days));
         let spki = der::Encode::to_der(&old.tbs_certificate.subject_public_key_info)
             .map_err(|e| CaError::Policy(e.to_string()))?;
-        let email = SubjectName::from_name(&old.tbs_certificate.subject).ok().and_then(|s| s.email);
+        let email = SubjectName::from_name(&old.tbs_certificate.subject)
+            .ok()
+            .and_then(|s| s.email);
         if (new_end - now).whole_days() > profile.max_validity_days() {
             return Err(not_renewable(
                 "the renewed certificate would last more than 5 years from today; renew closer to the end date",
             ));
         }
-        let opts = IssueOptions { profile, days: None, subject: None, email: None };
-        self.issue_subscriber_until(old.tbs_certificate.subject.clone(), spki, &opts, email, Some(serial), now, new_end)
-            .await
+        let opts = IssueOptions {
+            profile,
+            days: None,
+            subject: None,
+            email: None,
+        };
+        self.issue_subscriber_until(
+            old.tbs_certificate.subject.clone(),
+            spki,
+            &opts,
+            email,
+            Some(serial),
+            now,
+            new_end,
+        )
+        .await
     }
 
     async fn issue_subscriber(
@@ -135,8 +191,16 @@ impl Ca {
             )));
         }
         let now = OffsetDateTime::now_utc();
-        self.issue_subscriber_until(subject, spki, opts, email, renewed_from, now, now + Duration::days(i64::from(days)))
-            .await
+        self.issue_subscriber_until(
+            subject,
+            spki,
+            opts,
+            email,
+            renewed_from,
+            now,
+            now + Duration::days(i64::from(days)),
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -150,7 +214,9 @@ impl Ca {
         not_before: OffsetDateTime,
         not_after: OffsetDateTime,
     ) -> Result<IssuedCertificate, CaError> {
-        let issuing_end = kyso_pki::time::from_x509_time(&self.issuing.certificate.tbs_certificate.validity.not_after);
+        let issuing_end = kyso_pki::time::from_x509_time(
+            &self.issuing.certificate.tbs_certificate.validity.not_after,
+        );
         if not_after > issuing_end {
             return Err(CaError::Policy(format!(
                 "the certificate would outlive the issuing CA (which ends {})",
@@ -178,13 +244,23 @@ impl Ca {
                 Some(&self.issuing.certificate),
                 self.issuing.signer.as_ref(),
             )?;
-            match register(&self.store, &cert, ISSUING, opts.profile, renewed_from.clone()).await {
+            match register(
+                &self.store,
+                &cert,
+                ISSUING,
+                opts.profile,
+                renewed_from.clone(),
+            )
+            .await
+            {
                 Ok(issued) => return Ok(issued),
                 Err(CaError::Store(StoreError::DuplicateSerial)) => continue,
                 Err(e) => return Err(e),
             }
         }
-        Err(CaError::Policy("could not find a free serial number".into()))
+        Err(CaError::Policy(
+            "could not find a free serial number".into(),
+        ))
     }
 }
 
@@ -196,9 +272,11 @@ pub(crate) async fn register(
     profile: Profile,
     renewed_from: Option<String>,
 ) -> Result<IssuedCertificate, CaError> {
-    let der = to_der(cert)?;
+    let der = to_der(cert);
     let subject = display_name(&cert.tbs_certificate.subject);
-    let email = SubjectName::from_name(&cert.tbs_certificate.subject).ok().and_then(|s| s.email);
+    let email = SubjectName::from_name(&cert.tbs_certificate.subject)
+        .ok()
+        .and_then(|s| s.email);
     let not_before = kyso_pki::time::from_x509_time(&cert.tbs_certificate.validity.not_before);
     let not_after = kyso_pki::time::from_x509_time(&cert.tbs_certificate.validity.not_after);
     let serial_hex = serial_hex(cert);
@@ -216,13 +294,26 @@ pub(crate) async fn register(
             renewed_from,
         })
         .await?;
-    Ok(IssuedCertificate { serial_hex, pem: to_pem(cert), der, subject, not_before, not_after })
+    Ok(IssuedCertificate {
+        serial_hex,
+        pem: to_pem(cert),
+        der,
+        subject,
+        not_before,
+        not_after,
+    })
 }
 
 /// Serials are shown and stored as lowercase hex without separators;
 /// accept `AA:BB`, `0xAABB` and upper case from users.
 pub fn normalize_serial(s: &str) -> String {
     let s = s.trim();
-    let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    s.chars().filter(|c| c.is_ascii_hexdigit()).collect::<String>().to_ascii_lowercase()
+    let s = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    s.chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .collect::<String>()
+        .to_ascii_lowercase()
 }

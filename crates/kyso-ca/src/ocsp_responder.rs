@@ -71,7 +71,10 @@ impl OcspResponder {
                 root,
                 issuing,
                 responder,
-                cache: RwLock::new(Cache { generation, answers: HashMap::new() }),
+                cache: RwLock::new(Cache {
+                    generation,
+                    answers: HashMap::new(),
+                }),
                 revocations,
             }),
         }
@@ -79,7 +82,10 @@ impl OcspResponder {
 
     /// The delegated responder's certificate (DER).
     pub fn responder_der(&self) -> &[u8] {
-        self.inner.as_ref().map(|i| i.responder.der.as_slice()).unwrap_or_default()
+        self.inner
+            .as_ref()
+            .map(|i| i.responder.der.as_slice())
+            .unwrap_or_default()
     }
 
     /// Drop every cached answer (after a revocation in this process).
@@ -108,14 +114,19 @@ impl OcspResponder {
         let Some(first) = req.cert_ids.first() else {
             return Bytes::from(ocsp_error_response(OcspResponseStatus::MalformedRequest));
         };
-        let (issuer_id, signer_authority, extra) = if first.matches_issuer(&inner.issuing.certificate) {
-            (ISSUING, &inner.responder, vec![])
-        } else if first.matches_issuer(&inner.root.certificate) {
-            (ROOT, &inner.root, vec![])
+        let (issuer_id, signer_authority, extra) =
+            if first.matches_issuer(&inner.issuing.certificate) {
+                (ISSUING, &inner.responder, vec![])
+            } else if first.matches_issuer(&inner.root.certificate) {
+                (ROOT, &inner.root, vec![])
+            } else {
+                return Bytes::from(ocsp_error_response(OcspResponseStatus::Unauthorized));
+            };
+        let issuer_cert = if issuer_id == ISSUING {
+            &inner.issuing
         } else {
-            return Bytes::from(ocsp_error_response(OcspResponseStatus::Unauthorized));
+            &inner.root
         };
-        let issuer_cert = if issuer_id == ISSUING { &inner.issuing } else { &inner.root };
 
         let cache_key = (req.nonce.is_none() && req.cert_ids.len() == 1).then(|| cache_key(first));
         let now = OffsetDateTime::now_utc();
@@ -179,11 +190,17 @@ impl Inner {
         if cache.generation != generation {
             return None;
         }
-        cache.answers.get(key).filter(|c| now < c.refresh_after).map(|c| c.der.clone())
+        cache
+            .answers
+            .get(key)
+            .filter(|c| now < c.refresh_after)
+            .map(|c| c.der.clone())
     }
 
     fn store_cached(&self, key: Vec<u8>, der: Bytes, now: OffsetDateTime, generation_seen: i64) {
-        let Ok(mut cache) = self.cache.write() else { return };
+        let Ok(mut cache) = self.cache.write() else {
+            return;
+        };
         let generation = *self.revocations.borrow();
         if cache.generation != generation {
             cache.answers.clear();
@@ -197,29 +214,43 @@ impl Inner {
             cache.answers.clear();
         }
         // Refresh at half the validity, so clients never see a stale answer.
-        cache.answers.insert(key, Cached { der, refresh_after: now + self.validity / 2 });
+        cache.answers.insert(
+            key,
+            Cached {
+                der,
+                refresh_after: now + self.validity / 2,
+            },
+        );
     }
 
-    async fn status(&self, issuer_id: &str, serial: &[u8]) -> Result<CertStatusInfo, kyso_store::StoreError> {
+    async fn status(
+        &self,
+        issuer_id: &str,
+        serial: &[u8],
+    ) -> Result<CertStatusInfo, kyso_store::StoreError> {
         let serial_hex = hex::encode(strip_leading_zeros(serial));
         Ok(match self.store.certificate(&serial_hex).await? {
-            Some(rec) if rec.issuer_id == issuer_id => match (rec.status.as_str(), rec.revoked_at) {
-                ("revoked", Some(at)) => CertStatusInfo::Revoked {
-                    revocation_time: at,
-                    reason: rec
-                        .revocation_reason
-                        .and_then(|c| u8::try_from(c).ok())
-                        .and_then(RevocationReason::from_code),
-                },
-                _ => CertStatusInfo::Good,
-            },
+            Some(rec) if rec.issuer_id == issuer_id => {
+                match (rec.status.as_str(), rec.revoked_at) {
+                    ("revoked", Some(at)) => CertStatusInfo::Revoked {
+                        revocation_time: at,
+                        reason: rec
+                            .revocation_reason
+                            .and_then(|c| u8::try_from(c).ok())
+                            .and_then(RevocationReason::from_code),
+                    },
+                    _ => CertStatusInfo::Good,
+                }
+            }
             _ => CertStatusInfo::Unknown,
         })
     }
 }
 
 fn cache_key(id: &RequestedCertId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(8 + id.issuer_name_hash.len() + id.issuer_key_hash.len() + id.serial.len());
+    let mut k = Vec::with_capacity(
+        8 + id.issuer_name_hash.len() + id.issuer_key_hash.len() + id.serial.len(),
+    );
     k.extend_from_slice(id.hash_algorithm.oid().as_bytes());
     k.push(0);
     k.extend_from_slice(&id.issuer_name_hash);
@@ -232,5 +263,9 @@ fn cache_key(id: &RequestedCertId) -> Vec<u8> {
 /// contents may carry a leading 0x00 for sign.
 fn strip_leading_zeros(s: &[u8]) -> &[u8] {
     let n = s.iter().take_while(|b| **b == 0).count();
-    if n == s.len() { &s[s.len().saturating_sub(1)..] } else { &s[n..] }
+    if n == s.len() {
+        &s[s.len().saturating_sub(1)..]
+    } else {
+        &s[n..]
+    }
 }

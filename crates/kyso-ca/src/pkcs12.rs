@@ -13,7 +13,9 @@ pub fn write_pkcs12(
     password: &str,
 ) -> Result<Vec<u8>, CaError> {
     if password.is_empty() {
-        return Err(CaError::Pkcs12("an empty PKCS#12 password is not allowed".into()));
+        return Err(CaError::Pkcs12(
+            "an empty PKCS#12 password is not allowed".into(),
+        ));
     }
     let err = |e: p12_keystore::error::Error| CaError::Pkcs12(e.to_string());
     let key = PrivateKey::from_der(pkcs8_der).map_err(err)?;
@@ -22,7 +24,9 @@ pub fn write_pkcs12(
         .map(|d| P12Cert::from_der(d))
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
-    let leaf = chain_der.first().ok_or_else(|| CaError::Pkcs12("empty chain".into()))?;
+    let leaf = chain_der
+        .first()
+        .ok_or_else(|| CaError::Pkcs12("empty chain".into()))?;
     let key_id = kyso_crypto::digest(kyso_crypto::DigestAlgorithm::Sha1, leaf);
     let mut ks = KeyStore::new();
     ks.add_entry(

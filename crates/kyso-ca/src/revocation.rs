@@ -12,14 +12,24 @@ impl Ca {
     /// Revoke a certificate with an RFC 5280 reason. The registry change,
     /// the OCSP cache invalidation (in every replica) and a fresh CRL of
     /// the issuer follow at once.
-    pub async fn revoke(&self, serial: &str, reason: Option<RevocationReason>) -> Result<CertificateRecord, CaError> {
+    pub async fn revoke(
+        &self,
+        serial: &str,
+        reason: Option<RevocationReason>,
+    ) -> Result<CertificateRecord, CaError> {
         let serial = normalize_serial(serial);
         if reason == Some(RevocationReason::RemoveFromCrl) {
-            return Err(CaError::Policy("removeFromCRL is only for delta CRLs; it is not a reason to revoke".into()));
+            return Err(CaError::Policy(
+                "removeFromCRL is only for delta CRLs; it is not a reason to revoke".into(),
+            ));
         }
         let rec = match self
             .store
-            .revoke(&serial, reason.map(|r| i16::from(r.code())), OffsetDateTime::now_utc())
+            .revoke(
+                &serial,
+                reason.map(|r| i16::from(r.code())),
+                OffsetDateTime::now_utc(),
+            )
             .await
         {
             Ok(r) => r,
@@ -38,7 +48,11 @@ impl Ca {
         let authority = match issuer {
             ROOT => &self.root,
             ISSUING => &self.issuing,
-            other => return Err(CaError::Config(format!("no CA named '{other}'; use root or issuing"))),
+            other => {
+                return Err(CaError::Config(format!(
+                    "no CA named '{other}'; use root or issuing"
+                )))
+            }
         };
         let revoked = self
             .store
@@ -47,9 +61,13 @@ impl Ca {
             .into_iter()
             .map(|r| {
                 Ok(RevokedCertificate {
-                    serial: hex::decode(&r.serial_hex).map_err(|e| CaError::Config(e.to_string()))?,
+                    serial: hex::decode(&r.serial_hex)
+                        .map_err(|e| CaError::Config(e.to_string()))?,
                     revocation_date: r.revoked_at,
-                    reason: r.reason.and_then(|c| u8::try_from(c).ok()).and_then(RevocationReason::from_code),
+                    reason: r
+                        .reason
+                        .and_then(|c| u8::try_from(c).ok())
+                        .and_then(RevocationReason::from_code),
                 })
             })
             .collect::<Result<Vec<_>, CaError>>()?;

@@ -10,7 +10,12 @@ use crate::CaError;
 
 /// Import a CA certificate (DER or PEM; a PEM file may hold several) as a
 /// trust anchor. Returns the fingerprints added.
-pub async fn import_anchor(store: &Store, input: &[u8], label: &str, builtin: bool) -> Result<Vec<String>, CaError> {
+pub async fn import_anchor(
+    store: &Store,
+    input: &[u8],
+    label: &str,
+    builtin: bool,
+) -> Result<Vec<String>, CaError> {
     let mut parsed = TrustStore::new();
     if input.starts_with(b"-----") || input.windows(11).any(|w| w == b"-----BEGIN ") {
         parsed.add_pem_bundle(input, label)?;
@@ -30,7 +35,11 @@ pub async fn import_anchor(store: &Store, input: &[u8], label: &str, builtin: bo
         match store.add_trust_anchor(&rec).await {
             Ok(()) => added.push(rec.fingerprint_sha256),
             Err(StoreError::DuplicateAnchor) => {
-                return Err(CaError::Trust(TrustError::Duplicate(rec.fingerprint_sha256)));
+                return Err(CaError::Trust(TrustError::Duplicate {
+                    subject: rec.subject,
+                    label: rec.label,
+                    fingerprint: rec.fingerprint_sha256,
+                }));
             }
             Err(e) => return Err(e.into()),
         }
@@ -40,7 +49,11 @@ pub async fn import_anchor(store: &Store, input: &[u8], label: &str, builtin: bo
 
 /// Remove an anchor by its SHA-256 fingerprint (hex, `:` allowed).
 pub async fn remove_anchor(store: &Store, fingerprint: &str) -> Result<bool, CaError> {
-    let fp: String = fingerprint.chars().filter(|c| c.is_ascii_hexdigit()).collect::<String>().to_ascii_lowercase();
+    let fp: String = fingerprint
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .collect::<String>()
+        .to_ascii_lowercase();
     Ok(store.remove_trust_anchor(&fp).await?)
 }
 

@@ -5,9 +5,10 @@
 //! memory, so the database is touched once per million time-stamps.
 use std::sync::atomic::{AtomicU64, Ordering};
 
-
 use bytes::Bytes;
-use kyso_pki::tsp::{build_time_stamp_resp, parse_time_stamp_req, rejection_response, Accuracy, TsaPolicy, TsaUnit};
+use kyso_pki::tsp::{
+    build_time_stamp_resp, parse_time_stamp_req, rejection_response, Accuracy, TsaPolicy, TsaUnit,
+};
 use kyso_store::Store;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
@@ -38,12 +39,25 @@ impl TimeStampAuthority {
         TimeStampAuthority { inner: None }
     }
 
-    pub(crate) fn new(store: &Store, config: &CaConfig, authority: Authority, chain: Vec<Certificate>) -> Result<Self, CaError> {
+    pub(crate) fn new(
+        store: &Store,
+        config: &CaConfig,
+        authority: Authority,
+        chain: Vec<Certificate>,
+    ) -> Result<Self, CaError> {
         let ms = config.tsa_accuracy_ms;
         let policy = TsaPolicy {
             policy: parse_oid(&config.tsa_policy)?,
-            accepted_policies: config.tsa_accepted_policies.iter().map(|p| parse_oid(p)).collect::<Result<_, _>>()?,
-            accuracy: Accuracy { seconds: ms / 1000, millis: (ms % 1000) as u16, micros: 0 },
+            accepted_policies: config
+                .tsa_accepted_policies
+                .iter()
+                .map(|p| parse_oid(p))
+                .collect::<Result<_, _>>()?,
+            accuracy: Accuracy {
+                seconds: ms / 1000,
+                millis: (ms % 1000) as u16,
+                micros: 0,
+            },
             digest_algorithm: kyso_crypto::DigestAlgorithm::Sha256,
         };
         Ok(TimeStampAuthority {
@@ -61,14 +75,19 @@ impl TimeStampAuthority {
 
     /// The TSA certificate (DER).
     pub fn certificate_der(&self) -> &[u8] {
-        self.inner.as_ref().map(|i| i.authority.der.as_slice()).unwrap_or_default()
+        self.inner
+            .as_ref()
+            .map(|i| i.authority.der.as_slice())
+            .unwrap_or_default()
     }
 
     /// Answer a DER TimeStampReq with a DER TimeStampResp: granted with a
     /// token, or a rejection carrying the failure information.
     pub async fn respond(&self, request: &[u8]) -> Bytes {
         let Some(inner) = &self.inner else {
-            return Bytes::from(rejection_response(&system_failure("the TSA is not configured")));
+            return Bytes::from(rejection_response(&system_failure(
+                "the TSA is not configured",
+            )));
         };
         let req = match parse_time_stamp_req(request) {
             Ok(r) => r,
@@ -78,7 +97,9 @@ impl TimeStampAuthority {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("TSA serial allocation failed: {e}");
-                return Bytes::from(rejection_response(&system_failure("serial numbers are not available")));
+                return Bytes::from(rejection_response(&system_failure(
+                    "serial numbers are not available",
+                )));
             }
         };
         let unit = TsaUnit {
@@ -86,7 +107,13 @@ impl TimeStampAuthority {
             chain: &inner.chain,
             signer: inner.authority.signer.as_ref(),
         };
-        match build_time_stamp_resp(&req, &unit, &inner.policy, &serial, OffsetDateTime::now_utc()) {
+        match build_time_stamp_resp(
+            &req,
+            &unit,
+            &inner.policy,
+            &serial,
+            OffsetDateTime::now_utc(),
+        ) {
             Ok(der) => Bytes::from(der),
             Err(f) => Bytes::from(rejection_response(&f)),
         }
@@ -94,7 +121,10 @@ impl TimeStampAuthority {
 }
 
 fn system_failure(text: &str) -> kyso_pki::tsp::TspFailure {
-    kyso_pki::tsp::TspFailure { fail_info: kyso_pki::tsp::PkiFailureInfo::SystemFailure, text: text.into() }
+    kyso_pki::tsp::TspFailure {
+        fail_info: kyso_pki::tsp::PkiFailureInfo::SystemFailure,
+        text: text.into(),
+    }
 }
 
 impl Inner {
@@ -111,7 +141,8 @@ impl Inner {
                     let block = self.store.next_counter("tsa_serial_block").await? as u64;
                     let start = block << BLOCK_BITS;
                     self.next.store(start, Ordering::Relaxed);
-                    self.block_end.store(start + (1 << BLOCK_BITS), Ordering::Release);
+                    self.block_end
+                        .store(start + (1 << BLOCK_BITS), Ordering::Release);
                 }
             } else {
                 tokio::task::yield_now().await;

@@ -241,10 +241,7 @@ fn subject_of(cert: &Certificate) -> String {
     cert.tbs_certificate.subject.to_string()
 }
 
-/// Serial number as lowercase hex.
-pub fn serial_hex(cert: &Certificate) -> String {
-    hex::encode(cert.tbs_certificate.serial_number.as_bytes())
-}
+pub use crate::certificate::serial_hex;
 
 /// Builds and validates a path from `end_entity` to an anchor of `trust`
 /// at `options.time`. `intermediates` may hold extra, unrelated or

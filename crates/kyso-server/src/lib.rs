@@ -43,7 +43,9 @@ pub async fn serve(
         })
     };
     let app = router(ca).into_make_service_with_connect_info::<SocketAddr>();
-    let r = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let r = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
     refresher.abort();
     r
 }

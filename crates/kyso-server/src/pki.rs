@@ -33,18 +33,33 @@ pub fn pki_routes(ca: Arc<Ca>) -> Router {
 }
 
 fn der_response(content_type: &'static str, body: impl Into<axum::body::Body>) -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body.into()).into_response()
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body.into(),
+    )
+        .into_response()
 }
 
 fn problem(status: StatusCode, vi: &str, en: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{vi}\n{en}\n")).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{vi}\n{en}\n"),
+    )
+        .into_response()
 }
 
 fn content_type_is(headers: &HeaderMap, expected: &str) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(expected))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case(expected)
+        })
         .unwrap_or(false)
 }
 
@@ -67,7 +82,11 @@ async fn pki_file(State(ca): State<Arc<Ca>>, Path(file): Path<String>) -> Respon
                 Ok(der) => der_response("application/pkix-crl", der),
                 Err(e) => {
                     tracing::error!("CRL for {which}: {e}");
-                    problem(StatusCode::SERVICE_UNAVAILABLE, "Không lấy được CRL.", "The CRL is not available.")
+                    problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Không lấy được CRL.",
+                        "The CRL is not available.",
+                    )
                 }
             }
         }
@@ -101,7 +120,11 @@ async fn ocsp_post(State(ca): State<Arc<Ca>>, headers: HeaderMap, body: Bytes) -
 /// the DER encoding of the OCSPRequest}.
 async fn ocsp_get(State(ca): State<Arc<Ca>>, Path(request): Path<String>) -> Response {
     if request.len() > MAX_BODY * 2 {
-        return problem(StatusCode::URI_TOO_LONG, "Yêu cầu OCSP quá dài.", "The OCSP request is too long.");
+        return problem(
+            StatusCode::URI_TOO_LONG,
+            "Yêu cầu OCSP quá dài.",
+            "The OCSP request is too long.",
+        );
     }
     let cleaned: String = request.chars().filter(|c| !c.is_whitespace()).collect();
     let der = match base64::engine::general_purpose::STANDARD.decode(cleaned.as_bytes()) {
@@ -109,12 +132,17 @@ async fn ocsp_get(State(ca): State<Arc<Ca>>, Path(request): Path<String>) -> Res
         Err(_) => {
             return der_response(
                 OCSP_RESPONSE,
-                kyso_pki::ocsp::ocsp_error_response(x509_ocsp::OcspResponseStatus::MalformedRequest),
+                kyso_pki::ocsp::ocsp_error_response(
+                    x509_ocsp::OcspResponseStatus::MalformedRequest,
+                ),
             )
         }
     };
     let mut resp = der_response(OCSP_RESPONSE, ca.ocsp().respond(&der).await);
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=60, public"));
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=60, public"),
+    );
     resp
 }
 

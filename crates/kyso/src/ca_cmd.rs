@@ -149,7 +149,11 @@ pub async fn run(ctx: &Context, cmd: CaCommand) -> Result<()> {
         CaCommand::Renew { serial, days, out } => {
             let ca = ctx.open_ca().await?;
             let c = ca.renew(&serial, days).await?;
-            eprintln!("Đã gia hạn / renewed: new serial {} valid until {}", c.serial_hex, vn(c.not_after));
+            eprintln!(
+                "Đã gia hạn / renewed: new serial {} valid until {}",
+                c.serial_hex,
+                vn(c.not_after)
+            );
             emit(out.as_ref(), c.pem.as_bytes())
         }
         CaCommand::Revoke { serial, reason } => {
@@ -167,14 +171,26 @@ pub async fn run(ctx: &Context, cmd: CaCommand) -> Result<()> {
         CaCommand::Crl { issuer, out, pem } => {
             let ca = ctx.open_ca().await?;
             let der = ca.publish_crl(&issuer).await?;
-            let bytes = if pem { pem_block("X509 CRL", &der).into_bytes() } else { der };
+            let bytes = if pem {
+                pem_block("X509 CRL", &der).into_bytes()
+            } else {
+                der
+            };
             emit(out.as_ref(), &bytes)
         }
-        CaCommand::List { status, profile, subject, json } => {
+        CaCommand::List {
+            status,
+            profile,
+            subject,
+            json,
+        } => {
             let store = ctx.store().await?;
             let status = status
                 .as_deref()
-                .map(|s| CertificateStatus::parse(s).map_err(|_| anyhow::anyhow!("--status is valid or revoked, not '{s}'")))
+                .map(|s| {
+                    CertificateStatus::parse(s)
+                        .map_err(|_| anyhow::anyhow!("--status is valid or revoked, not '{s}'"))
+                })
                 .transpose()?;
             let rows = store
                 .list_certificates(&CertificateFilter {
@@ -188,9 +204,19 @@ pub async fn run(ctx: &Context, cmd: CaCommand) -> Result<()> {
                 let v: Vec<_> = rows.iter().map(record_json).collect();
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("{:<34} {:<13} {:<8} {:<26} subject", "serial", "profile", "status", "not after");
+                println!(
+                    "{:<34} {:<13} {:<8} {:<26} subject",
+                    "serial", "profile", "status", "not after"
+                );
                 for r in &rows {
-                    println!("{:<34} {:<13} {:<8} {:<26} {}", r.serial_hex, r.profile, r.status.as_str(), vn(r.not_after), r.subject);
+                    println!(
+                        "{:<34} {:<13} {:<8} {:<26} {}",
+                        r.serial_hex,
+                        r.profile,
+                        r.status.as_str(),
+                        vn(r.not_after),
+                        r.subject
+                    );
                 }
                 eprintln!("{} chứng thư / certificates", rows.len());
             }
@@ -199,7 +225,10 @@ pub async fn run(ctx: &Context, cmd: CaCommand) -> Result<()> {
         CaCommand::Show { serial, pem, json } => {
             let store = ctx.store().await?;
             let serial = kyso_ca::normalize_serial(&serial);
-            let r = store.certificate(&serial).await?.with_context(|| format!("no certificate with serial {serial}"))?;
+            let r = store
+                .certificate(&serial)
+                .await?
+                .with_context(|| format!("no certificate with serial {serial}"))?;
             if pem {
                 print!("{}", pem_block("CERTIFICATE", &r.der));
             } else if json {
@@ -207,7 +236,12 @@ pub async fn run(ctx: &Context, cmd: CaCommand) -> Result<()> {
             } else {
                 let v = record_json(&r);
                 for (k, val) in v.as_object().into_iter().flatten() {
-                    println!("{k:<20} {}", val.as_str().map(str::to_string).unwrap_or_else(|| val.to_string()));
+                    println!(
+                        "{k:<20} {}",
+                        val.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| val.to_string())
+                    );
                 }
             }
             Ok(())
@@ -245,7 +279,10 @@ impl InitArgs {
 
 pub async fn init(ctx: &Context, a: InitArgs) -> Result<Ca> {
     if ctx.config_path().exists() {
-        bail!("{} already exists: this data directory already has a CA", ctx.config_path().display());
+        bail!(
+            "{} already exists: this data directory already has a CA",
+            ctx.config_path().display()
+        );
     }
     let mut config = CaConfig::default();
     if let Some(o) = a.organization {
@@ -273,7 +310,10 @@ pub async fn init(ctx: &Context, a: InitArgs) -> Result<Ca> {
         ocsp_key: a.ocsp_key,
         ..Default::default()
     };
-    eprintln!("Đang tạo khóa CA / generating the CA keys ({}, {}) …", opts.root_key, opts.issuing_key);
+    eprintln!(
+        "Đang tạo khóa CA / generating the CA keys ({}, {}) …",
+        opts.root_key, opts.issuing_key
+    );
     let ca = Ca::init(store, config.clone(), &pw, &opts).await?;
     config.save(&ctx.config_path())?;
     eprintln!(
@@ -285,17 +325,30 @@ pub async fn init(ctx: &Context, a: InitArgs) -> Result<Ca> {
 
 async fn issue(ctx: &Context, a: IssueArgs) -> Result<()> {
     let ca = ctx.open_ca().await?;
-    let subject = a.subject.as_deref().map(SubjectName::parse_dn).transpose()?;
-    let opts = IssueOptions { profile: a.profile, days: a.days, subject: subject.clone(), email: a.email.clone() };
+    let subject = a
+        .subject
+        .as_deref()
+        .map(SubjectName::parse_dn)
+        .transpose()?;
+    let opts = IssueOptions {
+        profile: a.profile,
+        days: a.days,
+        subject: subject.clone(),
+        email: a.email.clone(),
+    };
     let issued = if let Some(csr) = &a.csr {
         let bytes = std::fs::read(csr).with_context(|| format!("cannot read {}", csr.display()))?;
         ca.issue_from_csr(&bytes, &opts).await?
     } else if let Some(kt) = a.key_type {
-        let Some(mut subject) = subject else { bail!("--key-type needs --subject") };
+        let Some(mut subject) = subject else {
+            bail!("--key-type needs --subject")
+        };
         if subject.email.is_none() {
             subject.email = a.email.clone();
         }
-        let Some(p12_path) = &a.p12 else { bail!("--key-type needs --p12 FILE for the key") };
+        let Some(p12_path) = &a.p12 else {
+            bail!("--key-type needs --p12 FILE for the key")
+        };
         let password = match std::env::var(&a.p12_password_env) {
             Ok(p) if !p.is_empty() => p,
             _ => {
@@ -307,9 +360,14 @@ async fn issue(ctx: &Context, a: IssueArgs) -> Result<()> {
                 p
             }
         };
-        let (issued, p12) = ca.issue_with_new_key(&subject, kt, &opts, &password).await?;
+        let (issued, p12) = ca
+            .issue_with_new_key(&subject, kt, &opts, &password)
+            .await?;
         write_private(p12_path, &p12)?;
-        eprintln!("Khóa và chứng thư / key and certificate: {}", p12_path.display());
+        eprintln!(
+            "Khóa và chứng thư / key and certificate: {}",
+            p12_path.display()
+        );
         issued
     } else {
         bail!("give --csr FILE, or --key-type with --subject and --p12");
@@ -326,7 +384,9 @@ async fn issue(ctx: &Context, a: IssueArgs) -> Result<()> {
 
 fn emit(out: Option<&PathBuf>, bytes: &[u8]) -> Result<()> {
     match out {
-        Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display())),
+        Some(p) => {
+            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
         None => {
             use std::io::Write;
             std::io::stdout().write_all(bytes)?;

@@ -17,7 +17,11 @@ pub struct Context {
 
 impl Context {
     pub fn new(cli: &Cli) -> Self {
-        Context { data: cli.data.clone(), db: cli.db.clone(), password_env: cli.password_env.clone() }
+        Context {
+            data: cli.data.clone(),
+            db: cli.db.clone(),
+            password_env: cli.password_env.clone(),
+        }
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -33,14 +37,19 @@ impl Context {
             return Ok(url.clone());
         }
         let abs = absolute(&self.data)?;
-        Ok(format!("sqlite://{}?mode=rwc", abs.join("kyso.db").display()))
+        Ok(format!(
+            "sqlite://{}?mode=rwc",
+            abs.join("kyso.db").display()
+        ))
     }
 
     pub async fn store(&self) -> Result<Store> {
         std::fs::create_dir_all(&self.data)
             .with_context(|| format!("cannot create the data directory {}", self.data.display()))?;
         let url = self.db_url()?;
-        Store::open(&url).await.with_context(|| format!("cannot open the database {}", redact(&url)))
+        Store::open(&url)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(&url)))
     }
 
     pub fn config(&self) -> Result<CaConfig> {
@@ -58,7 +67,10 @@ impl Context {
     /// by --password-env, else KYSO_KEY_PASSWORD, else the key-password
     /// file (created with a random password when `create` is set).
     pub fn key_password(&self, create: bool) -> Result<Vec<u8>> {
-        let var = self.password_env.clone().unwrap_or_else(|| "KYSO_KEY_PASSWORD".into());
+        let var = self
+            .password_env
+            .clone()
+            .unwrap_or_else(|| "KYSO_KEY_PASSWORD".into());
         if let Ok(v) = std::env::var(&var) {
             if v.is_empty() {
                 bail!("the environment variable {var} is empty");
@@ -70,11 +82,15 @@ impl Context {
         }
         let file = self.password_file();
         if file.exists() {
-            let s = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let s = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             return Ok(s.trim().as_bytes().to_vec());
         }
         if !create {
-            bail!("no key password: set KYSO_KEY_PASSWORD or put it in {}", file.display());
+            bail!(
+                "no key password: set KYSO_KEY_PASSWORD or put it in {}",
+                file.display()
+            );
         }
         let mut raw = [0u8; 32];
         getrandom(&mut raw)?;
@@ -110,7 +126,9 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     f.write_all(data)?;
     Ok(())
 }

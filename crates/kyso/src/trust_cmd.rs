@@ -29,8 +29,13 @@ pub async fn run(ctx: &Context, cmd: TrustCommand) -> Result<()> {
     let store = ctx.store().await?;
     match cmd {
         TrustCommand::Import { file, label } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let label = label.unwrap_or_else(|| file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let label = label.unwrap_or_else(|| {
+                file.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
             let added = kyso_ca::trust::import_anchor(&store, &bytes, &label, false).await?;
             for fp in &added {
                 println!("Đã thêm / added {fp}");
@@ -54,7 +59,13 @@ pub async fn run(ctx: &Context, cmd: TrustCommand) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 for a in &anchors {
-                    println!("{}  {}  [{}]{}", a.fingerprint_sha256, a.subject, a.label, if a.builtin { " (built-in)" } else { "" });
+                    println!(
+                        "{}  {}  [{}]{}",
+                        a.fingerprint_sha256,
+                        a.subject,
+                        a.label,
+                        if a.builtin { " (built-in)" } else { "" }
+                    );
                 }
                 eprintln!("{} điểm tin cậy / trust anchors", anchors.len());
             }

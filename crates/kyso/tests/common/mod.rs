@@ -14,7 +14,11 @@ pub const KYSO: &str = env!("CARGO_BIN_EXE_kyso");
 /// run by scripts/test.sh (KYSO_REQUIRE_PEERS=1), where it must fail.
 pub fn have(tool: &str) -> bool {
     let ok = Command::new(tool)
-        .arg(if tool == "openssl" { "version" } else { "--version" })
+        .arg(if tool == "openssl" {
+            "version"
+        } else {
+            "--version"
+        })
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
@@ -28,7 +32,11 @@ pub fn have(tool: &str) -> bool {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A data directory and database for one kyso deployment.
@@ -80,24 +88,34 @@ impl Deployment {
     }
 
     pub fn serve_on(&self, port: u16) -> Server {
-        let mut child = Command::new(KYSO)
-            .args(["--data", self.data().to_str().unwrap(), "--db", &self.db])
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("KYSO_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start kyso serve");
-        let stdout = child.stdout.take().unwrap();
+        // Dropping the server kills and reaps the process.
+        let mut server = Server {
+            child: Command::new(KYSO)
+                .args(["--data", self.data().to_str().unwrap(), "--db", &self.db])
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .env("KYSO_LOG", "warn")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start kyso serve"),
+            port,
+        };
+        let stdout = server.child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
         let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
-        assert!(first.contains("serving"), "kyso serve did not start: {first}");
+        assert!(
+            first.contains("serving"),
+            "kyso serve did not start: {first}"
+        );
         std::thread::spawn(move || for _ in lines {});
         let url = format!("http://127.0.0.1:{port}/healthz");
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(20) {
-            if reqwest::blocking::get(&url).map(|r| r.status().is_success()).unwrap_or(false) {
-                return Server { child, port };
+            if reqwest::blocking::get(&url)
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+            {
+                return server;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -129,7 +147,12 @@ pub fn deployments() -> Vec<Deployment> {
     let mut v = vec![];
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}?mode=rwc", dir.path().join("kyso.db").display());
-    v.push(Deployment { dir, db, port: free_port(), backend: "sqlite" });
+    v.push(Deployment {
+        dir,
+        db,
+        port: free_port(),
+        backend: "sqlite",
+    });
     match std::env::var("KYSO_TEST_PG_URL") {
         Ok(admin) => {
             let name = format!("kyso_e2e_{}", hex::encode(rand_bytes()));
@@ -137,9 +160,18 @@ pub fn deployments() -> Vec<Deployment> {
                 .args([&admin, "-q", "-c", &format!("CREATE DATABASE {name}")])
                 .output()
                 .expect("psql");
-            assert!(out.status.success(), "CREATE DATABASE: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "CREATE DATABASE: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-            v.push(Deployment { dir: tempfile::tempdir().unwrap(), db: format!("{base}/{name}"), port: free_port(), backend: "postgres" });
+            v.push(Deployment {
+                dir: tempfile::tempdir().unwrap(),
+                db: format!("{base}/{name}"),
+                port: free_port(),
+                backend: "postgres",
+            });
         }
         Err(_) if std::env::var("KYSO_REQUIRE_PEERS").as_deref() == Ok("1") => {
             panic!("KYSO_TEST_PG_URL is required by scripts/test.sh")
@@ -157,8 +189,16 @@ fn rand_bytes() -> [u8; 6] {
 
 /// Run a command in `dir`; returns (success, stdout+stderr).
 pub fn run_in(dir: &Path, prog: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(prog).current_dir(dir).args(args).output().unwrap_or_else(|e| panic!("{prog}: {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(prog)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{prog}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
