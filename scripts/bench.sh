@@ -49,7 +49,7 @@ enddate=$(date -u -d "$(openssl x509 -in ee.pem -noout -enddate | cut -d= -f2)" 
 printf 'V\t%s\t\t%s\tunknown\t/C=VN/CN=Bench\n' "$enddate" "$serial" > index.txt
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=openssl responder" \
   -keyout rsp.key -out rsp.pem -days 30 2>/dev/null
-openssl ocsp -index index.txt -port "127.0.0.1:$OPORT" -rsigner rsp.pem -rkey rsp.key -CA issuing.pem \
+openssl ocsp -index index.txt -port "$OPORT" -rsigner rsp.pem -rkey rsp.key -CA issuing.pem \
   -multi 2 -nmin 60 >/dev/null 2>&1 & PIDS+=($!)
 sleep 1
 
@@ -67,7 +67,7 @@ LUA
 lua ocsp-cached application/ocsp-request ocsp-cached.der
 lua ocsp-nonce application/ocsp-request ocsp-nonce.der
 lua tsa application/timestamp-query q.tsq
-rps() { wrk -t2 -c32 -d"${DURATION}s" -s "$1.lua" "$2" 2>/dev/null | awk '/Requests\/sec/ {printf "%.0f", $2}'; }
+rps() { { wrk -t2 -c32 -d"${DURATION}s" -s "$1.lua" "$2" 2>/dev/null || true; } | awk '/Requests\/sec/ {printf "%.0f", $2}'; }
 
 echo "warming up …"; rps ocsp-cached "http://127.0.0.1:$PORT/ocsp" >/dev/null
 k_cached=$(rps ocsp-cached "http://127.0.0.1:$PORT/ocsp")

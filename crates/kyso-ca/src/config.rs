@@ -43,7 +43,7 @@ impl Default for CaConfig {
             crl_validity_hours: 24,
             ocsp_validity_minutes: 60,
             subscriber_validity_days: 3 * 365,
-            organization: "kyso demo CA".into(),
+            organization: "kyso demo".into(),
             province: "Ninh Bình".into(),
         }
     }

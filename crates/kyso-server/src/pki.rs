@@ -95,14 +95,7 @@ async fn pki_file(State(ca): State<Arc<Ca>>, Path(file): Path<String>) -> Respon
 }
 
 fn pem_block(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut s = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        s.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        s.push('\n');
-    }
-    s.push_str(&format!("-----END {label}-----\n"));
-    s
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap_or_default()
 }
 
 async fn ocsp_post(State(ca): State<Arc<Ca>>, headers: HeaderMap, body: Bytes) -> Response {

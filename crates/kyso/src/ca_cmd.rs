@@ -395,16 +395,9 @@ fn emit(out: Option<&PathBuf>, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// PEM text of a DER object (LF line endings).
 pub fn pem_block(label: &str, der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut s = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        s.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        s.push('\n');
-    }
-    s.push_str(&format!("-----END {label}-----\n"));
-    s
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap_or_default()
 }
 
 fn vn(t: time::OffsetDateTime) -> String {

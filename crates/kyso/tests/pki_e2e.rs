@@ -175,6 +175,14 @@ fn acceptance(d: &Deployment) {
         good256.contains("an.pem: good") && good256.contains("Response verify OK"),
         "{good256}"
     );
+    // GET form (RFC 6960 A.1) of the same request gives the same status.
+    openssl(dir, &["ocsp", "-issuer", "issuing.pem", "-cert", "an.pem", "-no_nonce", "-reqout", "get.req"]);
+    let b64 = base64_std(&std::fs::read(d.path("get.req")).unwrap());
+    let (status, body) = get(&srv.url(&format!("/ocsp/{}", b64.replace('/', "%2F").replace('+', "%2B"))));
+    assert_eq!(status, 200);
+    std::fs::write(d.path("get.resp"), body).unwrap();
+    let text = openssl(dir, &["ocsp", "-respin", "get.resp", "-issuer", "issuing.pem", "-cert", "an.pem", "-CAfile", "root.pem"]);
+    assert!(text.contains("an.pem: good") && text.contains("Response verify OK"), "{text}");
     // A serial never issued: unknown.
     let unknown = ocsp_status(d, &srv, &["-serial", "0x0123456789abcdef"]);
     assert!(unknown.contains(": unknown"), "{unknown}");
@@ -295,6 +303,25 @@ fn acceptance(d: &Deployment) {
         line_with(&t2, "Serial number:")
     );
 
+    // A key kyso generates comes as an encrypted PKCS#12 that openssl opens
+    // with the password and not without it; too long a validity is refused.
+    let p12 = d.path("seal.p12");
+    let out = std::process::Command::new(KYSO)
+        .args(["--data", d.data().to_str().unwrap(), "--db", &d.db, "ca", "issue", "--profile", "organization"])
+        .args(["--key-type", "p-256", "--p12", p12.to_str().unwrap(), "--days", "1826"])
+        .args(["--subject", "CN=UBND tỉnh Ninh Bình, O=UBND tỉnh Ninh Bình, ST=Ninh Bình, C=VN, E=vanthu@ninhbinh.gov.vn"])
+        .env("KYSO_P12_PASSWORD", "mật-khẩu-thử")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = openssl(dir, &["pkcs12", "-in", "seal.p12", "-passin", "pass:mật-khẩu-thử", "-nodes", "-info"]);
+    assert!(text.contains("BEGIN PRIVATE KEY") && text.contains("UBND"), "{text}");
+    let (ok, _) = run_in(dir, "openssl", &["pkcs12", "-in", "seal.p12", "-passin", "pass:wrong", "-nodes"]);
+    assert!(!ok, "the PKCS#12 opened with a wrong password");
+    let long = d.kyso_raw(&["ca", "issue", "--csr", d.path("an.csr").to_str().unwrap(), "--days", "1827"]);
+    assert!(!long.status.success());
+    assert!(String::from_utf8_lossy(&long.stderr).contains("5 years"), "{}", String::from_utf8_lossy(&long.stderr));
+
     // Renewal adds days to the end date of a valid certificate.
     let out = d.kyso(&[
         "ca",
@@ -406,6 +433,11 @@ fn bad_input(d: &Deployment, srv: &Server) {
     );
 }
 
+fn base64_std(data: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
 fn line_with(text: &str, key: &str) -> String {
     text.lines()
         .find(|l| l.contains(key))
@@ -434,3 +466,42 @@ except Exception as e:
     sys.exit(1)
 print("VALID")
 "#;
+
+/// Real roots are imported as anchors beside the built-in one; non-CA
+/// certificates and duplicates are refused; anchors can be removed.
+#[test]
+fn trust_anchors_from_the_cli() {
+    if !have("openssl") {
+        return;
+    }
+    let d = deployments().into_iter().next().unwrap();
+    let dir = d.dir.path();
+    openssl(dir, &[
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-utf8", "-days", "30",
+        "-subj", "/C=VN/O=Bộ Khoa học và Công nghệ/CN=Root CA Việt Nam (test)",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "-keyout", "nr.key", "-out", "national-root.pem",
+    ]);
+    openssl(dir, &[
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=leaf",
+        "-addext", "basicConstraints=critical,CA:FALSE", "-keyout", "leaf.key", "-out", "leaf.pem",
+    ]);
+    let fp = openssl(dir, &["x509", "-in", "national-root.pem", "-noout", "-fingerprint", "-sha256"]);
+    let fp: String = fp.split('=').nth(1).unwrap().trim().replace(':', "").to_lowercase();
+
+    let out = d.kyso(&["trust", "import", d.path("national-root.pem").to_str().unwrap(), "--label", "Root CA Việt Nam"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&fp));
+    let list = String::from_utf8_lossy(&d.kyso(&["trust", "list", "--json"]).stdout).to_string();
+    assert!(list.contains(&fp) && list.contains("Root CA Việt Nam"), "{list}");
+
+    let dup = d.kyso_raw(&["trust", "import", d.path("national-root.pem").to_str().unwrap()]);
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already a trust anchor"));
+    let leaf = d.kyso_raw(&["trust", "import", d.path("leaf.pem").to_str().unwrap()]);
+    assert!(!leaf.status.success(), "a non-CA certificate must not become an anchor");
+
+    d.kyso(&["trust", "remove", &fp]);
+    let list = String::from_utf8_lossy(&d.kyso(&["trust", "list", "--json"]).stdout).to_string();
+    assert!(!list.contains(&fp), "{list}");
+    assert!(!d.kyso_raw(&["trust", "remove", &fp]).status.success());
+}
