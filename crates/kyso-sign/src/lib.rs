@@ -1,0 +1,2 @@
+//! PAdES signing.
+#![forbid(unsafe_code)]
