@@ -373,7 +373,7 @@ fn kyso_sign_is_accepted_by_pyhanko_pdfsig_and_qpdf() {
             "pyhanko tampered: {t}"
         );
         assert!(
-            !ok || t.contains("INVALID") || t.contains("not intact") || t.contains("compromised"),
+            !ok && t.contains("The signature is cryptographically unsound."),
             "pyhanko tampered: {t}"
         );
         eprintln!("pyHanko on the tampered file:\n{t}");
