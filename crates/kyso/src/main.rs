@@ -4,6 +4,7 @@
 mod ca_cmd;
 mod context;
 mod serve_cmd;
+mod sign_cmd;
 mod trust_cmd;
 
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ enum Command {
     Trust(trust_cmd::TrustCommand),
     /// Serve the CA certificates, CRLs, OCSP and the TSA over HTTP.
     Serve(serve_cmd::ServeArgs),
+    /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B or B-T).
+    Sign(sign_cmd::SignArgs),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them on localhost.
     Demo(serve_cmd::DemoArgs),
@@ -69,6 +72,7 @@ fn main() -> std::process::ExitCode {
             Command::Trust(c) => trust_cmd::run(&ctx, c).await,
             Command::Serve(a) => serve_cmd::serve(&ctx, a).await,
             Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
+            Command::Sign(a) => sign_cmd::run(a).await,
         }
     });
     match result {

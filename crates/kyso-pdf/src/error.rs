@@ -1,0 +1,35 @@
+/// Errors reading or updating a PDF. Messages are Vietnamese first,
+/// English second, as the CLI shows them.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("lỗi đọc/ghi tệp / I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("tệp không phải PDF / not a PDF file (no %PDF- header)")]
+    NotPdf,
+    #[error("tệp PDF bị cắt cụt / truncated PDF (no %%EOF at the end)")]
+    Truncated,
+    #[error("tệp PDF bị mã hóa, không ký được / encrypted PDF cannot be signed (remove the encryption first)")]
+    Encrypted,
+    #[error("tệp PDF bị hỏng / malformed PDF: {0}")]
+    Malformed(String),
+    #[error("tệp PDF có bảng xref hỏng (phải dựng lại) / malformed PDF: cross-reference data is broken and had to be rebuilt")]
+    BrokenXref,
+    #[error("trang {page} không có trong tài liệu ({count} trang) / page {page} does not exist (the document has {count} pages)")]
+    NoSuchPage { page: u32, count: usize },
+    #[error("tên trường chữ ký '{0}' đã có / signature field '{0}' already exists")]
+    FieldExists(String),
+    #[error("tùy chọn không hợp lệ / invalid option: {0}")]
+    InvalidOption(String),
+    #[error("chữ ký ({needed} byte) không vừa chỗ dành sẵn ({capacity} byte) / signature of {needed} bytes does not fit the {capacity} bytes reserved in /Contents")]
+    ContentsTooSmall { needed: usize, capacity: usize },
+    #[error("tệp quá lớn / file too large for the /ByteRange placeholder")]
+    TooLarge,
+    #[error("lỗi nội bộ khi ghi PDF / internal error writing the PDF: {0}")]
+    Internal(String),
+}
+
+impl From<lopdf::Error> for PdfError {
+    fn from(e: lopdf::Error) -> Self {
+        PdfError::Malformed(e.to_string())
+    }
+}

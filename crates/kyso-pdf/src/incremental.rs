@@ -1,0 +1,167 @@
+//! Writing the incremental update to a temporary file beside the output,
+//! patching `/ByteRange` in place, hashing the signed ranges from disk and
+//! finally writing the CMS into `/Contents` and renaming into place.
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use kyso_crypto::DigestAlgorithm;
+use tempfile::NamedTempFile;
+
+use crate::byte_range::PLACEHOLDER;
+use crate::field::add_signature;
+use crate::open::open;
+use crate::{ByteRange, PdfError, SignatureRequest};
+
+/// Largest incremental update searched for the placeholders.
+const MAX_UPDATE: u64 = 256 * 1024 * 1024;
+
+/// Trailer entries of the previous revision that must not be copied into
+/// the new section's trailer or cross-reference stream dictionary.
+const STALE_TRAILER_KEYS: &[&[u8]] = &[
+    b"XRefStm",
+    b"DecodeParms",
+    b"Filter",
+    b"Index",
+    b"W",
+    b"Length",
+    b"Type",
+];
+
+/// An incremental update written to a temporary file next to the output,
+/// with its `/ByteRange` patched and `/Contents` still zero. Dropping it
+/// without [`PreparedPdf::finalize`] removes the temporary file.
+#[derive(Debug)]
+pub struct PreparedPdf {
+    file: NamedTempFile,
+    output: PathBuf,
+    byte_range: ByteRange,
+    contents_size: usize,
+    field_name: String,
+}
+
+fn find_unique(haystack: &[u8], needle: &[u8]) -> Result<usize, PdfError> {
+    let mut hits = haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i);
+    match (hits.next(), hits.next()) {
+        (Some(i), None) => Ok(i),
+        _ => Err(PdfError::Internal(
+            "placeholder not found exactly once in the update".into(),
+        )),
+    }
+}
+
+/// Add a signature field to `input` as an incremental update written to a
+/// temporary file beside `output`. The input is only read; `output` is
+/// created by [`PreparedPdf::finalize`].
+pub fn prepare(
+    input: &Path,
+    output: &Path,
+    req: &SignatureRequest,
+) -> Result<PreparedPdf, PdfError> {
+    let mut inc = open(input)?.doc;
+    let field_name = add_signature(&mut inc, req)?;
+    for key in STALE_TRAILER_KEYS {
+        inc.new_document.trailer.remove(key);
+    }
+    let prev_len = inc.get_prev_documents_bytes().len() as u64;
+
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kyso-sign-")
+        .suffix(".pdf.part")
+        .tempfile_in(&dir)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        inc.save_to(&mut w)?;
+        w.flush()?;
+    }
+    drop(inc);
+
+    let file = tmp.as_file_mut();
+    let total = file.metadata()?.len();
+    let update_len = total.saturating_sub(prev_len);
+    if update_len > MAX_UPDATE {
+        return Err(PdfError::Internal("incremental update too large".into()));
+    }
+    let mut update = Vec::with_capacity(update_len as usize);
+    file.seek(SeekFrom::Start(prev_len))?;
+    file.read_to_end(&mut update)?;
+
+    let br_pos = prev_len + find_unique(&update, PLACEHOLDER)? as u64;
+    let mut needle = Vec::with_capacity(2 * req.contents_size + 2);
+    needle.push(b'<');
+    needle.resize(2 * req.contents_size + 1, b'0');
+    needle.push(b'>');
+    let contents_start = prev_len + find_unique(&update, &needle)? as u64;
+    drop(update);
+    let contents_end = contents_start + needle.len() as u64;
+    let byte_range = ByteRange {
+        contents_start,
+        contents_end,
+        second_len: total - contents_end,
+    };
+    file.seek(SeekFrom::Start(br_pos))?;
+    file.write_all(&byte_range.encode()?)?;
+    file.flush()?;
+    Ok(PreparedPdf {
+        file: tmp,
+        output: output.to_path_buf(),
+        byte_range,
+        contents_size: req.contents_size,
+        field_name,
+    })
+}
+
+impl PreparedPdf {
+    /// The signed ranges.
+    pub fn byte_range(&self) -> ByteRange {
+        self.byte_range
+    }
+
+    /// Bytes reserved for the CMS.
+    pub fn contents_size(&self) -> usize {
+        self.contents_size
+    }
+
+    /// Name of the new signature field.
+    pub fn field_name(&self) -> &str {
+        &self.field_name
+    }
+
+    /// The temporary file holding the prepared document.
+    pub fn temp_path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// Digest of the ByteRange ranges, read from disk in chunks.
+    pub fn digest(&mut self, alg: DigestAlgorithm) -> Result<Vec<u8>, PdfError> {
+        self.byte_range.digest_file(self.file.as_file_mut(), alg)
+    }
+
+    /// Write `cms_der` as hex into `/Contents` (zero-padded) and move the
+    /// file to the output path.
+    pub fn finalize(mut self, cms_der: &[u8]) -> Result<PathBuf, PdfError> {
+        if cms_der.len() > self.contents_size {
+            return Err(PdfError::ContentsTooSmall {
+                needed: cms_der.len(),
+                capacity: self.contents_size,
+            });
+        }
+        let hex = hex::encode_upper(cms_der);
+        let file: &mut File = self.file.as_file_mut();
+        file.seek(SeekFrom::Start(self.byte_range.contents_start + 1))?;
+        file.write_all(hex.as_bytes())?;
+        file.sync_all()?;
+        self.file
+            .persist(&self.output)
+            .map_err(|e| PdfError::Io(e.error))?;
+        Ok(self.output)
+    }
+}

@@ -1,0 +1,44 @@
+use kyso_crypto::SignatureAlgorithm;
+use kyso_pdf::{Placement, DEFAULT_CONTENTS_SIZE};
+use time::OffsetDateTime;
+use x509_cert::Certificate;
+
+/// What a PAdES signature is made of, apart from the key.
+#[derive(Clone, Debug)]
+pub struct SignOptions {
+    /// The signer's certificate (named in signingCertificateV2 and the
+    /// SignerInfo).
+    pub signer_certificate: Certificate,
+    /// The algorithm the key will sign with.
+    pub signature_algorithm: SignatureAlgorithm,
+    pub placement: Placement,
+    /// Signature field name; `None` picks `Signature1`, `Signature2`, …
+    pub field_name: Option<String>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    /// `/Name` of the signature dictionary.
+    pub name: Option<String>,
+    pub contact_info: Option<String>,
+    /// `/M`; `None` is now, in Vietnam time (+07:00).
+    pub signing_time: Option<OffsetDateTime>,
+    /// Bytes reserved for the CMS in `/Contents`.
+    pub contents_size: usize,
+}
+
+impl SignOptions {
+    /// An invisible signature with defaults.
+    pub fn new(signer_certificate: Certificate, signature_algorithm: SignatureAlgorithm) -> Self {
+        SignOptions {
+            signer_certificate,
+            signature_algorithm,
+            placement: Placement::Invisible,
+            field_name: None,
+            reason: None,
+            location: None,
+            name: None,
+            contact_info: None,
+            signing_time: None,
+            contents_size: DEFAULT_CONTENTS_SIZE,
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! One-shot PAdES signing with a [`Signer`] at hand.
+use std::path::{Path, PathBuf};
+
+use kyso_crypto::Signer;
+use x509_cert::Certificate;
+
+use crate::{finalize, prepare, signature_timestamp_request, token_from_response};
+use crate::{SignError, SignOptions};
+
+/// The caller's TSA transport: takes a DER TimeStampReq and returns the
+/// DER TimeStampResp (e.g. an HTTP POST of `application/timestamp-query`).
+pub type TsaTransport<'a> =
+    &'a dyn Fn(&[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Prepare, sign with `signer` and finalize. `chain` holds the
+/// certificates embedded after the signer's (issuing CA, …). With `tsa`
+/// the signature gets a time-stamp (B-T), otherwise it is B-B. The
+/// signature algorithm is the signer's.
+pub fn sign_pdf(
+    input: &Path,
+    output: &Path,
+    signer: &dyn Signer,
+    chain: &[Certificate],
+    options: &SignOptions,
+    tsa: Option<TsaTransport<'_>>,
+) -> Result<PathBuf, SignError> {
+    let mut options = options.clone();
+    options.signature_algorithm = signer.algorithm();
+    let prepared = prepare(input, output, &options)?;
+    let signature = signer.sign(prepared.to_be_signed())?;
+    let timestamp = match tsa {
+        None => None,
+        Some(transport) => {
+            let query = signature_timestamp_request(&signature)?;
+            let response = transport(&query.request_der)
+                .map_err(|e| SignError::TsaTransport(e.to_string()))?;
+            Some(token_from_response(&response, &query)?)
+        }
+    };
+    finalize(prepared, &signature, chain, timestamp)
+}
