@@ -129,7 +129,7 @@ fn keys_generated_on_the_token_sign_with_every_family() {
     let mut s = module
         .open_session(&TokenSelector::Label("sign".into()))
         .unwrap();
-    s.login(PinUser::User, pin(USER_PIN), false).unwrap();
+    s.login(PinUser::User, &pin(USER_PIN), false).unwrap();
     s.generate_key_pair(KeySpec::Rsa2048, "rsa").unwrap();
     let ec_id = s.generate_key_pair(KeySpec::EcP256, "ec").unwrap();
     assert!(matches!(
@@ -176,7 +176,7 @@ fn keys_generated_on_the_token_sign_with_every_family() {
         let mut s = module
             .open_session(&TokenSelector::Label("sign".into()))
             .unwrap();
-        s.login(PinUser::User, pin(USER_PIN), false).unwrap();
+        s.login(PinUser::User, &pin(USER_PIN), false).unwrap();
         let signer = s.into_signer(&sel, Some(alg)).unwrap();
         assert_eq!(signer.algorithm(), alg);
         let sig = signer.sign(msg).unwrap();
@@ -200,7 +200,7 @@ fn keys_generated_on_the_token_sign_with_every_family() {
     let mut s = module
         .open_session(&TokenSelector::Label("sign".into()))
         .unwrap();
-    s.login(PinUser::User, pin(USER_PIN), false).unwrap();
+    s.login(PinUser::User, &pin(USER_PIN), false).unwrap();
     assert!(s
         .into_signer(
             &KeySelector::Label("ec".into()),
@@ -224,7 +224,7 @@ fn wrong_pin_is_reported_with_the_token_state_and_the_so_sets_a_new_pin() {
     let sel = TokenSelector::Label("pin".into());
     let mut s = module.open_session(&sel).unwrap();
     assert_eq!(s.info().pin_state.describe(PinUser::User), "ok");
-    match s.login(PinUser::User, pin("999999"), false) {
+    match s.login(PinUser::User, &pin("999999"), false) {
         Err(Pkcs11Error::PinIncorrect { who, state }) => {
             assert_eq!(who, PinUser::User);
             // SoftHSM2 raises CKF_USER_PIN_COUNT_LOW after a wrong PIN
@@ -240,29 +240,29 @@ fn wrong_pin_is_reported_with_the_token_state_and_the_so_sets_a_new_pin() {
     }
     // Too short: refused without spending a try.
     assert!(matches!(
-        s.login(PinUser::User, pin("12"), false),
+        s.login(PinUser::User, &pin("12"), false),
         Err(Pkcs11Error::PinLength { .. })
     ));
     // No PIN pad on SoftHSM2.
     assert!(matches!(
-        s.login(PinUser::User, PinEntry::PinPad, false),
+        s.login(PinUser::User, &PinEntry::PinPad, false),
         Err(Pkcs11Error::NoPinPad)
     ));
     // The security officer sets a new user PIN.
-    s.login(PinUser::SecurityOfficer, pin(SO_PIN), false)
+    s.login(PinUser::SecurityOfficer, &pin(SO_PIN), false)
         .unwrap();
     s.init_user_pin(&Pin::new("24681357".into())).unwrap();
     s.logout();
     assert!(matches!(
-        s.login(PinUser::User, pin(USER_PIN), false),
+        s.login(PinUser::User, &pin(USER_PIN), false),
         Err(Pkcs11Error::PinIncorrect { .. })
     ));
-    s.login(PinUser::User, pin("24681357"), false).unwrap();
+    s.login(PinUser::User, &pin("24681357"), false).unwrap();
     assert_eq!(s.info().pin_state.describe(PinUser::User), "ok");
     s.change_pin(&Pin::new("24681357".into()), &Pin::new("11223344".into()))
         .unwrap();
     s.logout();
-    s.login(PinUser::User, pin("11223344"), false).unwrap();
+    s.login(PinUser::User, &pin("11223344"), false).unwrap();
 }
 
 /// Signatures per second: SoftHSM2 against the same key types in software.
@@ -275,7 +275,7 @@ fn bench_signatures_per_second() {
     let mut s = module
         .open_session(&TokenSelector::Label("bench".into()))
         .unwrap();
-    s.login(PinUser::User, pin(USER_PIN), false).unwrap();
+    s.login(PinUser::User, &pin(USER_PIN), false).unwrap();
     s.generate_key_pair(KeySpec::Rsa2048, "rsa").unwrap();
     s.generate_key_pair(KeySpec::EcP256, "ec").unwrap();
     drop(s);
@@ -295,7 +295,7 @@ fn bench_signatures_per_second() {
         let mut s = module
             .open_session(&TokenSelector::Label("bench".into()))
             .unwrap();
-        s.login(PinUser::User, pin(USER_PIN), false).unwrap();
+        s.login(PinUser::User, &pin(USER_PIN), false).unwrap();
         let token = s
             .into_signer(&KeySelector::Label(label.into()), Some(alg))
             .unwrap();

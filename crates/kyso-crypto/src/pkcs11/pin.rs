@@ -43,6 +43,11 @@ impl Pin {
         self.0.is_empty()
     }
 
+    /// Whether two PINs are equal (to confirm a new PIN typed twice).
+    pub fn same_as(&self, other: &Pin) -> bool {
+        *self.0 == *other.0
+    }
+
     pub(crate) fn auth(&self) -> AuthPin {
         AuthPin::from(self.0.as_str().to_owned())
     }

@@ -139,7 +139,7 @@ impl TokenSession {
     pub fn login(
         &mut self,
         who: PinUser,
-        entry: PinEntry,
+        entry: &PinEntry,
         confirm_final_try: bool,
     ) -> Result<(), Pkcs11Error> {
         let state = self.refresh()?;
@@ -148,7 +148,7 @@ impl TokenSession {
             PinUser::User => UserType::User,
             PinUser::SecurityOfficer => UserType::So,
         };
-        let result = match &entry {
+        let result = match entry {
             PinEntry::PinPad => {
                 if !self.info.pin_pad {
                     return Err(Pkcs11Error::NoPinPad);
@@ -169,7 +169,6 @@ impl TokenSession {
                 self.session.login(user_type, Some(&auth))
             }
         };
-        drop(entry);
         match result {
             Ok(()) | Err(Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {
                 self.refresh()?;
@@ -531,6 +530,14 @@ impl TokenSession {
         ))
     }
 
+    /// The CKA_ID, CKA_LABEL and SubjectPublicKeyInfo of the private key
+    /// matching `sel` (log in first).
+    pub fn key_info(&self, sel: &KeySelector) -> Result<KeyInfo, Pkcs11Error> {
+        let (key, id, label) = self.find_private_key(sel)?;
+        let (spki, _) = self.public_key_of(key, &id)?;
+        Ok(KeyInfo { id, label, spki })
+    }
+
     /// A signer with the key matching `sel`, signing with `algorithm` (else
     /// RSASSA-PSS SHA-256 for RSA, ECDSA with the curve's hash for EC).
     /// Log in first; the session stays logged in for many signatures.
@@ -543,6 +550,17 @@ impl TokenSession {
         let (spki, kind) = self.public_key_of(key, &id)?;
         Pkcs11Signer::new(self, key, id, label, spki, kind, algorithm)
     }
+}
+
+/// A private key on the token, described.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// CKA_ID.
+    pub id: Vec<u8>,
+    /// CKA_LABEL.
+    pub label: String,
+    /// DER SubjectPublicKeyInfo.
+    pub spki: Vec<u8>,
 }
 
 /// The kind of key a signer holds.
