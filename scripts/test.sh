@@ -13,7 +13,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kyso-target}"
 log() { printf '\n== %s\n' "$*"; }
 
 # --- 1. Debian packages -------------------------------------------------
-PKGS=(openssl postgresql python3-venv ca-certificates curl qpdf poppler-utils libnss3-tools ghostscript)
+PKGS=(openssl postgresql python3-venv ca-certificates curl qpdf poppler-utils libnss3-tools ghostscript softhsm2 opensc)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

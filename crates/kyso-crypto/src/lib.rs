@@ -1,14 +1,15 @@
 //! Keys and signers for kyso.
 //!
 //! The [`Signer`] trait is what every caller signs through: software keys
-//! ([`SoftwareKey`], aws-lc-rs), and later PKCS#11 tokens and external
-//! two-phase signers. [`verify_signature`] checks signatures made by anyone.
+//! ([`SoftwareKey`], aws-lc-rs), PKCS#11 tokens ([`Pkcs11Signer`], cryptoki)
+//! and, later, external two-phase signers. [`verify_signature`] checks signatures made by anyone.
 #![forbid(unsafe_code)]
 
 mod algorithm;
 mod digest;
 mod encrypted;
 mod error;
+pub mod pkcs11;
 mod random;
 mod signer;
 mod software;
@@ -18,6 +19,7 @@ pub use algorithm::{DigestAlgorithm, KeySpec, SignatureAlgorithm};
 pub use digest::{digest, Hasher};
 pub use encrypted::{decrypt_pkcs8, encrypt_pkcs8};
 pub use error::CryptoError;
+pub use pkcs11::{Pkcs11Error, Pkcs11Module, Pkcs11Signer};
 pub use random::random_bytes;
 pub use signer::Signer;
 pub use software::SoftwareKey;

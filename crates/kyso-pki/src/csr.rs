@@ -47,6 +47,8 @@ pub enum CsrError {
     UnsupportedAlgorithm(String),
     #[error("the request's subject has no common name (CN)")]
     MissingCommonName,
+    #[error("the key could not sign the request: {0}")]
+    Signing(CryptoError),
 }
 
 /// A verified certification request.
@@ -278,6 +280,37 @@ pub fn parse_csr(input: &[u8]) -> Result<CertificationRequest, CsrError> {
     })
 }
 
+/// Build a PKCS#10 request (DER) for `subject`, signed by `signer` with
+/// its own algorithm: the signer may be a software key or a token key
+/// (the private key never leaves the token). The result is checked with
+/// [`parse_csr`] before it is returned.
+pub fn build_csr(subject: &Name, signer: &dyn kyso_crypto::Signer) -> Result<Vec<u8>, CsrError> {
+    use der::asn1::BitString;
+    use x509_cert::request::{CertReqInfo, Version};
+    let public_key = spki::SubjectPublicKeyInfoOwned::from_der(signer.public_key_der())
+        .map_err(|e| CsrError::Malformed(format!("public key: {e}")))?;
+    let info = CertReqInfo {
+        version: Version::V1,
+        subject: subject.clone(),
+        public_key,
+        attributes: Default::default(),
+    };
+    let tbs = info
+        .to_der()
+        .map_err(|e| CsrError::Malformed(e.to_string()))?;
+    let signature = signer.sign(&tbs).map_err(CsrError::Signing)?;
+    let der = CertReq {
+        info,
+        algorithm: signer.algorithm().algorithm_identifier(),
+        signature: BitString::from_bytes(&signature)
+            .map_err(|e| CsrError::Malformed(e.to_string()))?,
+    }
+    .to_der()
+    .map_err(|e| CsrError::Malformed(e.to_string()))?;
+    parse_csr(&der)?;
+    Ok(der)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +367,38 @@ mod tests {
         let mut trailing = der.clone();
         trailing.push(0);
         assert!(matches!(parse_csr(&trailing), Err(CsrError::Malformed(_))));
+    }
+
+    #[test]
+    fn built_requests_parse_for_every_key_family() {
+        let subject = SubjectName::parse_dn("CN=Trần Thị Bình, O=UBND tỉnh Ninh Bình, C=VN")
+            .unwrap()
+            .to_name()
+            .unwrap();
+        for (spec, alg) in [
+            (KeySpec::Rsa2048, None),
+            (
+                KeySpec::Rsa2048,
+                Some(kyso_crypto::SignatureAlgorithm::RsaPkcs1Sha256),
+            ),
+            (KeySpec::EcP256, None),
+        ] {
+            let key = SoftwareKey::generate(spec).unwrap();
+            let key = match alg {
+                Some(a) => key.with_algorithm(a).unwrap(),
+                None => key,
+            };
+            let der = build_csr(&subject, &key).unwrap();
+            let req = parse_csr(&der).unwrap();
+            assert_eq!(req.subject, subject);
+            assert_eq!(req.subject_public_key_info, key.public_key_der());
+        }
+        let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+        let no_cn = x509_cert::name::RdnSequence(vec![]);
+        assert!(matches!(
+            build_csr(&no_cn, &key),
+            Err(CsrError::MissingCommonName)
+        ));
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod revocation;
 mod store;
 pub mod testing;
 mod timestamp;
+mod token_recovery;
 mod trust_anchor;
 mod watch;
 
@@ -30,5 +31,6 @@ pub use crl::CrlRecord;
 pub use error::StoreError;
 pub use revocation::RevokedRow;
 pub use store::{Backend, Store};
+pub use token_recovery::{NewTokenRecovery, RecoveryResult, TokenRecoveryRecord};
 pub use trust_anchor::TrustAnchorRecord;
 pub use watch::REVOCATION_CHANNEL;

@@ -13,7 +13,7 @@ pub(crate) struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Init)]
+        vec![Box::new(M0001Init), Box::new(M0002TokenRecovery)]
     }
 }
 
@@ -242,6 +242,86 @@ impl MigrationTrait for M0001Init {
                 .drop_table(Table::drop().table(t).if_exists().to_owned())
                 .await?;
         }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum TokenRecovery {
+    Table,
+    Id,
+    TokenSerial,
+    TokenLabel,
+    Officer,
+    RecoveredAt,
+    Result,
+    Detail,
+}
+
+/// Recoveries of locked tokens (`token_recovery`), numbered by the
+/// `token_recovery` counter.
+struct M0002TokenRecovery;
+
+// Named explicitly: `DeriveMigrationName` names a migration after its
+// module, which M0001Init already took.
+impl MigrationName for M0002TokenRecovery {
+    fn name(&self) -> &str {
+        "m0002_token_recovery"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002TokenRecovery {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(TokenRecovery::Table)
+                    .col(
+                        ColumnDef::new(TokenRecovery::Id)
+                            .big_integer()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(TokenRecovery::TokenSerial).text().not_null())
+                    .col(ColumnDef::new(TokenRecovery::TokenLabel).text().not_null())
+                    .col(ColumnDef::new(TokenRecovery::Officer).text().not_null())
+                    .col(
+                        ColumnDef::new(TokenRecovery::RecoveredAt)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(TokenRecovery::Result)
+                            .text()
+                            .not_null()
+                            .check(Expr::col(TokenRecovery::Result).is_in(["completed", "failed"])),
+                    )
+                    .col(ColumnDef::new(TokenRecovery::Detail).text().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_token_recovery_token_serial")
+                    .table(TokenRecovery::Table)
+                    .col(TokenRecovery::TokenSerial)
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(TokenRecovery::Table)
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 }

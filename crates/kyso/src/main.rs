@@ -5,6 +5,7 @@ mod ca_cmd;
 mod context;
 mod serve_cmd;
 mod sign_cmd;
+mod token_cmd;
 mod trust_cmd;
 
 use std::path::PathBuf;
@@ -37,6 +38,10 @@ enum Command {
     /// Trust anchors (national roots, the built-in root): import, list, remove.
     #[command(subcommand)]
     Trust(trust_cmd::TrustCommand),
+    /// Keys on PKCS#11 tokens: list, keygen, csr, import-cert, sign,
+    /// change-pin, recover (security officer), recoveries.
+    #[command(subcommand)]
+    Token(token_cmd::TokenCommand),
     /// Serve the CA certificates, CRLs, OCSP and the TSA over HTTP.
     Serve(serve_cmd::ServeArgs),
     /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B or B-T).
@@ -70,6 +75,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Ca(c) => ca_cmd::run(&ctx, c).await,
             Command::Trust(c) => trust_cmd::run(&ctx, c).await,
+            Command::Token(c) => token_cmd::run(&ctx, c).await,
             Command::Serve(a) => serve_cmd::serve(&ctx, a).await,
             Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
             Command::Sign(a) => sign_cmd::run(a).await,

@@ -4,4 +4,5 @@ pub(crate) mod authority;
 pub(crate) mod certificate;
 pub(crate) mod counter;
 pub(crate) mod crl;
+pub(crate) mod token_recovery;
 pub(crate) mod trust_anchor;
