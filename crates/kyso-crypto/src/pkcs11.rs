@@ -22,5 +22,7 @@ pub use error::Pkcs11Error;
 pub use module::{Pkcs11Module, TokenInfoSummary, TokenSelector};
 pub use pin::{check_before_login, Pin, PinEntry, PinState, PinUser};
 pub use public_key::{ec_spki, rsa_spki};
-pub use session::{CertificateObject, KeyInfo, KeySelector, ObjectClassName, ObjectSummary, TokenSession};
+pub use session::{
+    CertificateObject, KeyInfo, KeySelector, ObjectClassName, ObjectSummary, TokenSession,
+};
 pub use signer::Pkcs11Signer;

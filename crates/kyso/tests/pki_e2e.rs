@@ -176,13 +176,44 @@ fn acceptance(d: &Deployment) {
         "{good256}"
     );
     // GET form (RFC 6960 A.1) of the same request gives the same status.
-    openssl(dir, &["ocsp", "-issuer", "issuing.pem", "-cert", "an.pem", "-no_nonce", "-reqout", "get.req"]);
+    openssl(
+        dir,
+        &[
+            "ocsp",
+            "-issuer",
+            "issuing.pem",
+            "-cert",
+            "an.pem",
+            "-no_nonce",
+            "-reqout",
+            "get.req",
+        ],
+    );
     let b64 = base64_std(&std::fs::read(d.path("get.req")).unwrap());
-    let (status, body) = get(&srv.url(&format!("/ocsp/{}", b64.replace('/', "%2F").replace('+', "%2B"))));
+    let (status, body) = get(&srv.url(&format!(
+        "/ocsp/{}",
+        b64.replace('/', "%2F").replace('+', "%2B")
+    )));
     assert_eq!(status, 200);
     std::fs::write(d.path("get.resp"), body).unwrap();
-    let text = openssl(dir, &["ocsp", "-respin", "get.resp", "-issuer", "issuing.pem", "-cert", "an.pem", "-CAfile", "root.pem"]);
-    assert!(text.contains("an.pem: good") && text.contains("Response verify OK"), "{text}");
+    let text = openssl(
+        dir,
+        &[
+            "ocsp",
+            "-respin",
+            "get.resp",
+            "-issuer",
+            "issuing.pem",
+            "-cert",
+            "an.pem",
+            "-CAfile",
+            "root.pem",
+        ],
+    );
+    assert!(
+        text.contains("an.pem: good") && text.contains("Response verify OK"),
+        "{text}"
+    );
     // A serial never issued: unknown.
     let unknown = ocsp_status(d, &srv, &["-serial", "0x0123456789abcdef"]);
     assert!(unknown.contains(": unknown"), "{unknown}");
@@ -313,14 +344,54 @@ fn acceptance(d: &Deployment) {
         .env("KYSO_P12_PASSWORD", "mật-khẩu-thử")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = openssl(dir, &["pkcs12", "-in", "seal.p12", "-passin", "pass:mật-khẩu-thử", "-nodes", "-info"]);
-    assert!(text.contains("BEGIN PRIVATE KEY") && text.contains("UBND"), "{text}");
-    let (ok, _) = run_in(dir, "openssl", &["pkcs12", "-in", "seal.p12", "-passin", "pass:wrong", "-nodes"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = openssl(
+        dir,
+        &[
+            "pkcs12",
+            "-in",
+            "seal.p12",
+            "-passin",
+            "pass:mật-khẩu-thử",
+            "-nodes",
+            "-info",
+        ],
+    );
+    assert!(
+        text.contains("BEGIN PRIVATE KEY") && text.contains("UBND"),
+        "{text}"
+    );
+    let (ok, _) = run_in(
+        dir,
+        "openssl",
+        &[
+            "pkcs12",
+            "-in",
+            "seal.p12",
+            "-passin",
+            "pass:wrong",
+            "-nodes",
+        ],
+    );
     assert!(!ok, "the PKCS#12 opened with a wrong password");
-    let long = d.kyso_raw(&["ca", "issue", "--csr", d.path("an.csr").to_str().unwrap(), "--days", "1827"]);
+    let long = d.kyso_raw(&[
+        "ca",
+        "issue",
+        "--csr",
+        d.path("an.csr").to_str().unwrap(),
+        "--days",
+        "1827",
+    ]);
     assert!(!long.status.success());
-    assert!(String::from_utf8_lossy(&long.stderr).contains("5 years"), "{}", String::from_utf8_lossy(&long.stderr));
+    assert!(
+        String::from_utf8_lossy(&long.stderr).contains("5 years"),
+        "{}",
+        String::from_utf8_lossy(&long.stderr)
+    );
 
     // Renewal adds days to the end date of a valid certificate.
     let out = d.kyso(&[
@@ -476,29 +547,94 @@ fn trust_anchors_from_the_cli() {
     }
     let d = deployments().into_iter().next().unwrap();
     let dir = d.dir.path();
-    openssl(dir, &[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-utf8", "-days", "30",
-        "-subj", "/C=VN/O=Bộ Khoa học và Công nghệ/CN=Root CA Việt Nam (test)",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        "-keyout", "nr.key", "-out", "national-root.pem",
-    ]);
-    openssl(dir, &[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=leaf",
-        "-addext", "basicConstraints=critical,CA:FALSE", "-keyout", "leaf.key", "-out", "leaf.pem",
-    ]);
-    let fp = openssl(dir, &["x509", "-in", "national-root.pem", "-noout", "-fingerprint", "-sha256"]);
-    let fp: String = fp.split('=').nth(1).unwrap().trim().replace(':', "").to_lowercase();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-utf8",
+            "-days",
+            "30",
+            "-subj",
+            "/C=VN/O=Bộ Khoa học và Công nghệ/CN=Root CA Việt Nam (test)",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-keyout",
+            "nr.key",
+            "-out",
+            "national-root.pem",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=leaf",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.pem",
+        ],
+    );
+    let fp = openssl(
+        dir,
+        &[
+            "x509",
+            "-in",
+            "national-root.pem",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ],
+    );
+    let fp: String = fp
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .trim()
+        .replace(':', "")
+        .to_lowercase();
 
-    let out = d.kyso(&["trust", "import", d.path("national-root.pem").to_str().unwrap(), "--label", "Root CA Việt Nam"]);
+    let out = d.kyso(&[
+        "trust",
+        "import",
+        d.path("national-root.pem").to_str().unwrap(),
+        "--label",
+        "Root CA Việt Nam",
+    ]);
     assert!(String::from_utf8_lossy(&out.stdout).contains(&fp));
     let list = String::from_utf8_lossy(&d.kyso(&["trust", "list", "--json"]).stdout).to_string();
-    assert!(list.contains(&fp) && list.contains("Root CA Việt Nam"), "{list}");
+    assert!(
+        list.contains(&fp) && list.contains("Root CA Việt Nam"),
+        "{list}"
+    );
 
-    let dup = d.kyso_raw(&["trust", "import", d.path("national-root.pem").to_str().unwrap()]);
+    let dup = d.kyso_raw(&[
+        "trust",
+        "import",
+        d.path("national-root.pem").to_str().unwrap(),
+    ]);
     assert!(!dup.status.success());
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already a trust anchor"));
     let leaf = d.kyso_raw(&["trust", "import", d.path("leaf.pem").to_str().unwrap()]);
-    assert!(!leaf.status.success(), "a non-CA certificate must not become an anchor");
+    assert!(
+        !leaf.status.success(),
+        "a non-CA certificate must not become an anchor"
+    );
 
     d.kyso(&["trust", "remove", &fp]);
     let list = String::from_utf8_lossy(&d.kyso(&["trust", "list", "--json"]).stdout).to_string();
