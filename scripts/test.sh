@@ -46,5 +46,5 @@ export KYSO_REQUIRE_PEERS=1
 # --- 4. The suite -----------------------------------------------------------
 log "cargo test (SQLite and PostgreSQL, peers: openssl, pyHanko)"
 export RUST_TEST_THREADS="${KYSO_TEST_THREADS:-2}"
-cargo test --workspace --all-targets --locked
+cargo test --workspace --all-targets --locked --no-fail-fast
 cargo test --workspace --doc --locked

@@ -145,7 +145,8 @@ impl Ca {
         let email = SubjectName::from_name(&old.tbs_certificate.subject)
             .ok()
             .and_then(|s| s.email);
-        if (new_end - now).whole_days() > profile.max_validity_days() {
+        let not_before = now - Duration::minutes(1);
+        if new_end - not_before > Duration::days(profile.max_validity_days()) {
             return Err(not_renewable(
                 "the renewed certificate would last more than 5 years from today; renew closer to the end date",
             ));
@@ -190,15 +191,17 @@ impl Ca {
                 opts.profile
             )));
         }
-        let now = OffsetDateTime::now_utc();
+        // Back-dated a minute for slow clocks; the validity counts from there.
+        let not_before = OffsetDateTime::now_utc() - Duration::minutes(1);
+        let not_after = not_before + Duration::days(i64::from(days));
         self.issue_subscriber_until(
             subject,
             spki,
             opts,
             email,
             renewed_from,
-            now,
-            now + Duration::days(i64::from(days)),
+            not_before,
+            not_after,
         )
         .await
     }
@@ -232,7 +235,7 @@ impl Ca {
                     subject: subject.clone(),
                     subject_public_key_info: spki.clone(),
                     serial: random_serial(),
-                    not_before: not_before - Duration::minutes(1),
+                    not_before,
                     not_after,
                     policy_oids: self.policy_oids()?,
                     ocsp_url: Some(self.config.ocsp_url()),
