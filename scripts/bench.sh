@@ -30,7 +30,8 @@ fi
 cargo build --release --locked -q -p kyso
 KYSO="$CARGO_TARGET_DIR/release/kyso"
 W=$(mktemp -d); PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
+# openssl ocsp -multi forks workers: stop them with their parent.
+cleanup() { for p in "${PIDS[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
 trap cleanup EXIT
 cd "$W"
 
@@ -103,7 +104,7 @@ cd "$ROOT"
 issue_line=$(cargo bench -q -p kyso-ca --bench issue -- --noplot 2>/dev/null | grep -m1 "time:" || true)
 issue_ms=$(echo "$issue_line" | sed -E 's/.*\[[^ ]+ [^ ]+ ([0-9.]+) ([mµu]?s) .*/\1 \2/')
 
-ratio() { echo "$1 / $2" | bc -l | xargs printf "%.1f"; }
+ratio() { if [ "${2:-0}" -gt 0 ] 2>/dev/null; then echo "$1 / $2" | bc -l | xargs printf "%.1f"; else echo "n/a"; fi; }
 echo
 echo "kyso PKI benchmark — $(nproc) cores, ${DURATION}s per HTTP run, wrk -t2 -c32"
 printf '%-38s %12s %12s %8s\n' "" "kyso/s" "openssl/s" "ratio"
