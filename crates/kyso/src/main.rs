@@ -3,6 +3,7 @@
 
 mod ca_cmd;
 mod context;
+mod fetch;
 mod serve_cmd;
 mod sign_cmd;
 mod token_cmd;

@@ -1,7 +1,6 @@
 //! `kyso sign`: PAdES signature of a PDF with a key from a PKCS#12 file,
 //! at level B-B or B-T (time-stamp from an RFC 3161 TSA over HTTP).
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use der::Decode;
@@ -12,8 +11,6 @@ use x509_cert::Certificate;
 
 /// Largest PKCS#12 file read.
 const MAX_P12: u64 = 1024 * 1024;
-/// Largest TSA answer read.
-const MAX_TSA_RESPONSE: usize = 1024 * 1024;
 
 #[derive(clap::Args)]
 pub struct SignArgs {
@@ -97,27 +94,6 @@ fn read_p12(path: &Path, password: &str) -> Result<(SoftwareKey, Certificate, Ve
     Ok((key, signer_cert, others))
 }
 
-/// POST a TimeStampReq to `url`; the answer's DER.
-fn post_tsa(url: &str, request: &[u8]) -> Result<Vec<u8>> {
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let resp = client
-        .post(url)
-        .header("content-type", "application/timestamp-query")
-        .body(request.to_vec())
-        .send()
-        .with_context(|| format!("không gọi được TSA / cannot reach the TSA at {url}"))?;
-    if !resp.status().is_success() {
-        bail!("TSA trả lời / the TSA answered HTTP {}", resp.status());
-    }
-    let body = resp.bytes()?;
-    if body.len() > MAX_TSA_RESPONSE {
-        bail!("câu trả lời TSA quá lớn / TSA response too large");
-    }
-    Ok(body.to_vec())
-}
-
 fn sign(a: SignArgs) -> Result<()> {
     let level = match (a.level, &a.tsa) {
         (Some(PadesLevel::BT), None) => {
@@ -174,7 +150,7 @@ fn sign(a: SignArgs) -> Result<()> {
     let tsa_url = a.tsa.clone();
     let transport = move |req: &[u8]| -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
         let url = tsa_url.as_deref().ok_or("no TSA URL")?;
-        post_tsa(url, req).map_err(|e| format!("{e:#}").into())
+        crate::fetch::time_stamp(url, req).map_err(|e| format!("{e:#}").into())
     };
     let tsa: Option<kyso_sign::TsaTransport<'_>> = match level {
         PadesLevel::BT => Some(&transport),

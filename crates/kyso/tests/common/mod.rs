@@ -2,6 +2,8 @@
 //! `kyso serve` on loopback, call openssl and pyHanko.
 #![allow(dead_code)]
 
+pub mod lab;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
