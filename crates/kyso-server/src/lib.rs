@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod pki;
+mod remote_signing;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,10 +16,11 @@ use kyso_ca::Ca;
 use tokio::net::TcpListener;
 
 pub use pki::pki_routes;
+pub use remote_signing::remote_signing_routes;
 
 /// The whole HTTP application.
 pub fn router(ca: Arc<Ca>) -> Router {
-    pki_routes(ca)
+    pki_routes(ca.clone()).merge(remote_signing_routes(ca))
 }
 
 /// Serve until `shutdown` resolves. Keeps the CRLs fresh in the

@@ -13,7 +13,11 @@ pub(crate) struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Init), Box::new(M0002TokenRecovery)]
+        vec![
+            Box::new(M0001Init),
+            Box::new(M0002TokenRecovery),
+            Box::new(crate::pending_signature::M0003PendingSignature),
+        ]
     }
 }
 

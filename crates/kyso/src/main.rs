@@ -1,9 +1,12 @@
 //! `kyso`: the command line over the whole system.
 #![forbid(unsafe_code)]
 
+mod agent;
+mod batch;
 mod ca_cmd;
 mod context;
 mod fetch;
+mod key_source;
 mod serve_cmd;
 mod sign_cmd;
 mod token_cmd;
@@ -47,6 +50,9 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B or B-T).
     Sign(sign_cmd::SignArgs),
+    /// Local signing agent on 127.0.0.1: signs digests for allowed web
+    /// pages with the key on your token, after showing what is signed.
+    Agent(agent::AgentArgs),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them on localhost.
     Demo(serve_cmd::DemoArgs),
@@ -80,6 +86,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve(a) => serve_cmd::serve(&ctx, a).await,
             Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
             Command::Sign(a) => sign_cmd::run(a).await,
+            Command::Agent(a) => agent::run(a).await,
         }
     });
     match result {

@@ -1,30 +1,27 @@
-//! `kyso sign`: PAdES signature of a PDF with a key from a PKCS#12 file,
-//! at level B-B or B-T (time-stamp from an RFC 3161 TSA over HTTP).
+//! `kyso sign`: PAdES signature of PDFs with a key from a PKCS#12 file or
+//! a PKCS#11 token (`key_source`), at level B-B or B-T (time-stamp from an
+//! RFC 3161 TSA over HTTP); several documents with one login (`batch`).
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
-use der::Decode;
-use kyso_crypto::{SignatureAlgorithm, Signer, SoftwareKey};
+use anyhow::{anyhow, bail, Result};
 use kyso_sign::{PadesLevel, Placement, Rect, SignOptions};
-use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
-use x509_cert::Certificate;
-
-/// Largest PKCS#12 file read.
-const MAX_P12: u64 = 1024 * 1024;
 
 #[derive(clap::Args)]
 pub struct SignArgs {
-    /// PDF to sign (only read).
-    input: PathBuf,
-    /// Signed PDF to write.
-    #[arg(short, long)]
-    output: PathBuf,
-    /// PKCS#12 file with the signing key and its certificate chain.
-    #[arg(long)]
-    p12: PathBuf,
-    /// Environment variable holding the PKCS#12 password (asked for when unset).
-    #[arg(long, default_value = "KYSO_P12_PASSWORD")]
-    p12_password_env: String,
+    // --- key source and batch (issue 4) ---
+    /// PDFs to sign (only read), or directories whose *.pdf are signed.
+    /// Several documents are signed with one PIN entry / password.
+    #[arg(required = true, value_name = "IN.pdf")]
+    inputs: Vec<PathBuf>,
+    /// Signed PDF to write (one input).
+    #[arg(short, long, conflicts_with = "out_dir")]
+    output: Option<PathBuf>,
+    /// Directory for the signed PDFs (several inputs), same file names.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    key: crate::key_source::KeySourceArgs,
+    // --- end key source and batch ---
     /// PAdES level: B-B, or B-T (default when --tsa is given).
     #[arg(long)]
     level: Option<PadesLevel>,
@@ -57,43 +54,6 @@ pub async fn run(args: SignArgs) -> Result<()> {
         .map_err(|e| anyhow!("signing task failed: {e}"))?
 }
 
-/// The key and certificates of a PKCS#12 file: the signer's certificate
-/// (the one certifying the key) and the others.
-fn read_p12(path: &Path, password: &str) -> Result<(SoftwareKey, Certificate, Vec<Certificate>)> {
-    let len = std::fs::metadata(path)
-        .with_context(|| format!("không đọc được / cannot read {}", path.display()))?
-        .len();
-    if len > MAX_P12 {
-        bail!("tệp PKCS#12 quá lớn / PKCS#12 file too large ({len} bytes)");
-    }
-    let data = std::fs::read(path)
-        .with_context(|| format!("không đọc được / cannot read {}", path.display()))?;
-    let ks = KeyStore::from_pkcs12(&data, password, Pkcs12ImportPolicy::Relaxed).map_err(|e| {
-        anyhow!("không mở được PKCS#12 (sai mật khẩu?) / cannot open the PKCS#12 (wrong password?): {e}")
-    })?;
-    let (_, chain) = ks.private_key_chain().ok_or_else(|| {
-        anyhow!("PKCS#12 không có khóa bí mật / the PKCS#12 holds no private key")
-    })?;
-    let key = SoftwareKey::from_pkcs8_der(chain.key().as_der(), None)
-        .context("khóa trong PKCS#12 / the key in the PKCS#12")?;
-    let mut signer_cert = None;
-    let mut others = Vec::new();
-    for c in chain.certs() {
-        let cert = Certificate::from_der(c.as_der())
-            .context("chứng thư trong PKCS#12 / a certificate in the PKCS#12")?;
-        let spki = der::Encode::to_der(&cert.tbs_certificate.subject_public_key_info)?;
-        if signer_cert.is_none() && spki == key.public_key_der() {
-            signer_cert = Some(cert);
-        } else {
-            others.push(cert);
-        }
-    }
-    let signer_cert = signer_cert.ok_or_else(|| {
-        anyhow!("PKCS#12 không có chứng thư của khóa / the PKCS#12 has no certificate for its key")
-    })?;
-    Ok((key, signer_cert, others))
-}
-
 fn sign(a: SignArgs) -> Result<()> {
     let level = match (a.level, &a.tsa) {
         (Some(PadesLevel::BT), None) => {
@@ -109,44 +69,13 @@ fn sign(a: SignArgs) -> Result<()> {
         (None, Some(rect)) => Some((1, rect)),
         (Some(_), None) => bail!("--page cần --rect / --page needs --rect x1,y1,x2,y2"),
     };
-    let password = match std::env::var(&a.p12_password_env) {
-        Ok(p) if !p.is_empty() => p,
-        _ => rpassword::prompt_password("Mật khẩu PKCS#12 / PKCS#12 password: ")?,
-    };
-    let (mut key, cert, chain) = read_p12(&a.p12, &password)?;
-    if a.pkcs1v15 {
-        if !key.algorithm().is_rsa() {
-            bail!("--pkcs1v15 chỉ dùng cho khóa RSA / --pkcs1v15 is for RSA keys only");
-        }
-        let alg = match key.algorithm().digest() {
-            kyso_crypto::DigestAlgorithm::Sha384 => SignatureAlgorithm::RsaPkcs1Sha384,
-            kyso_crypto::DigestAlgorithm::Sha512 => SignatureAlgorithm::RsaPkcs1Sha512,
-            _ => SignatureAlgorithm::RsaPkcs1Sha256,
-        };
-        key = key.with_algorithm(alg)?;
-    }
+    let jobs = crate::batch::jobs(&a.inputs, a.output.as_deref(), a.out_dir.as_deref())?;
+    let loaded = a.key.load(a.pkcs1v15)?;
+    let key = loaded.signer.as_ref();
+    let cert = loaded.certificate.clone();
+    let chain = &loaded.chain;
     let signer_name = kyso_pki::name::common_name(&cert.tbs_certificate.subject)
         .unwrap_or_else(|| kyso_pki::name::display_name(&cert.tbs_certificate.subject));
-    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
-    let mut options = SignOptions::new(cert, key.algorithm());
-    options.reason = a.reason.clone();
-    options.location = a.location.clone();
-    options.field_name = a.field.clone();
-    options.name = Some(signer_name.clone());
-    options.signing_time = Some(now);
-    if let Some((page, rect)) = placement {
-        let when = now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        options.placement = Placement::Visible {
-            page,
-            rect,
-            lines: vec![
-                format!("Ky boi / Signed by: {signer_name}"),
-                format!("Thoi gian / Time: {when}"),
-            ],
-        };
-    }
     let tsa_url = a.tsa.clone();
     let transport = move |req: &[u8]| -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
         let url = tsa_url.as_deref().ok_or("no TSA URL")?;
@@ -156,11 +85,35 @@ fn sign(a: SignArgs) -> Result<()> {
         PadesLevel::BT => Some(&transport),
         PadesLevel::BB => None,
     };
-    let out = kyso_sign::sign_pdf(&a.input, &a.output, &key, &chain, &options, tsa)?;
-    eprintln!(
-        "Đã ký / signed: {} (PAdES {level}, {}, {signer_name})",
-        out.display(),
-        key.algorithm()
+    let sign_one = |input: &Path, output: &Path| -> Result<PathBuf> {
+        let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
+        let mut options = SignOptions::new(cert.clone(), key.algorithm());
+        options.reason = a.reason.clone();
+        options.location = a.location.clone();
+        options.field_name = a.field.clone();
+        options.name = Some(signer_name.clone());
+        options.signing_time = Some(now);
+        if let Some((page, rect)) = placement {
+            let when = now
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            options.placement = Placement::Visible {
+                page,
+                rect,
+                lines: vec![
+                    format!("Ky boi / Signed by: {signer_name}"),
+                    format!("Thoi gian / Time: {when}"),
+                ],
+            };
+        }
+        Ok(kyso_sign::sign_pdf(
+            input, output, key, chain, &options, tsa,
+        )?)
+    };
+    let what = format!(
+        "PAdES {level}, {}, {signer_name}, {}",
+        key.algorithm(),
+        loaded.description
     );
-    Ok(())
+    crate::batch::run(&jobs, &what, sign_one)
 }

@@ -35,6 +35,15 @@ pub struct TokenArgs {
 }
 
 impl TokenArgs {
+    /// For other commands that take a token (`kyso sign --pkcs11`, `kyso agent`).
+    pub fn new(module: PathBuf, token_label: Option<String>, token_serial: Option<String>) -> Self {
+        TokenArgs {
+            module,
+            token_label,
+            token_serial,
+        }
+    }
+
     fn selector(&self) -> TokenSelector {
         match (&self.token_label, &self.token_serial) {
             (Some(l), _) => TokenSelector::Label(l.clone()),
@@ -47,7 +56,7 @@ impl TokenArgs {
         Ok(Pkcs11Module::open(&self.module)?)
     }
 
-    fn session(&self) -> Result<TokenSession> {
+    pub(crate) fn session(&self) -> Result<TokenSession> {
         Ok(self.module()?.open_session(&self.selector())?)
     }
 }
@@ -66,6 +75,17 @@ pub struct PinArgs {
     /// the token locks.
     #[arg(long)]
     confirm_final_try: bool,
+}
+
+impl PinArgs {
+    /// For other commands that log in (`kyso sign --pkcs11`, `kyso agent`).
+    pub fn new(pin_env: Option<String>, pin_pad: bool, confirm_final_try: bool) -> Self {
+        PinArgs {
+            pin_env,
+            pin_pad,
+            confirm_final_try,
+        }
+    }
 }
 
 /// Which key on the token.
@@ -432,7 +452,7 @@ fn prompt(text: &str) -> Result<Pin> {
 }
 
 /// The PIN for `who`, after checking that the token lets us try one.
-fn read_pin(args: &PinArgs, s: &TokenSession, who: PinUser, text: &str) -> Result<PinEntry> {
+pub(crate) fn read_pin(args: &PinArgs, s: &TokenSession, who: PinUser, text: &str) -> Result<PinEntry> {
     check_before_login(&s.info().pin_state, who, args.confirm_final_try)?;
     if args.pin_pad {
         if !s.info().pin_pad {
@@ -462,7 +482,7 @@ fn new_pin(env: Option<&str>) -> Result<Pin> {
     Ok(a)
 }
 
-fn login_user(token: &TokenArgs, pin: &PinArgs) -> Result<TokenSession> {
+pub(crate) fn login_user(token: &TokenArgs, pin: &PinArgs) -> Result<TokenSession> {
     let mut s = token.session()?;
     let entry = read_pin(pin, &s, PinUser::User, "PIN: ")?;
     s.login(PinUser::User, &entry, pin.confirm_final_try)?;
