@@ -370,7 +370,11 @@ async fn prepare(
 
 /// The signer certificate must be one this CA issued, unrevoked and in
 /// its validity period.
-async fn check_certificate(ca: &Ca, cert: &Certificate, now: OffsetDateTime) -> Result<(), Response> {
+async fn check_certificate(
+    ca: &Ca,
+    cert: &Certificate,
+    now: OffsetDateTime,
+) -> Result<(), Response> {
     let wrong = |vi: &str, en: &str| refuse(StatusCode::FORBIDDEN, "wrong-certificate", vi, en);
     let der = cert.to_der().map_err(|e| internal("certificate", e))?;
     let record = ca
@@ -385,7 +389,10 @@ async fn check_certificate(ca: &Ca, cert: &Certificate, now: OffsetDateTime) -> 
         ));
     };
     if record.status == CertificateStatus::Revoked {
-        return Err(wrong("chứng thư số đã bị thu hồi", "the certificate is revoked"));
+        return Err(wrong(
+            "chứng thư số đã bị thu hồi",
+            "the certificate is revoked",
+        ));
     }
     if now < record.not_before || now > record.not_after {
         return Err(wrong(
@@ -563,7 +570,13 @@ async fn finalize(
         Ok(Ok(bytes)) => {
             let name: String = title
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             (
                 [

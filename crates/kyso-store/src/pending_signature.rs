@@ -162,8 +162,16 @@ impl MigrationTrait for M0003PendingSignature {
                             .text()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(PendingSignature::DigestHex).text().not_null())
-                    .col(ColumnDef::new(PendingSignature::Algorithm).text().not_null())
+                    .col(
+                        ColumnDef::new(PendingSignature::DigestHex)
+                            .text()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PendingSignature::Algorithm)
+                            .text()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(PendingSignature::CertificateSha256)
                             .text()

@@ -29,9 +29,7 @@ pub fn jobs(
                 .with_context(|| format!("không đọc được / cannot read {}", i.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
-                    p.is_file()
-                        && p.extension()
-                            .is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
+                    p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
                 })
                 .collect();
             in_dir.sort();
@@ -102,10 +100,8 @@ pub fn run(
     sign_one: impl Fn(&Path, &Path) -> Result<PathBuf>,
 ) -> Result<()> {
     let bar = if jobs.len() > 1 && std::io::stderr().is_terminal() {
-        let b = ProgressBar::with_draw_target(
-            Some(jobs.len() as u64),
-            ProgressDrawTarget::stderr(),
-        );
+        let b =
+            ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
         b.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} {wide_msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),

@@ -110,7 +110,8 @@ impl KeySourceArgs {
         };
         let (mut key, certificate, chain) = read_p12(path, &password)?;
         if pkcs1v15 {
-            key = key.with_algorithm(pkcs1v15_for(key.algorithm())?)?;
+            let alg = pkcs1v15_for(key.algorithm())?;
+            key = key.with_algorithm(alg)?;
         }
         Ok(LoadedKey {
             signer: Box::new(key),
@@ -190,7 +191,8 @@ impl KeySourceArgs {
         let chain = chain_above(&certificate, others);
         let mut signer = session.into_signer(&KeySelector::Id(info.id.clone()), None)?;
         if pkcs1v15 {
-            signer = signer.with_algorithm(pkcs1v15_for(signer.algorithm())?)?;
+            let alg = pkcs1v15_for(signer.algorithm())?;
+            signer = signer.with_algorithm(alg)?;
         }
         Ok(LoadedKey {
             description: format!("token {token_label:?}, key {:?}", info.label),

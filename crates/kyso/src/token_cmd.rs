@@ -452,7 +452,12 @@ fn prompt(text: &str) -> Result<Pin> {
 }
 
 /// The PIN for `who`, after checking that the token lets us try one.
-pub(crate) fn read_pin(args: &PinArgs, s: &TokenSession, who: PinUser, text: &str) -> Result<PinEntry> {
+pub(crate) fn read_pin(
+    args: &PinArgs,
+    s: &TokenSession,
+    who: PinUser,
+    text: &str,
+) -> Result<PinEntry> {
     check_before_login(&s.info().pin_state, who, args.confirm_final_try)?;
     if args.pin_pad {
         if !s.info().pin_pad {

@@ -56,7 +56,10 @@ fn start_agent(hsm: &Hsm, lab: &Lab, extra: &[&str]) -> Agent {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().and_then(|l| l.ok()).unwrap_or_default();
-    assert!(first.contains("listening"), "kyso agent did not start: {first}");
+    assert!(
+        first.contains("listening"),
+        "kyso agent did not start: {first}"
+    );
     std::thread::spawn(move || for _ in lines {});
     Agent {
         child,
@@ -83,7 +86,9 @@ fn call(
         r = r.header("origin", o);
     }
     if let Some(b) = body {
-        r = r.header("content-type", "application/json").body(b.to_string());
+        r = r
+            .header("content-type", "application/json")
+            .body(b.to_string());
     }
     let resp = r.send().expect("request");
     let status = resp.status().as_u16();
@@ -107,7 +112,11 @@ fn browser_signing_through_the_agent() {
     let o = hsm.kyso_raw(
         d,
         &[
-            "agent", "--pkcs11", hsm.module(), "--test-pin-env", "AGENT_TEST_PIN",
+            "agent",
+            "--pkcs11",
+            hsm.module(),
+            "--test-pin-env",
+            "AGENT_TEST_PIN",
         ],
     );
     assert!(!o.status.success(), "{}", text(&o));
@@ -156,7 +165,9 @@ fn browser_signing_through_the_agent() {
         .unwrap();
     assert_eq!(pre.status().as_u16(), 204);
     assert_eq!(
-        pre.headers()["access-control-allow-origin"].to_str().unwrap(),
+        pre.headers()["access-control-allow-origin"]
+            .to_str()
+            .unwrap(),
         page_origin
     );
     let (st, who, _) = call(reqwest::Method::GET, &cert_url, Some(&page_origin), None);
@@ -183,7 +194,11 @@ fn browser_signing_through_the_agent() {
     let nonce = prep["nonce"].as_str().unwrap().to_string();
     // A certificate this CA did not issue is refused.
     let (st, v, _) = prepare("x", &B64.encode(pem_der(&d.path("root.pem"))));
-    assert_eq!((st, v["error"].as_str()), (403, Some("wrong-certificate")), "{v}");
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (403, Some("wrong-certificate")),
+        "{v}"
+    );
     // Garbage is refused, not a crash.
     let (st, _, _) = call(
         reqwest::Method::POST,
@@ -240,10 +255,18 @@ fn browser_signing_through_the_agent() {
     let mut bad = B64.decode(signature).unwrap();
     bad[10] ^= 1;
     let (st, v, _) = finalize(&nonce, &B64.encode(&bad), &certificate);
-    assert_eq!((st, v["error"].as_str()), (422, Some("bad-signature")), "{v}");
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (422, Some("bad-signature")),
+        "{v}"
+    );
     let other = B64.encode(pem_der(&d.path("ec.pem")));
     let (st, v, _) = finalize(&nonce, signature, &other);
-    assert_eq!((st, v["error"].as_str()), (403, Some("wrong-certificate")), "{v}");
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (403, Some("wrong-certificate")),
+        "{v}"
+    );
     let (st, v, _) = finalize(&"ab".repeat(32), signature, &certificate);
     assert_eq!((st, v["error"].as_str()), (404, Some("unknown-nonce")));
     // The good answer gives the signed PDF.
@@ -254,7 +277,11 @@ fn browser_signing_through_the_agent() {
     lab.peers.all_valid(&out, 1, true);
     // Once only.
     let (st, v, _) = finalize(&nonce, signature, &certificate);
-    assert_eq!((st, v["error"].as_str()), (409, Some("reused-nonce")), "{v}");
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (409, Some("reused-nonce")),
+        "{v}"
+    );
 }
 
 /// DER of the first certificate of a PEM file.

@@ -188,7 +188,14 @@ fn clean_text(s: &str) -> Option<String> {
 }
 
 async fn sign(State(agent): State<Arc<Agent>>, _headers: HeaderMap, body: Bytes) -> Response {
-    let bad = |en: &str| refuse(StatusCode::BAD_REQUEST, "bad-request", "yêu cầu không hợp lệ", en);
+    let bad = |en: &str| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "yêu cầu không hợp lệ",
+            en,
+        )
+    };
     let req: SignRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return bad(&format!("malformed request: {e}")),

@@ -236,7 +236,10 @@ pub async fn run(a: AgentArgs) -> Result<()> {
     if allowed.is_empty() {
         println!("  Chưa cho phép trang nào (--allow-origin) — mọi yêu cầu bị từ chối / no origin allowed (--allow-origin): every request is refused");
     } else {
-        println!("  Trang được phép / allowed origins: {}", allowed.join(", "));
+        println!(
+            "  Trang được phép / allowed origins: {}",
+            allowed.join(", ")
+        );
     }
     use std::io::Write;
     std::io::stdout().flush()?;

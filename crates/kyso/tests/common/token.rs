@@ -99,8 +99,18 @@ impl Hsm {
         self.kyso(
             d,
             &[
-                "token", "keygen", "--module", m, "--token", token, "--pin-env", "TOKEN_PIN",
-                "--label", label, "--type", key_type,
+                "token",
+                "keygen",
+                "--module",
+                m,
+                "--token",
+                token,
+                "--pin-env",
+                "TOKEN_PIN",
+                "--label",
+                label,
+                "--type",
+                key_type,
             ],
         );
         let csr = d.path(&format!("{label}.csr"));
