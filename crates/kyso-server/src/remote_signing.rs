@@ -370,6 +370,7 @@ async fn prepare(
 
 /// The signer certificate must be one this CA issued, unrevoked and in
 /// its validity period.
+#[allow(clippy::result_large_err)]
 async fn check_certificate(
     ca: &Ca,
     cert: &Certificate,

@@ -270,7 +270,7 @@ fn browser_signing_through_the_agent() {
     let (st, v, _) = finalize(&"ab".repeat(32), signature, &certificate);
     assert_eq!((st, v["error"].as_str()), (404, Some("unknown-nonce")));
     // The good answer gives the signed PDF.
-    let (st, _, body) = finalize(&nonce, signature, &signed["certificate"].as_str().unwrap());
+    let (st, _, body) = finalize(&nonce, signature, signed["certificate"].as_str().unwrap());
     assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
     let out = d.path("browser-signed.pdf");
     std::fs::write(&out, &body).unwrap();
