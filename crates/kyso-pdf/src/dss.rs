@@ -282,7 +282,10 @@ pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<Dss
         );
         let unchanged = old.is_some_and(|d| {
             d.get(b"Cert").ok() == Some(&Object::Array(c.clone()))
-                && d.get(b"OCSP").ok().cloned().unwrap_or(Object::Array(vec![]))
+                && d.get(b"OCSP")
+                    .ok()
+                    .cloned()
+                    .unwrap_or(Object::Array(vec![]))
                     == Object::Array(o.clone())
                 && d.get(b"CRL").ok().cloned().unwrap_or(Object::Array(vec![]))
                     == Object::Array(r.clone())
@@ -360,7 +363,10 @@ pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<Dss
 
 /// Save `inc` to a temporary file beside `output`, sync it and rename it
 /// into place; the file's length.
-pub(crate) fn save_beside(inc: &mut lopdf::IncrementalDocument, output: &Path) -> Result<u64, PdfError> {
+pub(crate) fn save_beside(
+    inc: &mut lopdf::IncrementalDocument,
+    output: &Path,
+) -> Result<u64, PdfError> {
     let dir = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

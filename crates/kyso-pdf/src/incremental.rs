@@ -62,7 +62,9 @@ pub fn prepare(
     output: &Path,
     req: &SignatureRequest,
 ) -> Result<PreparedPdf, PdfError> {
-    prepare_with(input, output, req.contents_size, |inc| add_signature(inc, req))
+    prepare_with(input, output, req.contents_size, |inc| {
+        add_signature(inc, req)
+    })
 }
 
 /// [`prepare`] with the objects added by `add` (which returns the field

@@ -83,12 +83,9 @@ fn field_part(d: &lopdf::Dictionary) -> Option<String> {
 /// Latin-1 (PDFDocEncoding agrees with it on the printable range).
 fn decode_text(b: &[u8]) -> String {
     match b.strip_prefix(&[0xfe, 0xff]) {
-        Some(u) => char::decode_utf16(
-            u.chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]])),
-        )
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect(),
+        Some(u) => char::decode_utf16(u.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])))
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
         None => b.iter().map(|&c| c as char).collect(),
     }
 }
@@ -101,7 +98,8 @@ pub fn embedded_signatures(doc: &Document) -> Vec<EmbeddedSignature> {
     let Ok(catalog) = doc.catalog() else {
         return out;
     };
-    let Some(Object::Dictionary(acro)) = catalog.get(b"AcroForm").ok().and_then(|o| resolve(doc, o))
+    let Some(Object::Dictionary(acro)) =
+        catalog.get(b"AcroForm").ok().and_then(|o| resolve(doc, o))
     else {
         return out;
     };
@@ -169,7 +167,10 @@ mod tests {
 
     #[test]
     fn der_prefix_strips_padding_and_refuses_garbage() {
-        assert_eq!(der_prefix(&[0x30, 0x02, 1, 2, 0, 0]), Some(&[0x30, 0x02, 1, 2][..]));
+        assert_eq!(
+            der_prefix(&[0x30, 0x02, 1, 2, 0, 0]),
+            Some(&[0x30, 0x02, 1, 2][..])
+        );
         assert_eq!(
             der_prefix(&[0x30, 0x81, 0x01, 9, 0]),
             Some(&[0x30, 0x81, 0x01, 9][..])

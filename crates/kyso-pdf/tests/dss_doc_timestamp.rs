@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Command;
 
 use kyso_pdf::{
-    append_dss, embedded_signatures, open, prepare_doc_timestamp, read_dss, read_vri_keys,
-    vri_key, DssMaterial, DssUpdate, PdfError, SignatureKind, VriEntry,
+    append_dss, embedded_signatures, open, prepare_doc_timestamp, read_dss, read_vri_keys, vri_key,
+    DssMaterial, DssUpdate, PdfError, SignatureKind, VriEntry,
 };
 use lopdf::Object;
 
@@ -114,7 +114,11 @@ fn document_timestamp_is_a_doc_timestamp_dictionary() {
         .objects
         .values()
         .find_map(|o| match o {
-            Object::Dictionary(d) if d.get(b"Type").ok() == Some(&Object::Name(b"DocTimeStamp".to_vec())) => Some(d.clone()),
+            Object::Dictionary(d)
+                if d.get(b"Type").ok() == Some(&Object::Name(b"DocTimeStamp".to_vec())) =>
+            {
+                Some(d.clone())
+            }
             _ => None,
         })
         .expect("a /DocTimeStamp dictionary");
@@ -162,7 +166,15 @@ fn dss_is_extended_without_duplicates() {
         },
     )
     .unwrap();
-    assert_eq!((outcome.certs_added, outcome.ocsps_added, outcome.crls_added, outcome.vri_added), (2, 1, 1, 1));
+    assert_eq!(
+        (
+            outcome.certs_added,
+            outcome.ocsps_added,
+            outcome.crls_added,
+            outcome.vri_added
+        ),
+        (2, 1, 1, 1)
+    );
     let len = |p: &Path| std::fs::metadata(p).unwrap().len();
     assert_eq!(outcome.bytes_added, len(&one) - len(&ts));
     // The earlier revision is untouched.
@@ -179,7 +191,10 @@ fn dss_is_extended_without_duplicates() {
     assert_eq!(read_vri_keys(opened.document()), vec![key]);
     // Streams are Flate-compressed (the long repetitive certificate is).
     let flate = opened.document().objects.values().any(|o| match o {
-        Object::Stream(s) => s.dict.get(b"Filter").ok() == Some(&Object::Name(b"FlateDecode".to_vec())) && s.content.len() < 100,
+        Object::Stream(s) => {
+            s.dict.get(b"Filter").ok() == Some(&Object::Name(b"FlateDecode".to_vec()))
+                && s.content.len() < 100
+        }
         _ => false,
     });
     assert!(flate);
@@ -200,9 +215,15 @@ fn dss_is_extended_without_duplicates() {
         },
     )
     .unwrap();
-    assert_eq!((outcome.certs_added, outcome.ocsps_added, outcome.crls_added), (1, 0, 0));
+    assert_eq!(
+        (outcome.certs_added, outcome.ocsps_added, outcome.crls_added),
+        (1, 0, 0)
+    );
     let m = read_dss(open(&two).unwrap().document());
-    assert_eq!(m.certs, vec![cert_a.clone(), cert_b.clone(), cert_c.clone()]);
+    assert_eq!(
+        m.certs,
+        vec![cert_a.clone(), cert_b.clone(), cert_c.clone()]
+    );
     assert_eq!(read_vri_keys(open(&two).unwrap().document()).len(), 1);
     // Nothing new: nothing appended, the input copied.
     let three = dir.path().join("dss3.pdf");
@@ -225,7 +246,11 @@ fn dss_is_extended_without_duplicates() {
         }
         // Also on a file with object streams and a cross-reference stream.
         let objstm = dir.path().join("objstm.pdf");
-        let (ok, t) = qpdf(&["--object-streams=generate", ts.to_str().unwrap(), objstm.to_str().unwrap()]);
+        let (ok, t) = qpdf(&[
+            "--object-streams=generate",
+            ts.to_str().unwrap(),
+            objstm.to_str().unwrap(),
+        ]);
         assert!(ok, "{t}");
         let four = dir.path().join("dss4.pdf");
         append_dss(
@@ -260,8 +285,14 @@ fn bad_input_is_refused_and_nothing_written() {
         vri: vec![],
         time: now(),
     };
-    assert!(matches!(append_dss(&bad, &out, &update), Err(PdfError::NotPdf)));
-    assert!(matches!(prepare_doc_timestamp(&bad, &out, 64), Err(PdfError::NotPdf)));
+    assert!(matches!(
+        append_dss(&bad, &out, &update),
+        Err(PdfError::NotPdf)
+    ));
+    assert!(matches!(
+        prepare_doc_timestamp(&bad, &out, 64),
+        Err(PdfError::NotPdf)
+    ));
     let mut truncated = hand_pdf();
     truncated.truncate(truncated.len() - 30);
     std::fs::write(&bad, truncated).unwrap();

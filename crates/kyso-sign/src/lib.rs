@@ -36,4 +36,6 @@ pub use ltv::{
 pub use options::SignOptions;
 pub use pades::{finalize, prepare, PreparedSignature};
 pub use sign_pdf::{sign_pdf, TsaTransport};
-pub use timestamp::{document_timestamp_request, signature_timestamp_request, token_from_response, TimeStampQuery};
+pub use timestamp::{
+    document_timestamp_request, signature_timestamp_request, token_from_response, TimeStampQuery,
+};

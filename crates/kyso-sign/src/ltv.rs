@@ -119,7 +119,9 @@ fn signer_of<'a>(sd: &SignedData, pool: &'a [Certificate]) -> Option<&'a Certifi
                 && c.tbs_certificate.serial_number == ias.serial_number
         }
         SignerIdentifier::SubjectKeyIdentifier(ski) => {
-            kyso_pki::certificate::subject_key_identifier(c).ok().as_deref()
+            kyso_pki::certificate::subject_key_identifier(c)
+                .ok()
+                .as_deref()
                 == Some(ski.0.as_bytes())
         }
     })
@@ -164,7 +166,8 @@ fn cms_parts(sig: &EmbeddedSignature) -> Result<Vec<SignedData>, String> {
                 }
                 for v in attr.values.iter() {
                     let token = v.to_der().map_err(|e| e.to_string())?;
-                    parts.push(kyso_pki::cms::parse_signed_data(&token).map_err(|e| e.to_string())?);
+                    parts
+                        .push(kyso_pki::cms::parse_signed_data(&token).map_err(|e| e.to_string())?);
                 }
             }
         }
@@ -187,7 +190,11 @@ fn responder_certificates(ocsp: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// What `evidence` says of `cert` issued by `issuer`.
-fn status_of(cert: &Certificate, issuer: &Certificate, evidence: &RevocationEvidence) -> EvidenceStatus {
+fn status_of(
+    cert: &Certificate,
+    issuer: &Certificate,
+    evidence: &RevocationEvidence,
+) -> EvidenceStatus {
     let serial = cert.tbs_certificate.serial_number.as_bytes();
     for der in &evidence.ocsp_responses {
         let Ok(parsed) = kyso_pki::ocsp::parse_ocsp_response(der) else {
@@ -281,7 +288,10 @@ impl Collector<'_> {
                     kyso_pki::name::display_name(&top.tbs_certificate.subject),
                 ));
             }
-            let key = chain.iter().flat_map(|c| c.to_der().unwrap_or_default()).collect::<Vec<u8>>();
+            let key = chain
+                .iter()
+                .flat_map(|c| c.to_der().unwrap_or_default())
+                .collect::<Vec<u8>>();
             let (evidence, missing) = self
                 .cache
                 .entry(key)
@@ -396,7 +406,9 @@ pub fn add_document_timestamp(
     output: &Path,
     tsa: TsaTransport<'_>,
 ) -> Result<u64, SignError> {
-    let before = std::fs::metadata(input).map_err(kyso_pdf::PdfError::Io)?.len();
+    let before = std::fs::metadata(input)
+        .map_err(kyso_pdf::PdfError::Io)?
+        .len();
     let mut size = kyso_pdf::DEFAULT_TIMESTAMP_CONTENTS_SIZE;
     // A token larger than the room reserved is asked for again with
     // enough room (once).
@@ -412,7 +424,9 @@ pub fn add_document_timestamp(
             continue;
         }
         let out = prepared.finalize(&token)?;
-        let after = std::fs::metadata(&out).map_err(kyso_pdf::PdfError::Io)?.len();
+        let after = std::fs::metadata(&out)
+            .map_err(kyso_pdf::PdfError::Io)?
+            .len();
         return Ok(after.saturating_sub(before));
     }
     Err(SignError::TimeStamp(

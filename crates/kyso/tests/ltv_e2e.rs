@@ -50,26 +50,47 @@ fn b_lt_and_b_lta_hold_with_the_services_gone() {
     // kyso signs at B-LT (RSA) and B-LTA (EC).
     let lt = lab.path("lt.pdf");
     let o = lab.kyso_ok(&[
-        "sign", s(&plain), "-o", s(&lt), "--p12", s(&lab.rsa), "--level", "B-LT", "--tsa",
+        "sign",
+        s(&plain),
+        "-o",
+        s(&lt),
+        "--p12",
+        s(&lab.rsa),
+        "--level",
+        "B-LT",
+        "--tsa",
         &lab.tsa,
     ]);
     let t = text(&o);
     assert!(t.contains("B-LT") && bytes_added(&t) > 0, "{t}");
     let (certs, ocsps, _) = embedded(&t);
-    assert!(certs >= 3 && ocsps >= 2, "signer, issuing CA, TSA evidence: {t}");
+    assert!(
+        certs >= 3 && ocsps >= 2,
+        "signer, issuing CA, TSA evidence: {t}"
+    );
     let lta = lab.path("lta.pdf");
     let o = lab.kyso_ok(&[
-        "sign", s(&plain), "-o", s(&lta), "--p12", s(&lab.ec), "--level", "B-LTA", "--tsa",
+        "sign",
+        s(&plain),
+        "-o",
+        s(&lta),
+        "--p12",
+        s(&lab.ec),
+        "--level",
+        "B-LTA",
+        "--tsa",
         &lab.tsa,
     ]);
     let t = text(&o);
     assert!(t.contains("document time-stamp"), "{t}");
     // B-LTA without a TSA is refused before anything is written.
     let refused = lab.path("refused.pdf");
-    let o = lab.kyso(&[
-        "extend", s(&lt), "-o", s(&refused), "--to", "B-LTA",
-    ]);
-    assert!(!o.status.success() && text(&o).contains("--tsa"), "{}", text(&o));
+    let o = lab.kyso(&["extend", s(&lt), "-o", s(&refused), "--to", "B-LTA"]);
+    assert!(
+        !o.status.success() && text(&o).contains("--tsa"),
+        "{}",
+        text(&o)
+    );
     assert!(!refused.exists());
     // An unsigned file has nothing to extend.
     let o = lab.kyso(&["extend", s(&plain), "-o", s(&refused), "--to", "B-LT"]);
@@ -90,8 +111,18 @@ fn b_lt_and_b_lta_hold_with_the_services_gone() {
         let o = Command::new(&pyhanko)
             .current_dir(&peers.dir)
             .args([
-                "sign", "addsig", "--field", "PySig", "--timestamp-url", &lab.tsa, "pkcs12",
-                "--passfile", "pass.txt", "plain.pdf", "py-bt.pdf", "rsa.p12",
+                "sign",
+                "addsig",
+                "--field",
+                "PySig",
+                "--timestamp-url",
+                &lab.tsa,
+                "pkcs12",
+                "--passfile",
+                "pass.txt",
+                "plain.pdf",
+                "py-bt.pdf",
+                "rsa.p12",
             ])
             .output()
             .unwrap();
@@ -101,20 +132,42 @@ fn b_lt_and_b_lta_hold_with_the_services_gone() {
         assert_eq!(bytes_added(&t), len(&py_lt) - len(&py_bt), "{t}");
         assert!(t.contains("good (OCSP)"), "{t}");
         let o = lab.kyso_ok(&[
-            "extend", s(&py_lt), "-o", s(&py_lta), "--to", "B-LTA", "--tsa", &lab.tsa,
+            "extend",
+            s(&py_lt),
+            "-o",
+            s(&py_lta),
+            "--to",
+            "B-LTA",
+            "--tsa",
+            &lab.tsa,
         ]);
         let t = text(&o);
         assert_eq!(bytes_added(&t), len(&py_lta) - len(&py_lt), "{t}");
         // Archive renewal: a new DSS and a new document time-stamp.
         let o = lab.kyso_ok(&[
-            "extend", s(&py_lta), "-o", s(&py_lta2), "--to", "B-LTA", "--tsa", &lab.tsa,
+            "extend",
+            s(&py_lta),
+            "-o",
+            s(&py_lta2),
+            "--to",
+            "B-LTA",
+            "--tsa",
+            &lab.tsa,
         ]);
         let t = text(&o);
         assert!(t.contains("existing document time-stamps: 1"), "{t}");
         assert!(bytes_added(&t) > 0, "{t}");
         // A second signature, by kyso at B-LT, after pyHanko's.
         lab.kyso_ok(&[
-            "sign", s(&py_bt), "-o", s(&two), "--p12", s(&lab.ec), "--level", "B-LT", "--tsa",
+            "sign",
+            s(&py_bt),
+            "-o",
+            s(&two),
+            "--p12",
+            s(&lab.ec),
+            "--level",
+            "B-LT",
+            "--tsa",
             &lab.tsa,
         ]);
     }
@@ -170,7 +223,10 @@ fn b_lt_and_b_lta_hold_with_the_services_gone() {
         }
         std::thread::sleep(std::time::Duration::from_millis(250));
     }
-    assert!(t.contains("Lê Văn Cường: ĐÃ BỊ THU HỒI / REVOKED at"), "{t}");
+    assert!(
+        t.contains("Lê Văn Cường: ĐÃ BỊ THU HỒI / REVOKED at"),
+        "{t}"
+    );
     assert!(embedded(&t).1 >= 1, "{t}");
 
     // Every service stops: only what the files carry can be used.
