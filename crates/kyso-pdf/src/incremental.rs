@@ -18,7 +18,7 @@ const MAX_UPDATE: u64 = 256 * 1024 * 1024;
 
 /// Trailer entries of the previous revision that must not be copied into
 /// the new section's trailer or cross-reference stream dictionary.
-const STALE_TRAILER_KEYS: &[&[u8]] = &[
+pub(crate) const STALE_TRAILER_KEYS: &[&[u8]] = &[
     b"XRefStm",
     b"DecodeParms",
     b"Filter",
@@ -62,8 +62,22 @@ pub fn prepare(
     output: &Path,
     req: &SignatureRequest,
 ) -> Result<PreparedPdf, PdfError> {
+    prepare_with(input, output, req.contents_size, |inc| {
+        add_signature(inc, req)
+    })
+}
+
+/// [`prepare`] with the objects added by `add` (which returns the field
+/// name): a signature dictionary whose `/ByteRange` is the placeholder and
+/// whose `/Contents` is `contents_size` zero bytes.
+pub(crate) fn prepare_with(
+    input: &Path,
+    output: &Path,
+    contents_size: usize,
+    add: impl FnOnce(&mut lopdf::IncrementalDocument) -> Result<String, PdfError>,
+) -> Result<PreparedPdf, PdfError> {
     let mut inc = open(input)?.doc;
-    let field_name = add_signature(&mut inc, req)?;
+    let field_name = add(&mut inc)?;
     for key in STALE_TRAILER_KEYS {
         inc.new_document.trailer.remove(key);
     }
@@ -95,9 +109,9 @@ pub fn prepare(
     file.read_to_end(&mut update)?;
 
     let br_pos = prev_len + find_unique(&update, PLACEHOLDER)? as u64;
-    let mut needle = Vec::with_capacity(2 * req.contents_size + 2);
+    let mut needle = Vec::with_capacity(2 * contents_size + 2);
     needle.push(b'<');
-    needle.resize(2 * req.contents_size + 1, b'0');
+    needle.resize(2 * contents_size + 1, b'0');
     needle.push(b'>');
     let contents_start = prev_len + find_unique(&update, &needle)? as u64;
     drop(update);
@@ -114,7 +128,7 @@ pub fn prepare(
         file: tmp,
         output: output.to_path_buf(),
         byte_range,
-        contents_size: req.contents_size,
+        contents_size,
         field_name,
     })
 }

@@ -11,15 +11,23 @@
 mod appearance;
 mod byte_range;
 mod date;
+mod doc_timestamp;
+mod dss;
 mod error;
 mod field;
 mod incremental;
 mod open;
+mod signatures;
 mod text;
 
 pub use byte_range::ByteRange;
 pub use date::pdf_date;
+pub use doc_timestamp::{prepare_doc_timestamp, DEFAULT_TIMESTAMP_CONTENTS_SIZE};
+pub use dss::{
+    append_dss, read_dss, read_vri_keys, vri_key, DssMaterial, DssOutcome, DssUpdate, VriEntry,
+};
 pub use error::PdfError;
 pub use field::{Placement, Rect, SignatureRequest, SubFilter, DEFAULT_CONTENTS_SIZE};
 pub use incremental::{prepare, PreparedPdf};
 pub use open::{open, OpenedPdf};
+pub use signatures::{embedded_signatures, EmbeddedSignature, SignatureKind};

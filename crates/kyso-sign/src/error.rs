@@ -15,6 +15,8 @@ pub enum SignError {
     AlgorithmMismatch { algorithm: String },
     #[error("dấu thời gian không hợp lệ / invalid time-stamp: {0}")]
     TimeStamp(String),
+    #[error("không mở rộng được chữ ký (LTV) / cannot extend the signatures (LTV): {0}")]
+    Ltv(String),
     #[error("không lấy được dấu thời gian / the time-stamp authority could not be reached: {0}")]
     TsaTransport(String),
 }

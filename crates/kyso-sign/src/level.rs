@@ -5,6 +5,11 @@ pub enum PadesLevel {
     BB,
     /// B-T: with a signature time-stamp token.
     BT,
+    /// B-LT: B-T and the validation material (certificates, OCSP answers,
+    /// CRLs) in the document's DSS.
+    BLt,
+    /// B-LTA: B-LT and a document time-stamp over it all.
+    BLta,
 }
 
 impl std::str::FromStr for PadesLevel {
@@ -14,10 +19,24 @@ impl std::str::FromStr for PadesLevel {
         match s.to_ascii_uppercase().as_str() {
             "B-B" | "BB" => Ok(PadesLevel::BB),
             "B-T" | "BT" => Ok(PadesLevel::BT),
+            "B-LT" | "BLT" => Ok(PadesLevel::BLt),
+            "B-LTA" | "BLTA" => Ok(PadesLevel::BLta),
             _ => Err(format!(
-                "mức '{s}' chưa hỗ trợ / level '{s}' not supported (B-B, B-T)"
+                "mức '{s}' không có / level '{s}' not supported (B-B, B-T, B-LT, B-LTA)"
             )),
         }
+    }
+}
+
+impl PadesLevel {
+    /// Whether the signature carries a signature time-stamp (B-T and up).
+    pub fn has_timestamp(self) -> bool {
+        self != PadesLevel::BB
+    }
+
+    /// Whether the document carries validation material (B-LT and up).
+    pub fn is_long_term(self) -> bool {
+        matches!(self, PadesLevel::BLt | PadesLevel::BLta)
     }
 }
 
@@ -26,6 +45,8 @@ impl std::fmt::Display for PadesLevel {
         f.write_str(match self {
             PadesLevel::BB => "B-B",
             PadesLevel::BT => "B-T",
+            PadesLevel::BLt => "B-LT",
+            PadesLevel::BLta => "B-LTA",
         })
     }
 }
@@ -38,6 +59,8 @@ mod tests {
     fn levels_parse_and_print() {
         assert_eq!("b-t".parse::<PadesLevel>().unwrap(), PadesLevel::BT);
         assert_eq!("B-B".parse::<PadesLevel>().unwrap().to_string(), "B-B");
-        assert!("B-LTA".parse::<PadesLevel>().is_err());
+        assert_eq!("b-lta".parse::<PadesLevel>().unwrap(), PadesLevel::BLta);
+        assert_eq!("B-LT".parse::<PadesLevel>().unwrap().to_string(), "B-LT");
+        assert!("B-C".parse::<PadesLevel>().is_err());
     }
 }

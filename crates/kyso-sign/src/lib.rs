@@ -11,12 +11,16 @@
 //! 3. [`finalize`] assembles the detached SignedData, adds the signature
 //!    time-stamp token for B-T, and writes `/Contents`.
 //!
+//! B-LT and B-LTA ([`extend`]) add the validation material in the DSS and
+//! a document time-stamp to a signed file, kyso's or another signer's.
+//!
 //! [`sign_pdf`] does all three with a [`kyso_crypto::Signer`] at hand. No
 //! network I/O here: the caller supplies the TSA transport.
 #![forbid(unsafe_code)]
 
 mod error;
 mod level;
+mod ltv;
 mod options;
 mod pades;
 mod sign_pdf;
@@ -25,7 +29,13 @@ mod timestamp;
 pub use error::SignError;
 pub use kyso_pdf::{Placement, Rect};
 pub use level::PadesLevel;
+pub use ltv::{
+    add_document_timestamp, extend, CertificateEvidence, EvidenceStatus, LtvReport,
+    RevocationFetcher,
+};
 pub use options::SignOptions;
 pub use pades::{finalize, prepare, PreparedSignature};
 pub use sign_pdf::{sign_pdf, TsaTransport};
-pub use timestamp::{signature_timestamp_request, token_from_response, TimeStampQuery};
+pub use timestamp::{
+    document_timestamp_request, signature_timestamp_request, token_from_response, TimeStampQuery,
+};

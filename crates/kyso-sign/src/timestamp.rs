@@ -19,7 +19,13 @@ pub struct TimeStampQuery {
 /// Build the time-stamp request for a signature value (certReq true, a
 /// random 64-bit nonce).
 pub fn signature_timestamp_request(signature: &[u8]) -> Result<TimeStampQuery, SignError> {
-    let imprint = kyso_crypto::digest(DigestAlgorithm::Sha256, signature);
+    document_timestamp_request(&kyso_crypto::digest(DigestAlgorithm::Sha256, signature))
+}
+
+/// Build the time-stamp request for a SHA-256 digest already computed
+/// (the ByteRange digest of a document time-stamp, PAdES B-LTA).
+pub fn document_timestamp_request(sha256: &[u8]) -> Result<TimeStampQuery, SignError> {
+    let imprint = sha256.to_vec();
     let mut nonce = vec![0u8; 8];
     kyso_crypto::random_bytes(&mut nonce)?;
     nonce[0] |= 0x01;

@@ -1,8 +1,6 @@
 //! HTTP for the CLI: time-stamps from a TSA, OCSP answers and CRLs from
 //! the addresses in certificates. Blocking, with a timeout and a size cap
 //! on every answer; the core crates never do network I/O themselves.
-// Until `kyso verify` and `kyso extend` (issue 3) call the OCSP and CRL fetchers.
-#![allow(dead_code)]
 
 use std::io::Read;
 use std::time::Duration;

@@ -5,6 +5,7 @@ mod agent;
 mod batch;
 mod ca_cmd;
 mod context;
+mod extend_cmd;
 mod fetch;
 mod key_source;
 mod serve_cmd;
@@ -48,11 +49,14 @@ enum Command {
     Token(token_cmd::TokenCommand),
     /// Serve the CA certificates, CRLs, OCSP and the TSA over HTTP.
     Serve(serve_cmd::ServeArgs),
-    /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B or B-T).
+    /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B, B-T, B-LT or B-LTA).
     Sign(sign_cmd::SignArgs),
     /// Local signing agent on 127.0.0.1: signs digests for allowed web
     /// pages with the key on your token, after showing what is signed.
     Agent(agent::AgentArgs),
+    /// Thêm dữ liệu kiểm tra dài hạn / extend a signed PDF to PAdES B-LT or
+    /// B-LTA (DSS with certificates, OCSP answers, CRLs; document time-stamp).
+    Extend(extend_cmd::ExtendArgs),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them on localhost.
     Demo(serve_cmd::DemoArgs),
@@ -87,6 +91,7 @@ fn main() -> std::process::ExitCode {
             Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
             Command::Sign(a) => sign_cmd::run(a).await,
             Command::Agent(a) => agent::run(a).await,
+            Command::Extend(a) => extend_cmd::run(a).await,
         }
     });
     match result {

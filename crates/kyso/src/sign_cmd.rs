@@ -1,9 +1,10 @@
 //! `kyso sign`: PAdES signature of PDFs with a key from a PKCS#12 file or
-//! a PKCS#11 token (`key_source`), at level B-B or B-T (time-stamp from an
-//! RFC 3161 TSA over HTTP); several documents with one login (`batch`).
+//! a PKCS#11 token (`key_source`), at level B-B, B-T (time-stamp from an
+//! RFC 3161 TSA over HTTP), B-LT or B-LTA (see `extend_cmd`); several
+//! documents with one login (`batch`).
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use kyso_sign::{PadesLevel, Placement, Rect, SignOptions};
 
 #[derive(clap::Args)]
@@ -22,7 +23,9 @@ pub struct SignArgs {
     #[command(flatten)]
     key: crate::key_source::KeySourceArgs,
     // --- end key source and batch ---
-    /// PAdES level: B-B, or B-T (default when --tsa is given).
+    /// PAdES level: B-B, B-T (default when --tsa is given), B-LT or B-LTA
+    /// (B-T plus the DSS with certificates, OCSP answers and CRLs, plus a
+    /// document time-stamp for B-LTA; both need --tsa).
     #[arg(long)]
     level: Option<PadesLevel>,
     /// URL of the RFC 3161 time-stamp authority, e.g. http://127.0.0.1:8080/tsa.
@@ -56,8 +59,8 @@ pub async fn run(args: SignArgs) -> Result<()> {
 
 fn sign(a: SignArgs) -> Result<()> {
     let level = match (a.level, &a.tsa) {
-        (Some(PadesLevel::BT), None) => {
-            bail!("mức B-T cần --tsa URL / level B-T needs --tsa URL")
+        (Some(l), None) if l.has_timestamp() => {
+            bail!("mức {l} cần --tsa URL / level {l} needs --tsa URL")
         }
         (Some(l), _) => l,
         (None, Some(_)) => PadesLevel::BT,
@@ -81,9 +84,9 @@ fn sign(a: SignArgs) -> Result<()> {
         let url = tsa_url.as_deref().ok_or("no TSA URL")?;
         crate::fetch::time_stamp(url, req).map_err(|e| format!("{e:#}").into())
     };
-    let tsa: Option<kyso_sign::TsaTransport<'_>> = match level {
-        PadesLevel::BT => Some(&transport),
-        PadesLevel::BB => None,
+    let tsa: Option<kyso_sign::TsaTransport<'_>> = match level.has_timestamp() {
+        true => Some(&transport),
+        false => None,
     };
     let sign_one = |input: &Path, output: &Path| -> Result<PathBuf> {
         let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
@@ -106,9 +109,15 @@ fn sign(a: SignArgs) -> Result<()> {
                 ],
             };
         }
-        Ok(kyso_sign::sign_pdf(
-            input, output, key, chain, &options, tsa,
-        )?)
+        let out = kyso_sign::sign_pdf(input, output, key, chain, &options, tsa)?;
+        // B-LT / B-LTA: the B-T file just written gets the DSS (and the
+        // document time-stamp) in place.
+        if level.is_long_term() {
+            let report = crate::extend_cmd::extend_file(&out, &out, level, a.tsa.as_deref(), chain)
+                .context("chữ ký B-T đã ghi, chưa mở rộng được / the B-T signature was written but could not be extended")?;
+            crate::extend_cmd::print_report(&out, level, &report);
+        }
+        Ok(out)
     };
     let what = format!(
         "PAdES {level}, {}, {signer_name}, {}",

@@ -4,6 +4,7 @@
 
 pub mod lab;
 pub mod token;
+pub mod ltv;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
