@@ -4,6 +4,7 @@
 mod ca_cmd;
 mod context;
 mod fetch;
+mod fill_cmd;
 mod serve_cmd;
 mod sign_cmd;
 mod token_cmd;
@@ -47,6 +48,8 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B or B-T).
     Sign(sign_cmd::SignArgs),
+    /// Điền trường biểu mẫu PDF / fill form fields of a PDF (incremental update).
+    Fill(fill_cmd::FillArgs),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them on localhost.
     Demo(serve_cmd::DemoArgs),
@@ -80,6 +83,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve(a) => serve_cmd::serve(&ctx, a).await,
             Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
             Command::Sign(a) => sign_cmd::run(a).await,
+            Command::Fill(a) => fill_cmd::run(a).await,
         }
     });
     match result {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use der::Decode;
 use kyso_crypto::{SignatureAlgorithm, Signer, SoftwareKey};
-use kyso_sign::{PadesLevel, Placement, Rect, SignOptions};
+use kyso_sign::{DocMdp, FieldLock, NewField, NewFieldKind, PadesLevel, Placement, Rect, SignOptions};
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use x509_cert::Certificate;
 
@@ -14,11 +14,11 @@ const MAX_P12: u64 = 1024 * 1024;
 
 #[derive(clap::Args)]
 pub struct SignArgs {
-    /// PDF to sign (only read).
+    /// PDF (or, with --detached, any file) to sign (only read).
     input: PathBuf,
-    /// Signed PDF to write.
+    /// Signed PDF to write (with --detached: the .p7s, default INPUT.p7s).
     #[arg(short, long)]
-    output: PathBuf,
+    output: Option<PathBuf>,
     /// PKCS#12 file with the signing key and its certificate chain.
     #[arg(long)]
     p12: PathBuf,
@@ -49,6 +49,26 @@ pub struct SignArgs {
     /// Sign RSA keys with PKCS#1 v1.5 instead of RSASSA-PSS.
     #[arg(long)]
     pkcs1v15: bool,
+    // Two-signature flow (DESIGN §6) and detached signatures.
+    /// Certification signature: P1 (no change allowed), P2 (form filling
+    /// and signing), P3 (also annotations). Must be the first signature.
+    #[arg(long, value_name = "P1|P2|P3")]
+    certify: Option<DocMdp>,
+    /// Lock form fields when signed (FieldMDP): all, NAME,NAME… or except:NAME,…
+    #[arg(long, value_name = "all|NAMES|except:NAMES")]
+    lock_fields: Option<FieldLock>,
+    /// Create an empty text field in the signed revision: NAME@PAGE:x1,y1,x2,y2 (repeatable).
+    #[arg(long = "text-field", value_name = "NAME@PAGE:RECT")]
+    text_fields: Vec<String>,
+    /// Create an empty, placed signature field for a later signer: NAME@PAGE:x1,y1,x2,y2 (repeatable).
+    #[arg(long = "seal-field", value_name = "NAME@PAGE:RECT")]
+    seal_fields: Vec<String>,
+    /// Fill the existing text field NAME in the signed revision (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
+    /// Detached CAdES signature (.p7s) of any file instead of a PAdES PDF.
+    #[arg(long)]
+    detached: bool,
 }
 
 pub async fn run(args: SignArgs) -> Result<()> {
@@ -94,6 +114,84 @@ fn read_p12(path: &Path, password: &str) -> Result<(SoftwareKey, Certificate, Ve
     Ok((key, signer_cert, others))
 }
 
+/// The two-signature flow's options (certification, locks, new fields,
+/// values), refused with --detached.
+fn flow_options(a: &SignArgs, options: &mut SignOptions) -> Result<()> {
+    if a.detached {
+        if a.certify.is_some()
+            || a.lock_fields.is_some()
+            || !a.text_fields.is_empty()
+            || !a.seal_fields.is_empty()
+            || !a.set.is_empty()
+            || a.field.is_some()
+            || a.rect.is_some()
+        {
+            bail!("--detached không đi cùng các tùy chọn PDF / --detached takes no PDF option (--certify, --lock-fields, --text-field, --seal-field, --set, --field, --rect)");
+        }
+        return Ok(());
+    }
+    options.certify = a.certify;
+    options.lock = a.lock_fields.clone();
+    for (specs, kind) in [
+        (&a.text_fields, NewFieldKind::Text),
+        (&a.seal_fields, NewFieldKind::Signature),
+    ] {
+        for spec in specs {
+            options.new_fields.push(NewField::parse(spec, kind)?);
+        }
+    }
+    options.fill = a
+        .set
+        .iter()
+        .map(|s| crate::fill_cmd::parse_set(s))
+        .collect::<Result<_>>()?;
+    Ok(())
+}
+
+/// `--detached`: a CAdES signature of the file, B-B or B-T.
+fn sign_detached(
+    a: &SignArgs,
+    key: &SoftwareKey,
+    options: &SignOptions,
+    chain: &[Certificate],
+    tsa: Option<kyso_sign::TsaTransport<'_>>,
+) -> Result<()> {
+    let timestamped = tsa.is_some();
+    let output = a.output.clone().unwrap_or_else(|| {
+        let mut s = a.input.clone().into_os_string();
+        s.push(".p7s");
+        PathBuf::from(s)
+    });
+    let der = kyso_sign::sign_detached(
+        &a.input,
+        key,
+        &options.signer_certificate,
+        chain,
+        options.signing_time,
+        tsa,
+    )?;
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kyso-sign-")
+        .suffix(".p7s.part")
+        .tempfile_in(&dir)
+        .with_context(|| format!("không ghi được / cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, &der)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&output)
+        .map_err(|e| anyhow!("không ghi được / cannot write {}: {}", output.display(), e.error))?;
+    let level = if timestamped { "CAdES-B-T" } else { "CAdES-B-B" };
+    eprintln!(
+        "Đã ký / signed: {} (chữ ký tách rời / detached {level}, {})",
+        output.display(),
+        key.algorithm()
+    );
+    Ok(())
+}
+
 fn sign(a: SignArgs) -> Result<()> {
     let level = match (a.level, &a.tsa) {
         (Some(PadesLevel::BT), None) => {
@@ -134,19 +232,20 @@ fn sign(a: SignArgs) -> Result<()> {
     options.field_name = a.field.clone();
     options.name = Some(signer_name.clone());
     options.signing_time = Some(now);
-    if let Some((page, rect)) = placement {
-        let when = now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        options.placement = Placement::Visible {
-            page,
-            rect,
-            lines: vec![
-                format!("Ky boi / Signed by: {signer_name}"),
-                format!("Thoi gian / Time: {when}"),
-            ],
-        };
+    let when = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let lines = vec![
+        format!("Ky boi / Signed by: {signer_name}"),
+        format!("Thoi gian / Time: {when}"),
+    ];
+    match (placement, &a.field) {
+        (Some((page, rect)), _) => options.placement = Placement::Visible { page, rect, lines },
+        // --field without a rectangle: the existing, empty field of that name.
+        (None, Some(_)) => options.placement = Placement::InField { lines },
+        (None, None) => {}
     }
+    flow_options(&a, &mut options)?;
     let tsa_url = a.tsa.clone();
     let transport = move |req: &[u8]| -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
         let url = tsa_url.as_deref().ok_or("no TSA URL")?;
@@ -156,7 +255,14 @@ fn sign(a: SignArgs) -> Result<()> {
         PadesLevel::BT => Some(&transport),
         PadesLevel::BB => None,
     };
-    let out = kyso_sign::sign_pdf(&a.input, &a.output, &key, &chain, &options, tsa)?;
+    if a.detached {
+        return sign_detached(&a, &key, &options, &chain, tsa);
+    }
+    let output = a
+        .output
+        .clone()
+        .ok_or_else(|| anyhow!("thiếu -o TỆP_RA / -o OUTPUT is required"))?;
+    let out = kyso_sign::sign_pdf(&a.input, &output, &key, &chain, &options, tsa)?;
     eprintln!(
         "Đã ký / signed: {} (PAdES {level}, {}, {signer_name})",
         out.display(),
