@@ -5,9 +5,9 @@ use lopdf::{dictionary, Dictionary, IncrementalDocument, Object, ObjectId, Strin
 use time::OffsetDateTime;
 
 use crate::byte_range::PLACEHOLDER_VALUE;
-use crate::text::text_string;
 use crate::form::{self, NewField};
 use crate::mdp::{self, DocMdp, FieldLock, Permissions};
+use crate::text::text_string;
 use crate::{appearance, existing_field, pdf_date, PdfError};
 
 /// Default room reserved for the CMS in `/Contents`, in bytes (written as

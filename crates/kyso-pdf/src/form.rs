@@ -641,7 +641,10 @@ pub(crate) fn fill(
 /// A widget's `/Rect`, normalized.
 pub(crate) fn rect_of(widget: &Dictionary) -> Result<Rect, PdfError> {
     let bad = || PdfError::Malformed("widget /Rect is not four numbers".into());
-    let a = widget.get(b"Rect").and_then(Object::as_array).map_err(|_| bad())?;
+    let a = widget
+        .get(b"Rect")
+        .and_then(Object::as_array)
+        .map_err(|_| bad())?;
     let v: Vec<f32> = a.iter().filter_map(|o| o.as_float().ok()).collect();
     match v[..] {
         [x1, y1, x2, y2] if v.iter().all(|x| x.is_finite()) => {
@@ -670,7 +673,13 @@ mod tests {
         assert_eq!(f.rect.x2, 110.0);
         let f = NewField::parse("seal@10,20,110,40", NewFieldKind::Signature).unwrap();
         assert_eq!(f.page, 1);
-        for bad in ["seal", "@1:1,2,3,4", "a.b@1:1,2,3,4", "s@0:1,2,3,4", "s@1:1,2"] {
+        for bad in [
+            "seal",
+            "@1:1,2,3,4",
+            "a.b@1:1,2,3,4",
+            "s@0:1,2,3,4",
+            "s@1:1,2",
+        ] {
             assert!(NewField::parse(bad, NewFieldKind::Text).is_err(), "{bad}");
         }
     }

@@ -247,7 +247,9 @@ pub fn permissions(doc: &Document) -> Result<Permissions, PdfError> {
                 // /P defaults to 2 (ISO 32000-1 Table 254).
                 let mut p = DocMdp::FormFilling;
                 for r in sig_references(doc, &sig) {
-                    if r.get(b"TransformMethod").and_then(Object::as_name).ok() == Some(b"DocMDP".as_slice()) {
+                    if r.get(b"TransformMethod").and_then(Object::as_name).ok()
+                        == Some(b"DocMDP".as_slice())
+                    {
                         let params = transform_params(doc, &r);
                         if let Ok(v) = params.get(b"P").and_then(Object::as_i64) {
                             p = DocMdp::from_value(v).unwrap_or(DocMdp::NoChanges);
@@ -267,7 +269,9 @@ pub fn permissions(doc: &Document) -> Result<Permissions, PdfError> {
         };
         perms.signatures += 1;
         for r in sig_references(doc, &sig) {
-            if r.get(b"TransformMethod").and_then(Object::as_name).ok() == Some(b"FieldMDP".as_slice()) {
+            if r.get(b"TransformMethod").and_then(Object::as_name).ok()
+                == Some(b"FieldMDP".as_slice())
+            {
                 if let Some(lock) = FieldLock::from_dict(&transform_params(doc, &r)) {
                     perms.locks.push(lock);
                 }

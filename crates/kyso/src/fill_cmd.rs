@@ -54,10 +54,6 @@ fn fill(a: FillArgs) -> Result<()> {
     };
     let out = kyso_sign::fill_fields(&a.input, &a.output, &values, policy)?;
     let names: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
-    eprintln!(
-        "Đã điền / filled: {} ({})",
-        out.display(),
-        names.join(", ")
-    );
+    eprintln!("Đã điền / filled: {} ({})", out.display(), names.join(", "));
     Ok(())
 }

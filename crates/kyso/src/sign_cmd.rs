@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use der::Decode;
 use kyso_crypto::{SignatureAlgorithm, Signer, SoftwareKey};
-use kyso_sign::{DocMdp, FieldLock, NewField, NewFieldKind, PadesLevel, Placement, Rect, SignOptions};
+use kyso_sign::{
+    DocMdp, FieldLock, NewField, NewFieldKind, PadesLevel, Placement, Rect, SignOptions,
+};
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use x509_cert::Certificate;
 
@@ -181,9 +183,18 @@ fn sign_detached(
         .with_context(|| format!("không ghi được / cannot write in {}", dir.display()))?;
     std::io::Write::write_all(&mut tmp, &der)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(&output)
-        .map_err(|e| anyhow!("không ghi được / cannot write {}: {}", output.display(), e.error))?;
-    let level = if timestamped { "CAdES-B-T" } else { "CAdES-B-B" };
+    tmp.persist(&output).map_err(|e| {
+        anyhow!(
+            "không ghi được / cannot write {}: {}",
+            output.display(),
+            e.error
+        )
+    })?;
+    let level = if timestamped {
+        "CAdES-B-T"
+    } else {
+        "CAdES-B-B"
+    };
     eprintln!(
         "Đã ký / signed: {} (chữ ký tách rời / detached {level}, {})",
         output.display(),

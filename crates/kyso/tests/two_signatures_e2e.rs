@@ -238,10 +238,22 @@ fn p1_forbids_the_fill_and_field_locks_hold() {
 
     // P1: no change allowed.
     let p1 = lab.path("p1.pdf");
-    lab.kyso_ok(&approver_args(s(&draft), s(&p1), &rsa, &["--certify", "P1"]));
+    lab.kyso_ok(&approver_args(
+        s(&draft),
+        s(&p1),
+        &rsa,
+        &["--certify", "P1"],
+    ));
     lab.peers.all_valid(&p1, 1, false);
     let set = format!("so_ky_hieu={NUMBER}");
-    let o = lab.kyso(&["fill", s(&p1), "-o", s(&lab.path("p1-x.pdf")), "--set", &set]);
+    let o = lab.kyso(&[
+        "fill",
+        s(&p1),
+        "-o",
+        s(&lab.path("p1-x.pdf")),
+        "--set",
+        &set,
+    ]);
     assert!(!o.status.success());
     assert!(text(&o).contains("certified P1"), "{}", text(&o));
     let o = lab.kyso(&[
