@@ -95,7 +95,7 @@ fn detached_cades_is_verified_by_openssl() {
     std::fs::write(lab.path("changed.xlsx"), &changed).unwrap();
     let (ok, t) = verify("changed.xlsx", "report.xlsx.p7s");
     assert!(!ok, "a changed file verified: {t}");
-    assert!(t.to_lowercase().contains("digest"), "{t}");
+    assert!(t.contains("verification failure"), "{t}");
 
     // The time-stamp token is over the signature value (ETSI EN 319 122-1).
     if let Some(py) = python() {

@@ -58,7 +58,12 @@ fn field_value(pdf: &Path, name: &str) -> Option<String> {
         .as_array()?
         .iter()
         .find(|f| f["fullname"] == name)
-        .and_then(|f| f["value"].as_str().map(str::to_string))
+        // qpdf's JSON v2 marks text strings with "u:".
+        .and_then(|f| {
+            f["value"]
+                .as_str()
+                .map(|v| v.trim_start_matches("u:").to_string())
+        })
 }
 
 fn pyhanko_ok(lab: &Lab, pdf: &Path, n: usize) -> Option<String> {
