@@ -62,7 +62,9 @@ fn add_doc_timestamp(
     let mut req = SignatureRequest::new(OffsetDateTime::now_utc());
     req.field_name = Some(name.clone());
     req.contents_size = contents_size;
-    add_signature(inc, &req)?;
+    // Document time-stamps are allowed at every DocMDP level (ISO 32000-2
+    // §12.8.2.2.2), so the permission check does not apply.
+    add_signature(inc, &req, &crate::mdp::Permissions::default())?;
     // The widget just added names the signature dictionary in /V.
     let sig_id = inc
         .new_document

@@ -18,6 +18,14 @@ pub enum PdfError {
     NoSuchPage { page: u32, count: usize },
     #[error("tên trường chữ ký '{0}' đã có / signature field '{0}' already exists")]
     FieldExists(String),
+    #[error("không điền được trường '{field}' / cannot fill field '{field}': {reason}")]
+    Fill { field: String, reason: String },
+    #[error("không có trường chữ ký '{0}' trong tài liệu / the document has no signature field '{0}' (give --page and --rect to create one)")]
+    NoSuchField(String),
+    #[error("trường chữ ký '{0}' đã được ký / signature field '{0}' is already signed")]
+    FieldSigned(String),
+    #[error("không ký được / cannot sign: {0}")]
+    Permission(String),
     #[error("tùy chọn không hợp lệ / invalid option: {0}")]
     InvalidOption(String),
     #[error("chữ ký ({needed} byte) không vừa chỗ dành sẵn ({capacity} byte) / signature of {needed} bytes does not fit the {capacity} bytes reserved in /Contents")]

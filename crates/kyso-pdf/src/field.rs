@@ -5,8 +5,10 @@ use lopdf::{dictionary, Dictionary, IncrementalDocument, Object, ObjectId, Strin
 use time::OffsetDateTime;
 
 use crate::byte_range::PLACEHOLDER_VALUE;
+use crate::form::{self, NewField};
+use crate::mdp::{self, DocMdp, FieldLock, Permissions};
 use crate::text::text_string;
-use crate::{appearance, pdf_date, PdfError};
+use crate::{appearance, existing_field, pdf_date, PdfError};
 
 /// Default room reserved for the CMS in `/Contents`, in bytes (written as
 /// twice as many hex digits): enough for a chain of three RSA-4096
@@ -54,15 +56,15 @@ impl Rect {
         }
     }
 
-    fn width(self) -> f32 {
+    pub(crate) fn width(self) -> f32 {
         self.x2 - self.x1
     }
 
-    fn height(self) -> f32 {
+    pub(crate) fn height(self) -> f32 {
         self.y2 - self.y1
     }
 
-    fn to_object(self) -> Object {
+    pub(crate) fn to_object(self) -> Object {
         Object::Array(vec![
             Object::Real(self.x1),
             Object::Real(self.y1),
@@ -104,6 +106,10 @@ pub enum Placement {
         rect: Rect,
         lines: Vec<String>,
     },
+    /// Into the existing, empty signature field named by
+    /// [`SignatureRequest::field_name`], at its widget's page and
+    /// rectangle, showing `lines`.
+    InField { lines: Vec<String> },
 }
 
 /// What the incremental update adds.
@@ -122,6 +128,15 @@ pub struct SignatureRequest {
     pub sub_filter: SubFilter,
     /// Bytes reserved for the CMS in `/Contents`.
     pub contents_size: usize,
+    /// Make it a certification signature with these DocMDP permissions.
+    pub certify: Option<DocMdp>,
+    /// Lock these form fields (FieldMDP) when signed.
+    pub lock: Option<FieldLock>,
+    /// Empty fields created in the same revision (for later signers and
+    /// the clerk).
+    pub new_fields: Vec<NewField>,
+    /// Text fields filled in the same revision (name, value).
+    pub fill: Vec<(String, String)>,
 }
 
 impl SignatureRequest {
@@ -137,38 +152,22 @@ impl SignatureRequest {
             signing_time,
             sub_filter: SubFilter::EtsiCadesDetached,
             contents_size: DEFAULT_CONTENTS_SIZE,
+            certify: None,
+            lock: None,
+            new_fields: Vec::new(),
+            fill: Vec::new(),
         }
     }
 }
 
-fn resolve<'a>(doc: &'a lopdf::Document, o: &'a Object) -> Result<&'a Object, PdfError> {
-    Ok(doc.dereference(o)?.1)
-}
-
-/// Top-level field names of an AcroForm.
-fn field_names(doc: &lopdf::Document, acro: &Dictionary) -> Vec<Vec<u8>> {
-    let mut names = Vec::new();
-    let Ok(fields) = acro.get(b"Fields") else {
-        return names;
-    };
-    let Ok(Object::Array(fields)) = resolve(doc, fields) else {
-        return names;
-    };
-    for f in fields {
-        if let Ok(Object::Dictionary(d)) = resolve(doc, f) {
-            if let Ok(Object::String(t, _)) = d.get(b"T") {
-                names.push(t.clone());
-            }
-        }
-    }
-    names
-}
-
-/// Add the field, widget, appearance, AcroForm entries and signature
-/// dictionary to `inc.new_document`. Returns the field name.
+/// Add the signature dictionary and its field to `inc.new_document`: a
+/// new field and widget, or the existing empty signature field named by
+/// `req.field_name`. Writes the DocMDP or FieldMDP references asked for.
+/// Returns the field name.
 pub(crate) fn add_signature(
     inc: &mut IncrementalDocument,
     req: &SignatureRequest,
+    perms: &Permissions,
 ) -> Result<String, PdfError> {
     if req.contents_size == 0 || req.contents_size > MAX_CONTENTS_SIZE {
         return Err(PdfError::InvalidOption(format!(
@@ -176,72 +175,9 @@ pub(crate) fn add_signature(
             req.contents_size
         )));
     }
-    let prev = inc.get_prev_documents();
-    let pages = prev.get_pages();
-    let (page_no, rect, lines) = match &req.placement {
-        Placement::Invisible => (
-            1,
-            Rect {
-                x1: 0.0,
-                y1: 0.0,
-                x2: 0.0,
-                y2: 0.0,
-            },
-            Vec::new(),
-        ),
-        Placement::Visible { page, rect, lines } => {
-            let r = rect.normalized();
-            if r.width() <= 0.0 || r.height() <= 0.0 {
-                return Err(PdfError::InvalidOption(
-                    "empty signature rectangle".to_string(),
-                ));
-            }
-            (*page, r, lines.clone())
-        }
-    };
-    let page_id = *pages.get(&page_no).ok_or(PdfError::NoSuchPage {
-        page: page_no,
-        count: pages.len(),
-    })?;
-    let root_id = prev
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|e| PdfError::Malformed(format!("trailer /Root: {e}")))?;
-    let catalog = prev.get_object(root_id).and_then(Object::as_dict)?.clone();
-
-    // The AcroForm as it is now, and where it lives.
-    let (acro_id, mut acro) = match catalog.get(b"AcroForm") {
-        Ok(Object::Reference(id)) => (
-            Some(*id),
-            prev.get_object(*id).and_then(Object::as_dict)?.clone(),
-        ),
-        Ok(Object::Dictionary(d)) => (None, d.clone()),
-        _ => (None, Dictionary::new()),
-    };
-    let names = field_names(prev, &acro);
-    let name = match &req.field_name {
-        Some(n) => {
-            if names.iter().any(|x| x == n.as_bytes()) {
-                return Err(PdfError::FieldExists(n.clone()));
-            }
-            n.clone()
-        }
-        None => (1..)
-            .map(|i| format!("Signature{i}"))
-            .find(|n| !names.iter().any(|x| x == n.as_bytes()))
-            .unwrap_or_else(|| "Signature".into()),
-    };
-    let fields_ref = match acro.get(b"Fields") {
-        Ok(Object::Reference(id)) => Some(*id),
-        _ => None,
-    };
-    let annots = prev
-        .get_object(page_id)
-        .and_then(Object::as_dict)?
-        .get(b"Annots")
-        .ok()
-        .cloned();
+    mdp::check_may_sign(perms, req.certify)?;
+    let existing = form::fields(inc.get_prev_documents())?;
+    let target = existing_field::target(&existing, req)?;
 
     // The signature dictionary.
     let mut sig = dictionary! {
@@ -267,14 +203,92 @@ pub(crate) fn add_signature(
             sig.set(key, text_string(v));
         }
     }
+    // An existing field's /Lock applies when it is signed.
+    let lock = match (&req.lock, target) {
+        (Some(l), _) => Some(l.clone()),
+        (None, Some(f)) => existing_field::field_lock(inc, f)?,
+        (None, None) => None,
+    };
+    let mut references = Vec::new();
+    if let Some(p) = req.certify {
+        references.push(Object::Dictionary(mdp::docmdp_reference(p)));
+    }
+    if let Some(l) = &lock {
+        references.push(Object::Dictionary(mdp::fieldmdp_reference(l)));
+    }
+    if !references.is_empty() {
+        sig.set("Reference", references);
+    }
+    let sig_id = inc.new_document.add_object(sig);
+    if req.certify.is_some() {
+        let catalog = form::catalog_mut(inc)?;
+        let mut perms_dict = match catalog.get(b"Perms") {
+            Ok(Object::Dictionary(d)) => d.clone(),
+            _ => Dictionary::new(),
+        };
+        perms_dict.set("DocMDP", sig_id);
+        catalog.set("Perms", perms_dict);
+    }
+    let lines = match &req.placement {
+        Placement::Visible { lines, .. } | Placement::InField { lines } => lines.clone(),
+        Placement::Invisible => Vec::new(),
+    };
+    if let Some(field) = target {
+        existing_field::sign_into(inc, field, sig_id, &lines)?;
+        set_sig_flags(inc)?;
+        return Ok(field.name.clone());
+    }
+
+    let prev = inc.get_prev_documents();
+    let pages = prev.get_pages();
+    let (page_no, rect) = match &req.placement {
+        Placement::Invisible => (
+            1,
+            Rect {
+                x1: 0.0,
+                y1: 0.0,
+                x2: 0.0,
+                y2: 0.0,
+            },
+        ),
+        Placement::Visible { page, rect, .. } => {
+            let r = rect.normalized();
+            if r.width() <= 0.0 || r.height() <= 0.0 {
+                return Err(PdfError::InvalidOption(
+                    "empty signature rectangle".to_string(),
+                ));
+            }
+            (*page, r)
+        }
+        Placement::InField { .. } => unreachable!("existing_field::target handles InField"),
+    };
+    let page_id = *pages.get(&page_no).ok_or(PdfError::NoSuchPage {
+        page: page_no,
+        count: pages.len(),
+    })?;
+    let taken = |n: &str| {
+        existing.iter().any(|f| f.name == n) || req.new_fields.iter().any(|f| f.name == n)
+    };
+    let name = match &req.field_name {
+        Some(n) => {
+            if taken(n) {
+                return Err(PdfError::FieldExists(n.clone()));
+            }
+            n.clone()
+        }
+        None => (1..)
+            .map(|i| format!("Signature{i}"))
+            .find(|n| !taken(n))
+            .unwrap_or_else(|| "Signature".into()),
+    };
+
     let new = &mut inc.new_document;
-    let sig_id = new.add_object(sig);
     let ap_id = new.add_object(appearance::appearance_stream(
         rect.width(),
         rect.height(),
         &lines,
     ));
-    let widget: ObjectId = new.add_object(dictionary! {
+    let mut widget_dict = dictionary! {
         "Type" => "Annot",
         "Subtype" => "Widget",
         "FT" => "Sig",
@@ -285,65 +299,29 @@ pub(crate) fn add_signature(
         "Rect" => rect.to_object(),
         "P" => page_id,
         "AP" => dictionary! { "N" => ap_id },
-    });
-
-    // The page's /Annots.
-    match annots {
-        Some(Object::Reference(aid)) => {
-            inc.opt_clone_object_to_new_document(aid)?;
-            match inc.new_document.get_object_mut(aid)? {
-                Object::Array(a) => a.push(widget.into()),
-                _ => return Err(PdfError::Malformed("page /Annots is not an array".into())),
-            }
-        }
-        other => {
-            let mut list = match other {
-                Some(Object::Array(a)) => a,
-                _ => Vec::new(),
-            };
-            list.push(widget.into());
-            inc.opt_clone_object_to_new_document(page_id)?;
-            inc.new_document
-                .get_object_mut(page_id)
-                .and_then(Object::as_dict_mut)?
-                .set("Annots", list);
-        }
+    };
+    if let Some(l) = &lock {
+        widget_dict.set("Lock", mdp::lock_dict(l));
     }
-
-    // The AcroForm's /Fields and /SigFlags (SignaturesExist | AppendOnly).
-    match fields_ref {
-        Some(fid) => {
-            inc.opt_clone_object_to_new_document(fid)?;
-            match inc.new_document.get_object_mut(fid)? {
-                Object::Array(a) => a.push(widget.into()),
-                _ => {
-                    return Err(PdfError::Malformed(
-                        "AcroForm /Fields is not an array".into(),
-                    ))
-                }
-            }
-        }
-        None => {
-            let mut list = match acro.get(b"Fields") {
-                Ok(Object::Array(a)) => a.clone(),
-                _ => Vec::new(),
-            };
-            list.push(widget.into());
-            acro.set("Fields", list);
-        }
-    }
-    let flags = acro.get(b"SigFlags").and_then(Object::as_i64).unwrap_or(0);
-    acro.set("SigFlags", flags | 3);
-    match acro_id {
-        Some(id) => inc.new_document.set_object(id, acro),
-        None => {
-            let id = inc.new_document.add_object(acro);
-            inc.opt_clone_object_to_new_document(root_id)?;
-            inc.new_document
-                .get_object_mut(root_id)
-                .and_then(Object::as_dict_mut)?
-                .set("AcroForm", id);
-        }
-    }
+    let widget: ObjectId = new.add_object(widget_dict);
+    form::push_annot(inc, page_id, widget)?;
+    let acro = form::acroform_id(inc)?;
+    form::push_field(inc, acro, widget)?;
+    set_sig_flags(inc)?;
     Ok(name)
+}
+
+/// AcroForm `/SigFlags` SignaturesExist | AppendOnly, written only when
+/// it changes.
+fn set_sig_flags(inc: &mut IncrementalDocument) -> Result<(), PdfError> {
+    let acro = form::acroform_id(inc)?;
+    let flags = form::current(inc, acro)?
+        .as_dict()?
+        .get(b"SigFlags")
+        .and_then(Object::as_i64)
+        .unwrap_or(0);
+    if flags & 3 != 3 {
+        form::dict_mut(inc, acro)?.set("SigFlags", flags | 3);
+    }
+    Ok(())
 }

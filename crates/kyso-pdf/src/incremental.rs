@@ -6,10 +6,13 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use kyso_crypto::DigestAlgorithm;
+use lopdf::IncrementalDocument;
 use tempfile::NamedTempFile;
 
 use crate::byte_range::PLACEHOLDER;
 use crate::field::add_signature;
+use crate::form::{self, FillPolicy};
+use crate::mdp::permissions;
 use crate::open::open;
 use crate::{ByteRange, PdfError, SignatureRequest};
 
@@ -54,35 +57,17 @@ fn find_unique(haystack: &[u8], needle: &[u8]) -> Result<usize, PdfError> {
     }
 }
 
-/// Add a signature field to `input` as an incremental update written to a
-/// temporary file beside `output`. The input is only read; `output` is
-/// created by [`PreparedPdf::finalize`].
-pub fn prepare(
-    input: &Path,
+/// Write the update of `inc` (the input followed by the new section) to a
+/// temporary file beside `output`. Returns the file and the length of the
+/// previous revisions.
+fn write_update(
+    mut inc: IncrementalDocument,
     output: &Path,
-    req: &SignatureRequest,
-) -> Result<PreparedPdf, PdfError> {
-    prepare_with(input, output, req.contents_size, |inc| {
-        add_signature(inc, req)
-    })
-}
-
-/// [`prepare`] with the objects added by `add` (which returns the field
-/// name): a signature dictionary whose `/ByteRange` is the placeholder and
-/// whose `/Contents` is `contents_size` zero bytes.
-pub(crate) fn prepare_with(
-    input: &Path,
-    output: &Path,
-    contents_size: usize,
-    add: impl FnOnce(&mut lopdf::IncrementalDocument) -> Result<String, PdfError>,
-) -> Result<PreparedPdf, PdfError> {
-    let mut inc = open(input)?.doc;
-    let field_name = add(&mut inc)?;
+) -> Result<(NamedTempFile, u64), PdfError> {
     for key in STALE_TRAILER_KEYS {
         inc.new_document.trailer.remove(key);
     }
     let prev_len = inc.get_prev_documents_bytes().len() as u64;
-
     let dir = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -96,7 +81,62 @@ pub(crate) fn prepare_with(
         inc.save_to(&mut w)?;
         w.flush()?;
     }
-    drop(inc);
+    Ok((tmp, prev_len))
+}
+
+/// Fill existing text fields of `input` (name, value) in one incremental
+/// update written to `output` (see [`crate::FillPolicy`] for what is
+/// refused). The input is only read; nothing is written on error.
+pub fn fill(
+    input: &Path,
+    output: &Path,
+    values: &[(String, String)],
+    policy: FillPolicy,
+) -> Result<PathBuf, PdfError> {
+    if values.is_empty() {
+        return Err(PdfError::InvalidOption(
+            "không có trường nào để điền / no field to fill".into(),
+        ));
+    }
+    let mut inc = open(input)?.doc;
+    let perms = permissions(inc.get_prev_documents())?;
+    form::fill(&mut inc, values, &perms, policy)?;
+    let (tmp, _) = write_update(inc, output)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(output).map_err(|e| PdfError::Io(e.error))?;
+    Ok(output.to_path_buf())
+}
+
+/// Add a signature to `input` as an incremental update written to a
+/// temporary file beside `output`: the fields of `req.new_fields` and the
+/// values of `req.fill` in the same revision, then a new signature field
+/// (or the existing empty one named by `req.field_name`). The input is
+/// only read; `output` is created by [`PreparedPdf::finalize`].
+pub fn prepare(
+    input: &Path,
+    output: &Path,
+    req: &SignatureRequest,
+) -> Result<PreparedPdf, PdfError> {
+    prepare_with(input, output, req.contents_size, |inc| {
+        let perms = permissions(inc.get_prev_documents())?;
+        form::fill(inc, &req.fill, &perms, FillPolicy::Respect)?;
+        form::add_fields(inc, &req.new_fields)?;
+        add_signature(inc, req, &perms)
+    })
+}
+
+/// [`prepare`] with the objects added by `add` (which returns the field
+/// name): a signature dictionary whose `/ByteRange` is the placeholder and
+/// whose `/Contents` is `contents_size` zero bytes.
+pub(crate) fn prepare_with(
+    input: &Path,
+    output: &Path,
+    contents_size: usize,
+    add: impl FnOnce(&mut IncrementalDocument) -> Result<String, PdfError>,
+) -> Result<PreparedPdf, PdfError> {
+    let mut inc = open(input)?.doc;
+    let field_name = add(&mut inc)?;
+    let (mut tmp, prev_len) = write_update(inc, output)?;
 
     let file = tmp.as_file_mut();
     let total = file.metadata()?.len();

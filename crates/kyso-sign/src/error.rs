@@ -3,6 +3,8 @@
 pub enum SignError {
     #[error(transparent)]
     Pdf(#[from] kyso_pdf::PdfError),
+    #[error("không đọc được tệp / cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
     #[error("lỗi CMS / CMS error: {0}")]
     Cms(#[from] kyso_pki::cms::CmsError),
     #[error("lỗi khóa hoặc chữ ký / key or signature error: {0}")]

@@ -18,7 +18,9 @@
 //! network I/O here: the caller supplies the TSA transport.
 #![forbid(unsafe_code)]
 
+mod cades;
 mod error;
+mod flow;
 mod level;
 mod ltv;
 mod options;
@@ -26,7 +28,14 @@ mod pades;
 mod sign_pdf;
 mod timestamp;
 
+pub use cades::{
+    finalize_detached, prepare_detached, prepare_detached_reader, sign_detached, PreparedDetached,
+};
 pub use error::SignError;
+pub use flow::{
+    document_permissions, fill_fields, DocMdp, FieldLock, FillPolicy, NewField, NewFieldKind,
+    Permissions,
+};
 pub use kyso_pdf::{Placement, Rect};
 pub use level::PadesLevel;
 pub use ltv::{

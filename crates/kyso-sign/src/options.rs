@@ -1,5 +1,5 @@
 use kyso_crypto::SignatureAlgorithm;
-use kyso_pdf::{Placement, DEFAULT_CONTENTS_SIZE};
+use kyso_pdf::{DocMdp, FieldLock, NewField, Placement, DEFAULT_CONTENTS_SIZE};
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
@@ -23,6 +23,14 @@ pub struct SignOptions {
     pub signing_time: Option<OffsetDateTime>,
     /// Bytes reserved for the CMS in `/Contents`.
     pub contents_size: usize,
+    /// A certification signature with these DocMDP permissions.
+    pub certify: Option<DocMdp>,
+    /// FieldMDP lock written with the signature.
+    pub lock: Option<FieldLock>,
+    /// Empty text and signature fields created in the signed revision.
+    pub new_fields: Vec<NewField>,
+    /// Text fields filled in the signed revision (name, value).
+    pub fill: Vec<(String, String)>,
 }
 
 impl SignOptions {
@@ -39,6 +47,10 @@ impl SignOptions {
             contact_info: None,
             signing_time: None,
             contents_size: DEFAULT_CONTENTS_SIZE,
+            certify: None,
+            lock: None,
+            new_fields: Vec::new(),
+            fill: Vec::new(),
         }
     }
 }

@@ -94,6 +94,10 @@ pub fn prepare(
     req.contact_info = options.contact_info.clone();
     req.sub_filter = SubFilter::EtsiCadesDetached;
     req.contents_size = options.contents_size;
+    req.certify = options.certify;
+    req.lock = options.lock.clone();
+    req.new_fields = options.new_fields.clone();
+    req.fill = options.fill.clone();
     let mut pdf = kyso_pdf::prepare(input, output, &req)?;
     let message_digest = pdf.digest(alg.digest())?;
     let signed_attributes = cms::signed_attributes(&SignedAttributesInput {

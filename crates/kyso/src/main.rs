@@ -7,6 +7,7 @@ mod ca_cmd;
 mod context;
 mod extend_cmd;
 mod fetch;
+mod fill_cmd;
 mod key_source;
 mod serve_cmd;
 mod sign_cmd;
@@ -57,6 +58,8 @@ enum Command {
     /// Thêm dữ liệu kiểm tra dài hạn / extend a signed PDF to PAdES B-LT or
     /// B-LTA (DSS with certificates, OCSP answers, CRLs; document time-stamp).
     Extend(extend_cmd::ExtendArgs),
+    /// Điền trường biểu mẫu PDF / fill form fields of a PDF (incremental update).
+    Fill(fill_cmd::FillArgs),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them on localhost.
     Demo(serve_cmd::DemoArgs),
@@ -92,6 +95,7 @@ fn main() -> std::process::ExitCode {
             Command::Sign(a) => sign_cmd::run(a).await,
             Command::Agent(a) => agent::run(a).await,
             Command::Extend(a) => extend_cmd::run(a).await,
+            Command::Fill(a) => fill_cmd::run(a).await,
         }
     });
     match result {

@@ -5,7 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use kyso_sign::{PadesLevel, Placement, Rect, SignOptions};
+use kyso_crypto::Signer;
+use kyso_sign::{
+    DocMdp, FieldLock, NewField, NewFieldKind, PadesLevel, Placement, Rect, SignOptions,
+};
+use x509_cert::Certificate;
 
 #[derive(clap::Args)]
 pub struct SignArgs {
@@ -14,7 +18,8 @@ pub struct SignArgs {
     /// Several documents are signed with one PIN entry / password.
     #[arg(required = true, value_name = "IN.pdf")]
     inputs: Vec<PathBuf>,
-    /// Signed PDF to write (one input).
+    /// Signed PDF to write (one input; with --detached: the .p7s, default
+    /// INPUT.p7s).
     #[arg(short, long, conflicts_with = "out_dir")]
     output: Option<PathBuf>,
     /// Directory for the signed PDFs (several inputs), same file names.
@@ -49,12 +54,104 @@ pub struct SignArgs {
     /// Sign RSA keys with PKCS#1 v1.5 instead of RSASSA-PSS.
     #[arg(long)]
     pkcs1v15: bool,
+    // Two-signature flow (DESIGN §6) and detached signatures.
+    /// Certification signature: P1 (no change allowed), P2 (form filling
+    /// and signing), P3 (also annotations). Must be the first signature.
+    #[arg(long, value_name = "P1|P2|P3")]
+    certify: Option<DocMdp>,
+    /// Lock form fields when signed (FieldMDP): all, NAME,NAME… or except:NAME,…
+    #[arg(long, value_name = "all|NAMES|except:NAMES")]
+    lock_fields: Option<FieldLock>,
+    /// Create an empty text field in the signed revision: NAME@PAGE:x1,y1,x2,y2 (repeatable).
+    #[arg(long = "text-field", value_name = "NAME@PAGE:RECT")]
+    text_fields: Vec<String>,
+    /// Create an empty, placed signature field for a later signer: NAME@PAGE:x1,y1,x2,y2 (repeatable).
+    #[arg(long = "seal-field", value_name = "NAME@PAGE:RECT")]
+    seal_fields: Vec<String>,
+    /// Fill the existing text field NAME in the signed revision (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
+    /// Detached CAdES signature (.p7s) of any file instead of a PAdES PDF.
+    #[arg(long)]
+    detached: bool,
 }
 
 pub async fn run(args: SignArgs) -> Result<()> {
     tokio::task::spawn_blocking(move || sign(args))
         .await
         .map_err(|e| anyhow!("signing task failed: {e}"))?
+}
+
+/// The two-signature flow's options (certification, locks, new fields,
+/// values), refused with --detached.
+fn flow_options(a: &SignArgs, options: &mut SignOptions) -> Result<()> {
+    if a.detached {
+        if a.certify.is_some()
+            || a.lock_fields.is_some()
+            || !a.text_fields.is_empty()
+            || !a.seal_fields.is_empty()
+            || !a.set.is_empty()
+            || a.field.is_some()
+            || a.rect.is_some()
+        {
+            bail!("--detached không đi cùng các tùy chọn PDF / --detached takes no PDF option (--certify, --lock-fields, --text-field, --seal-field, --set, --field, --rect)");
+        }
+        return Ok(());
+    }
+    options.certify = a.certify;
+    options.lock = a.lock_fields.clone();
+    for (specs, kind) in [
+        (&a.text_fields, NewFieldKind::Text),
+        (&a.seal_fields, NewFieldKind::Signature),
+    ] {
+        for spec in specs {
+            options.new_fields.push(NewField::parse(spec, kind)?);
+        }
+    }
+    options.fill = a
+        .set
+        .iter()
+        .map(|s| crate::fill_cmd::parse_set(s))
+        .collect::<Result<_>>()?;
+    Ok(())
+}
+
+/// `--detached`: a CAdES signature of `input` written to `output`, B-B or B-T.
+fn sign_detached(
+    input: &Path,
+    output: &Path,
+    key: &dyn Signer,
+    options: &SignOptions,
+    chain: &[Certificate],
+    tsa: Option<kyso_sign::TsaTransport<'_>>,
+) -> Result<PathBuf> {
+    let der = kyso_sign::sign_detached(
+        input,
+        key,
+        &options.signer_certificate,
+        chain,
+        options.signing_time,
+        tsa,
+    )?;
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kyso-sign-")
+        .suffix(".p7s.part")
+        .tempfile_in(&dir)
+        .with_context(|| format!("không ghi được / cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, &der)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(output).map_err(|e| {
+        anyhow!(
+            "không ghi được / cannot write {}: {}",
+            output.display(),
+            e.error
+        )
+    })?;
+    Ok(output.to_path_buf())
 }
 
 fn sign(a: SignArgs) -> Result<()> {
@@ -72,7 +169,19 @@ fn sign(a: SignArgs) -> Result<()> {
         (None, Some(rect)) => Some((1, rect)),
         (Some(_), None) => bail!("--page cần --rect / --page needs --rect x1,y1,x2,y2"),
     };
-    let jobs = crate::batch::jobs(&a.inputs, a.output.as_deref(), a.out_dir.as_deref())?;
+    let jobs = if a.detached && a.output.is_none() && a.out_dir.is_none() {
+        // INPUT.p7s beside each input.
+        a.inputs
+            .iter()
+            .map(|i| {
+                let mut s = i.clone().into_os_string();
+                s.push(".p7s");
+                (i.clone(), PathBuf::from(s))
+            })
+            .collect()
+    } else {
+        crate::batch::jobs(&a.inputs, a.output.as_deref(), a.out_dir.as_deref())?
+    };
     let loaded = a.key.load(a.pkcs1v15)?;
     let key = loaded.signer.as_ref();
     let cert = loaded.certificate.clone();
@@ -96,18 +205,22 @@ fn sign(a: SignArgs) -> Result<()> {
         options.field_name = a.field.clone();
         options.name = Some(signer_name.clone());
         options.signing_time = Some(now);
-        if let Some((page, rect)) = placement {
-            let when = now
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-            options.placement = Placement::Visible {
-                page,
-                rect,
-                lines: vec![
-                    format!("Ky boi / Signed by: {signer_name}"),
-                    format!("Thoi gian / Time: {when}"),
-                ],
-            };
+        let when = now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let lines = vec![
+            format!("Ky boi / Signed by: {signer_name}"),
+            format!("Thoi gian / Time: {when}"),
+        ];
+        match (placement, &a.field) {
+            (Some((page, rect)), _) => options.placement = Placement::Visible { page, rect, lines },
+            // --field without a rectangle: the existing, empty field of that name.
+            (None, Some(_)) => options.placement = Placement::InField { lines },
+            (None, None) => {}
+        }
+        flow_options(&a, &mut options)?;
+        if a.detached {
+            return sign_detached(input, output, key, &options, chain, tsa);
         }
         let out = kyso_sign::sign_pdf(input, output, key, chain, &options, tsa)?;
         // B-LT / B-LTA: the B-T file just written gets the DSS (and the
@@ -119,8 +232,13 @@ fn sign(a: SignArgs) -> Result<()> {
         }
         Ok(out)
     };
+    let format = match (a.detached, level.has_timestamp()) {
+        (true, true) => "CAdES-B-T detached".to_string(),
+        (true, false) => "CAdES-B-B detached".to_string(),
+        (false, _) => format!("PAdES {level}"),
+    };
     let what = format!(
-        "PAdES {level}, {}, {signer_name}, {}",
+        "{format}, {}, {signer_name}, {}",
         key.algorithm(),
         loaded.description
     );

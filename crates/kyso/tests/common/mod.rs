@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 pub mod lab;
-pub mod token;
 pub mod ltv;
+pub mod token;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

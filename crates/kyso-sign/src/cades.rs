@@ -1,0 +1,209 @@
+//! Detached CAdES signatures of files that are not PDF (R-ATTACH, ETSI EN
+//! 319 122-1): a DER CMS SignedData without the content, with the signed
+//! attributes content-type, message-digest, signing-certificate-v2 and
+//! signing-time (CAdES-B-B), and for CAdES-B-T the signature-time-stamp
+//! unsigned attribute. Same two phases as PAdES: [`prepare_detached`]
+//! hashes the file from disk in chunks, the caller signs
+//! [`PreparedDetached::to_be_signed`], [`finalize_detached`] assembles.
+use std::io::Read;
+use std::path::Path;
+
+use der::{Any, Decode, Encode};
+use kyso_crypto::{Hasher, SignatureAlgorithm, Signer};
+use kyso_pki::cms::{self, SignedAttributesInput, SignedDataParts};
+use kyso_pki::oids;
+use time::macros::offset;
+use time::OffsetDateTime;
+use x509_cert::attr::Attribute;
+use x509_cert::Certificate;
+
+use crate::{signature_timestamp_request, token_from_response, SignError, TsaTransport};
+
+/// Size of the chunks the content is read in.
+const CHUNK: usize = 256 * 1024;
+
+/// The signed attributes of a detached signature, waiting for the
+/// signature over [`PreparedDetached::to_be_signed`].
+#[derive(Clone, Debug)]
+pub struct PreparedDetached {
+    signed_attributes: Vec<Attribute>,
+    to_be_signed: Vec<u8>,
+    message_digest: Vec<u8>,
+    content_length: u64,
+    signature_algorithm: SignatureAlgorithm,
+    signer_certificate: Certificate,
+}
+
+impl PreparedDetached {
+    /// The DER `SET OF Attribute` the key signs.
+    pub fn to_be_signed(&self) -> &[u8] {
+        &self.to_be_signed
+    }
+
+    /// The digest of [`Self::to_be_signed`], for signers that take a digest.
+    pub fn to_be_signed_digest(&self) -> Vec<u8> {
+        kyso_crypto::digest(self.signature_algorithm.digest(), &self.to_be_signed)
+    }
+
+    /// The digest of the content (the message-digest attribute).
+    pub fn content_digest(&self) -> &[u8] {
+        &self.message_digest
+    }
+
+    /// Bytes of content hashed.
+    pub fn content_length(&self) -> u64 {
+        self.content_length
+    }
+
+    pub fn signature_algorithm(&self) -> SignatureAlgorithm {
+        self.signature_algorithm
+    }
+}
+
+fn check_key_family(cert: &Certificate, alg: SignatureAlgorithm) -> Result<(), SignError> {
+    const RSA_ENCRYPTION: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+    let is_rsa = cert.tbs_certificate.subject_public_key_info.algorithm.oid == RSA_ENCRYPTION;
+    if is_rsa != alg.is_rsa() {
+        return Err(SignError::AlgorithmMismatch {
+            algorithm: alg.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Phase 1 from a reader: hash `content` in chunks and build the signed
+/// attributes. `signing_time` `None` is now, in Vietnam time.
+pub fn prepare_detached_reader(
+    content: &mut dyn Read,
+    signer_certificate: &Certificate,
+    signature_algorithm: SignatureAlgorithm,
+    signing_time: Option<OffsetDateTime>,
+) -> Result<PreparedDetached, SignError> {
+    check_key_family(signer_certificate, signature_algorithm)?;
+    let mut hasher = Hasher::new(signature_algorithm.digest());
+    let mut buf = vec![0u8; CHUNK];
+    let mut content_length = 0u64;
+    loop {
+        let n = match content.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(SignError::Io(e)),
+        };
+        hasher.update(&buf[..n]);
+        content_length += n as u64;
+    }
+    let message_digest = hasher.finish();
+    let signing_time =
+        signing_time.unwrap_or_else(|| OffsetDateTime::now_utc().to_offset(offset!(+7)));
+    let signed_attributes = cms::signed_attributes(&SignedAttributesInput {
+        content_type: oids::CT_DATA,
+        message_digest: &message_digest,
+        signer_certificate,
+        signing_time: Some(signing_time),
+        extra: Vec::new(),
+    })?;
+    let to_be_signed = cms::signed_attributes_der(&signed_attributes)?;
+    Ok(PreparedDetached {
+        signed_attributes,
+        to_be_signed,
+        message_digest,
+        content_length,
+        signature_algorithm,
+        signer_certificate: signer_certificate.clone(),
+    })
+}
+
+/// Phase 1: hash the file at `content` from disk and build the signed
+/// attributes.
+pub fn prepare_detached(
+    content: &Path,
+    signer_certificate: &Certificate,
+    signature_algorithm: SignatureAlgorithm,
+    signing_time: Option<OffsetDateTime>,
+) -> Result<PreparedDetached, SignError> {
+    let mut f = std::fs::File::open(content)?;
+    prepare_detached_reader(
+        &mut f,
+        signer_certificate,
+        signature_algorithm,
+        signing_time,
+    )
+}
+
+/// Phase 3: check `signature` against the signer certificate and assemble
+/// the DER ContentInfo (detached SignedData) with the signer certificate
+/// followed by `chain`, and `timestamp` (a TimeStampToken over the
+/// signature value) as signature-time-stamp for CAdES-B-T.
+pub fn finalize_detached(
+    prepared: PreparedDetached,
+    signature: &[u8],
+    chain: &[Certificate],
+    timestamp: Option<Vec<u8>>,
+) -> Result<Vec<u8>, SignError> {
+    let spki = prepared
+        .signer_certificate
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()?;
+    kyso_crypto::verify_signature(
+        &spki,
+        prepared.signature_algorithm,
+        &prepared.to_be_signed,
+        signature,
+    )
+    .map_err(SignError::BadSignature)?;
+    let mut unsigned_attributes = Vec::new();
+    if let Some(token) = timestamp {
+        let mut values = der::asn1::SetOfVec::new();
+        values.insert(Any::from_der(&token)?)?;
+        unsigned_attributes.push(Attribute {
+            oid: oids::AA_SIGNATURE_TIME_STAMP_TOKEN,
+            values,
+        });
+    }
+    let mut certificates = Vec::with_capacity(chain.len() + 1);
+    certificates.push(prepared.signer_certificate.clone());
+    certificates.extend(chain.iter().cloned());
+    Ok(cms::assemble_signed_data(SignedDataParts {
+        encapsulated_content_type: oids::CT_DATA,
+        encapsulated_content: None,
+        digest_algorithm: prepared.signature_algorithm.digest(),
+        signature_algorithm: prepared.signature_algorithm,
+        signed_attributes: prepared.signed_attributes,
+        signature: signature.to_vec(),
+        signer_certificate: &prepared.signer_certificate,
+        certificates,
+        unsigned_attributes,
+    })?)
+}
+
+/// Prepare, sign with `signer` and finalize a detached signature of the
+/// file `content`; CAdES-B-T with `tsa`, else B-B. Returns the DER.
+pub fn sign_detached(
+    content: &Path,
+    signer: &dyn Signer,
+    signer_certificate: &Certificate,
+    chain: &[Certificate],
+    signing_time: Option<OffsetDateTime>,
+    tsa: Option<TsaTransport<'_>>,
+) -> Result<Vec<u8>, SignError> {
+    let prepared = prepare_detached(
+        content,
+        signer_certificate,
+        signer.algorithm(),
+        signing_time,
+    )?;
+    let signature = signer.sign(prepared.to_be_signed())?;
+    let timestamp = match tsa {
+        None => None,
+        Some(transport) => {
+            let query = signature_timestamp_request(&signature)?;
+            let response = transport(&query.request_der)
+                .map_err(|e| SignError::TsaTransport(e.to_string()))?;
+            Some(token_from_response(&response, &query)?)
+        }
+    };
+    finalize_detached(prepared, &signature, chain, timestamp)
+}
