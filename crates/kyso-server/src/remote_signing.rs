@@ -459,14 +459,14 @@ async fn finalize(
         let Ok(map) = state.pending.lock() else {
             return internal("pending map", "poisoned");
         };
-        map.get(&nonce_sha).map(|p| {
+        map.get(&nonce_sha).map(|p| -> Result<(), Box<Response>> {
             if p.certificate != cert {
-                return Err(refuse(
+                return Err(Box::new(refuse(
                     StatusCode::FORBIDDEN,
                     "wrong-certificate",
                     "chứng thư khác với chứng thư đã dùng khi chuẩn bị",
                     "the certificate is not the one the document was prepared for",
-                ));
+                )));
             }
             let spki = cert
                 .tbs_certificate
@@ -480,18 +480,17 @@ async fn finalize(
                 &signature,
             )
             .map_err(|_| {
-                refuse(
+                Box::new(refuse(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "bad-signature",
                     "chữ ký không khớp với tài liệu và chứng thư",
                     "the signature does not verify for this document and certificate",
-                )
+                ))
             })
         })
     };
-    match checked {
-        Some(Err(r)) => return r,
-        Some(Ok(())) | None => {}
+    if let Some(Err(r)) = checked {
+        return *r;
     }
     match state
         .ca

@@ -51,7 +51,7 @@ enum Command {
     /// Serve the CA certificates, CRLs, OCSP and the TSA over HTTP.
     Serve(serve_cmd::ServeArgs),
     /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B, B-T, B-LT or B-LTA).
-    Sign(sign_cmd::SignArgs),
+    Sign(Box<sign_cmd::SignArgs>),
     /// Local signing agent on 127.0.0.1: signs digests for allowed web
     /// pages with the key on your token, after showing what is signed.
     Agent(agent::AgentArgs),
@@ -92,7 +92,7 @@ fn main() -> std::process::ExitCode {
             Command::Token(c) => token_cmd::run(&ctx, c).await,
             Command::Serve(a) => serve_cmd::serve(&ctx, a).await,
             Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
-            Command::Sign(a) => sign_cmd::run(a).await,
+            Command::Sign(a) => sign_cmd::run(*a).await,
             Command::Agent(a) => agent::run(a).await,
             Command::Extend(a) => extend_cmd::run(a).await,
             Command::Fill(a) => fill_cmd::run(a).await,
