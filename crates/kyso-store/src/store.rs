@@ -133,17 +133,19 @@ impl Store {
                 opts.max_connections(16);
             }
         }
-        let db = Database::connect(opts).await?;
-
-        let txn = begin_write(&db).await?;
-        if backend == Backend::Postgres {
-            txn.execute_unprepared(&format!(
-                "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
-            ))
-            .await?;
-        }
-        Migrator::up(&txn, None).await?;
-        txn.commit().await?;
+        // Two processes creating the same SQLite file at once may see
+        // SQLITE_BUSY from the switch to WAL, which the busy handler does not
+        // cover: try again for a while.
+        let mut attempt = 0;
+        let db = loop {
+            match connect_and_migrate(opts.clone(), backend).await {
+                Err(e) if backend == Backend::Sqlite && attempt < 50 && is_busy(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(20 * attempt.min(10))).await;
+                }
+                other => break other?,
+            }
+        };
 
         let generation = crate::watch::read_generation(&db).await?;
         let (generation, _) = watch::channel(generation);
@@ -186,6 +188,31 @@ impl Store {
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
         begin_write(&self.inner.db).await
     }
+}
+
+/// Connect and run the migrations in one write transaction (under an
+/// advisory lock on PostgreSQL).
+async fn connect_and_migrate(
+    opts: ConnectOptions,
+    backend: Backend,
+) -> Result<DatabaseConnection, StoreError> {
+    let db = Database::connect(opts).await?;
+    let txn = begin_write(&db).await?;
+    if backend == Backend::Postgres {
+        txn.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+        ))
+        .await?;
+    }
+    Migrator::up(&txn, None).await?;
+    txn.commit().await?;
+    Ok(db)
+}
+
+/// SQLITE_BUSY / SQLITE_LOCKED.
+fn is_busy(e: &StoreError) -> bool {
+    let t = e.to_string();
+    t.contains("database is locked") || t.contains("database table is locked") || t.contains("busy")
 }
 
 /// A write transaction. On SQLite it takes the write lock at `BEGIN`
