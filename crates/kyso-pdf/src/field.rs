@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use crate::byte_range::PLACEHOLDER_VALUE;
 use crate::text::text_string;
+use crate::appearance::Appearance;
 use crate::{appearance, pdf_date, PdfError};
 
 /// Default room reserved for the CMS in `/Contents`, in bytes (written as
@@ -54,11 +55,11 @@ impl Rect {
         }
     }
 
-    fn width(self) -> f32 {
+    pub fn width(self) -> f32 {
         self.x2 - self.x1
     }
 
-    fn height(self) -> f32 {
+    pub fn height(self) -> f32 {
         self.y2 - self.y1
     }
 
@@ -98,11 +99,11 @@ impl std::str::FromStr for Rect {
 pub enum Placement {
     /// `/Rect [0 0 0 0]` on the first page.
     Invisible,
-    /// A box on `page` (1-based) showing `lines` of text.
+    /// A box on `page` (1-based) showing `appearance`.
     Visible {
         page: u32,
         rect: Rect,
-        lines: Vec<String>,
+        appearance: Box<Appearance>,
     },
 }
 
@@ -178,7 +179,7 @@ pub(crate) fn add_signature(
     }
     let prev = inc.get_prev_documents();
     let pages = prev.get_pages();
-    let (page_no, rect, lines) = match &req.placement {
+    let (page_no, rect, look) = match &req.placement {
         Placement::Invisible => (
             1,
             Rect {
@@ -187,16 +188,20 @@ pub(crate) fn add_signature(
                 x2: 0.0,
                 y2: 0.0,
             },
-            Vec::new(),
+            None,
         ),
-        Placement::Visible { page, rect, lines } => {
+        Placement::Visible {
+            page,
+            rect,
+            appearance,
+        } => {
             let r = rect.normalized();
             if r.width() <= 0.0 || r.height() <= 0.0 {
                 return Err(PdfError::InvalidOption(
                     "empty signature rectangle".to_string(),
                 ));
             }
-            (*page, r, lines.clone())
+            (*page, r, Some(appearance.as_ref()))
         }
     };
     let page_id = *pages.get(&page_no).ok_or(PdfError::NoSuchPage {
@@ -269,11 +274,15 @@ pub(crate) fn add_signature(
     }
     let new = &mut inc.new_document;
     let sig_id = new.add_object(sig);
-    let ap_id = new.add_object(appearance::appearance_stream(
-        rect.width(),
-        rect.height(),
-        &lines,
-    ));
+    let ap_id = match look {
+        Some(look) => appearance::write_appearance(new, rect.width(), rect.height(), look)?,
+        None => appearance::write_appearance(
+            new,
+            0.0,
+            0.0,
+            &Appearance::new(crate::Font::liberation_serif()),
+        )?,
+    };
     let widget: ObjectId = new.add_object(dictionary! {
         "Type" => "Annot",
         "Subtype" => "Widget",

@@ -8,18 +8,27 @@
 //! the input byte for byte followed by one incremental update.
 #![forbid(unsafe_code)]
 
+mod anchor;
 mod appearance;
 mod byte_range;
 mod date;
 mod error;
 mod field;
+mod font;
+mod image;
+mod layout;
 mod incremental;
 mod open;
 mod text;
 
+pub use anchor::TextHit;
+pub use appearance::{Appearance, Item, Rgb};
 pub use byte_range::ByteRange;
 pub use date::pdf_date;
 pub use error::PdfError;
 pub use field::{Placement, Rect, SignatureRequest, SubFilter, DEFAULT_CONTENTS_SIZE};
+pub use font::Font;
+pub use image::Image;
+pub use layout::{free_spot, Widget};
 pub use incremental::{prepare, PreparedPdf};
 pub use open::{open, OpenedPdf};

@@ -3,6 +3,8 @@
 pub enum SignError {
     #[error(transparent)]
     Pdf(#[from] kyso_pdf::PdfError),
+    #[error("chữ ký hiển thị / signature appearance: {0}")]
+    Appearance(String),
     #[error("lỗi CMS / CMS error: {0}")]
     Cms(#[from] kyso_pki::cms::CmsError),
     #[error("lỗi khóa hoặc chữ ký / key or signature error: {0}")]

@@ -15,6 +15,7 @@
 //! network I/O here: the caller supplies the TSA transport.
 #![forbid(unsafe_code)]
 
+mod appearance;
 mod error;
 mod level;
 mod options;
@@ -22,8 +23,12 @@ mod pades;
 mod sign_pdf;
 mod timestamp;
 
+pub use appearance::{
+    iso_time, place, AppearanceKind, AppearanceRequest, PlacedAppearance, Target, COPY_FORMS,
+    DEFAULT_DPI,
+};
 pub use error::SignError;
-pub use kyso_pdf::{Placement, Rect};
+pub use kyso_pdf::{open as open_pdf, Font, Image, OpenedPdf, Placement, Rect};
 pub use level::PadesLevel;
 pub use options::SignOptions;
 pub use pades::{finalize, prepare, PreparedSignature};
