@@ -155,7 +155,9 @@ fn glyph_char(name: &[u8]) -> Option<char> {
         return n.chars().next();
     }
     if let Some(h) = n.strip_prefix("uni") {
-        return u32::from_str_radix(h.get(..4)?, 16).ok().and_then(char::from_u32);
+        return u32::from_str_radix(h.get(..4)?, 16)
+            .ok()
+            .and_then(char::from_u32);
     }
     let digits = [
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -184,7 +186,10 @@ fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
         default_width: 500.0,
     };
     let get = |d: &Dictionary, k: &[u8]| -> Option<Object> {
-        d.get(k).ok().and_then(|o| doc.dereference(o).ok()).map(|(_, o)| o.clone())
+        d.get(k)
+            .ok()
+            .and_then(|o| doc.dereference(o).ok())
+            .map(|(_, o)| o.clone())
     };
     let subtype = get(font, b"Subtype").and_then(|o| o.as_name().ok().map(<[u8]>::to_vec));
     if subtype.as_deref() == Some(b"Type0") {
@@ -245,7 +250,10 @@ fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
                 }
             }
         }
-        let first = get(font, b"FirstChar").as_ref().and_then(num).unwrap_or(0.0) as u32;
+        let first = get(font, b"FirstChar")
+            .as_ref()
+            .and_then(num)
+            .unwrap_or(0.0) as u32;
         if let Some(Object::Array(ws)) = get(font, b"Widths") {
             for (k, x) in ws.iter().enumerate().take(256) {
                 fm.widths.insert(first + k as u32, num(x).unwrap_or(0.0));
@@ -253,7 +261,9 @@ fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
         }
     }
     if let Some(Object::Stream(s)) = get(font, b"ToUnicode") {
-        let data = s.decompressed_content().unwrap_or_else(|_| s.content.clone());
+        let data = s
+            .decompressed_content()
+            .unwrap_or_else(|_| s.content.clone());
         let mut map = HashMap::new();
         let two = parse_cmap(&data, &mut map);
         fm.two_byte |= two;
@@ -339,7 +349,10 @@ fn page_glyphs(doc: &Document, page: ObjectId) -> Result<Vec<Glyph>, PdfError> {
             "q" => stack.push(st.ctm),
             "Q" => st.ctm = stack.pop().unwrap_or(IDENTITY),
             "cm" => {
-                st.ctm = mul(&[f(o, 0), f(o, 1), f(o, 2), f(o, 3), f(o, 4), f(o, 5)], &st.ctm)
+                st.ctm = mul(
+                    &[f(o, 0), f(o, 1), f(o, 2), f(o, 3), f(o, 4), f(o, 5)],
+                    &st.ctm,
+                )
             }
             "BT" => {
                 st.tm = IDENTITY;
@@ -392,7 +405,8 @@ fn page_glyphs(doc: &Document, page: ObjectId) -> Result<Vec<Glyph>, PdfError> {
                             let step = if fm.two_byte { 2 } else { 1 };
                             for code in bytes.chunks(step) {
                                 let c = code.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b));
-                                let w0 = fm.widths.get(&c).copied().unwrap_or(fm.default_width) / 1000.0;
+                                let w0 =
+                                    fm.widths.get(&c).copied().unwrap_or(fm.default_width) / 1000.0;
                                 let space = if !fm.two_byte && c == 32 { st.tw } else { 0.0 };
                                 let adv = (w0 * st.size + st.tc + space) * st.tz;
                                 let trm = mul(&st.tm, &st.ctm);
@@ -440,17 +454,16 @@ impl OpenedPdf {
         let pages = doc.get_pages();
         for (&no, &id) in pages.iter().rev() {
             let glyphs = page_glyphs(doc, id)?;
-            // NFC per glyph run: compose what a font drew as base + mark.
             let chars: Vec<&Glyph> = glyphs.iter().filter(|g| !g.c.is_whitespace()).collect();
-            let hay: String = chars.iter().map(|g| g.c).collect();
-            let hay_nfc: Vec<char> = hay.nfc().collect();
-            // Map positions only when NFC did not change the length.
-            let (cs, map_ok) = if hay_nfc.len() == chars.len() {
-                (hay_nfc, true)
+            // Compose what a font drew as base + mark, when that keeps
+            // one character per glyph (positions stay mapped).
+            let raw: String = chars.iter().map(|g| g.c).collect();
+            let composed: Vec<char> = raw.nfc().collect();
+            let cs = if composed.len() == chars.len() {
+                composed
             } else {
-                (chars.iter().map(|g| g.c).collect(), false)
+                raw.chars().collect()
             };
-            let _ = map_ok;
             if cs.len() < needle.len() {
                 continue;
             }
@@ -459,8 +472,14 @@ impl OpenedPdf {
                 .find(|&i| cs[i..i + needle.len()] == needle[..]);
             if let Some(i) = hit {
                 let run = &chars[i..i + needle.len()];
-                let x1 = run.iter().map(|g| g.x.min(g.end_x)).fold(f32::MAX, f32::min);
-                let x2 = run.iter().map(|g| g.x.max(g.end_x)).fold(f32::MIN, f32::max);
+                let x1 = run
+                    .iter()
+                    .map(|g| g.x.min(g.end_x))
+                    .fold(f32::MAX, f32::min);
+                let x2 = run
+                    .iter()
+                    .map(|g| g.x.max(g.end_x))
+                    .fold(f32::MIN, f32::max);
                 let y = run.iter().map(|g| g.y).fold(f32::MAX, f32::min);
                 let size = run.iter().map(|g| g.size).fold(0.0, f32::max);
                 return Ok(Some(TextHit {

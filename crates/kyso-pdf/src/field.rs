@@ -4,9 +4,9 @@
 use lopdf::{dictionary, Dictionary, IncrementalDocument, Object, ObjectId, StringFormat};
 use time::OffsetDateTime;
 
+use crate::appearance::Appearance;
 use crate::byte_range::PLACEHOLDER_VALUE;
 use crate::text::text_string;
-use crate::appearance::Appearance;
 use crate::{appearance, pdf_date, PdfError};
 
 /// Default room reserved for the CMS in `/Contents`, in bytes (written as

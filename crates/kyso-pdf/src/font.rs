@@ -17,7 +17,8 @@ use crate::PdfError;
 
 /// Liberation Serif Regular 2.1.5 (SIL OFL 1.1, see assets/fonts/):
 /// metric-compatible with Times New Roman, with the Vietnamese glyphs.
-static LIBERATION_SERIF: &[u8] = include_bytes!("../../../assets/fonts/LiberationSerif-Regular.ttf");
+static LIBERATION_SERIF: &[u8] =
+    include_bytes!("../../../assets/fonts/LiberationSerif-Regular.ttf");
 
 /// Largest font file accepted by [`Font::from_bytes`].
 const MAX_FONT: usize = 32 * 1024 * 1024;
@@ -51,7 +52,9 @@ impl Font {
     pub fn liberation_serif() -> Font {
         static DEFAULT: std::sync::OnceLock<Font> = std::sync::OnceLock::new();
         DEFAULT
-            .get_or_init(|| Font::from_bytes(LIBERATION_SERIF.to_vec()).expect("bundled font parses"))
+            .get_or_init(|| {
+                Font::from_bytes(LIBERATION_SERIF.to_vec()).expect("bundled font parses")
+            })
             .clone()
     }
 
@@ -73,7 +76,9 @@ impl Font {
                 "phông phải là TrueType (bảng glyf) / the font must be TrueType with glyf outlines (.ttf)".into(),
             ));
         }
-        if !face.is_subsetting_allowed() || face.permissions() == Some(ttf_parser::Permissions::Restricted) {
+        if !face.is_subsetting_allowed()
+            || face.permissions() == Some(ttf_parser::Permissions::Restricted)
+        {
             return Err(PdfError::Font(
                 "giấy phép phông không cho nhúng / the font's licence forbids embedding".into(),
             ));
@@ -109,7 +114,10 @@ impl Font {
     }
 
     fn advance(&self, face: &ttf_parser::Face<'_>, gid: u16) -> f32 {
-        f32::from(face.glyph_hor_advance(ttf_parser::GlyphId(gid)).unwrap_or(0)) * 1000.0
+        f32::from(
+            face.glyph_hor_advance(ttf_parser::GlyphId(gid))
+                .unwrap_or(0),
+        ) * 1000.0
             / self.units_per_em
     }
 
@@ -203,7 +211,9 @@ impl FontUse {
         glyphs.extend(self.used.keys().copied().filter(|g| *g != 0));
         let subset = subsetter::subset(&self.font.data, 0, subsetter::Profile::pdf(&glyphs))
             .map_err(|e| {
-                PdfError::Font(format!("không tạo được tập con phông / cannot subset the font: {e:?}"))
+                PdfError::Font(format!(
+                    "không tạo được tập con phông / cannot subset the font: {e:?}"
+                ))
             })?;
         let base = format!("{}+{}", self.tag(), self.font.postscript_name());
         let upem = self.font.units_per_em;
@@ -327,14 +337,20 @@ mod tests {
         let mut doc = Document::with_version("1.7");
         let id = usage.write(&mut doc).unwrap();
         let t0 = doc.get_dictionary(id).unwrap();
-        assert_eq!(t0.get(b"Encoding").unwrap().as_name().unwrap(), b"Identity-H");
+        assert_eq!(
+            t0.get(b"Encoding").unwrap().as_name().unwrap(),
+            b"Identity-H"
+        );
         let cmap = String::from_utf8(usage.to_unicode()).unwrap();
         assert!(cmap.contains("<1EC5>"), "ễ in ToUnicode: {cmap}");
         assert!(font_err("漢"));
     }
 
     fn font_err(s: &str) -> bool {
-        matches!(Font::liberation_serif().width(s, 10.0), Err(PdfError::Font(_)))
+        matches!(
+            Font::liberation_serif().width(s, 10.0),
+            Err(PdfError::Font(_))
+        )
     }
 
     #[test]

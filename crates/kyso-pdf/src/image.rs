@@ -62,7 +62,7 @@ impl Image {
         let mut reader = decoder.read_info().map_err(bad)?;
         let dpi = reader.info().pixel_dims.and_then(|d| {
             (d.unit == png::Unit::Meter && d.xppu > 0 && d.yppu > 0)
-                .then(|| (d.xppu as f32 * 0.0254, d.yppu as f32 * 0.0254))
+                .then_some((d.xppu as f32 * 0.0254, d.yppu as f32 * 0.0254))
         });
         let size = reader
             .output_buffer_size()
@@ -92,7 +92,9 @@ impl Image {
                 }
                 (rgb, Some(a))
             }
-            png::ColorType::Indexed => return Err(bad("bảng màu chưa mở rộng / unexpanded palette")),
+            png::ColorType::Indexed => {
+                return Err(bad("bảng màu chưa mở rộng / unexpanded palette"))
+            }
         };
         if rgb.len() != n * 3 {
             return Err(bad("dữ liệu điểm ảnh thiếu / short pixel data"));
@@ -206,12 +208,17 @@ mod tests {
 
     #[test]
     fn bad_or_huge_png_is_refused() {
-        assert!(matches!(Image::from_png(b"\x89PNG\r\n\x1a\nxx"), Err(PdfError::Image(_))));
+        assert!(matches!(
+            Image::from_png(b"\x89PNG\r\n\x1a\nxx"),
+            Err(PdfError::Image(_))
+        ));
         assert!(Image::from_png(&[]).is_err());
         let mut p = png(10, 10, None);
         let len = p.len();
         p.truncate(len - 20);
         assert!(Image::from_png(&p).is_err());
-        assert!(matches!(Image::from_png(&png(9000, 1, None)), Err(PdfError::Image(m)) if m.contains("9000")));
+        assert!(
+            matches!(Image::from_png(&png(9000, 1, None)), Err(PdfError::Image(m)) if m.contains("9000"))
+        );
     }
 }

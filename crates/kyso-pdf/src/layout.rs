@@ -141,7 +141,9 @@ impl OpenedPdf {
         let at = xmp.find("pdfaid:part")?;
         let rest = &xmp[at + "pdfaid:part".len()..];
         let digits: String = rest
-            .trim_start_matches(|c: char| c == '=' || c == '"' || c == '\'' || c == '>' || c.is_whitespace())
+            .trim_start_matches(|c: char| {
+                c == '=' || c == '"' || c == '\'' || c == '>' || c.is_whitespace()
+            })
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
@@ -162,8 +164,7 @@ pub fn free_spot(page: Rect, taken: &[Rect], wanted: Rect) -> Rect {
     if free(w) {
         return w;
     }
-    let inside =
-        |r: Rect| r.x1 >= page.x1 && r.y1 >= page.y1 && r.x2 <= page.x2 && r.y2 <= page.y2;
+    let inside = |r: Rect| r.x1 >= page.x1 && r.y1 >= page.y1 && r.x2 <= page.x2 && r.y2 <= page.y2;
     let (bw, bh) = (w.width() + 4.0, w.height() + 4.0);
     let mut best: Option<(f32, Rect)> = None;
     for i in -20i32..=20 {

@@ -16,8 +16,8 @@ mod error;
 mod field;
 mod font;
 mod image;
-mod layout;
 mod incremental;
+mod layout;
 mod open;
 mod text;
 
@@ -29,6 +29,6 @@ pub use error::PdfError;
 pub use field::{Placement, Rect, SignatureRequest, SubFilter, DEFAULT_CONTENTS_SIZE};
 pub use font::Font;
 pub use image::Image;
-pub use layout::{free_spot, Widget};
 pub use incremental::{prepare, PreparedPdf};
+pub use layout::{free_spot, Widget};
 pub use open::{open, OpenedPdf};

@@ -134,7 +134,13 @@ impl Lines {
         Ok(())
     }
     /// Text items from `top` down, starting at `x` (or centred in `width`).
-    fn items(&self, font: &Font, x: f32, top: f32, centre: Option<f32>) -> Result<Vec<Item>, SignError> {
+    fn items(
+        &self,
+        font: &Font,
+        x: f32,
+        top: f32,
+        centre: Option<f32>,
+    ) -> Result<Vec<Item>, SignError> {
         let mut out = Vec::new();
         let asc = font.ascent() / 1000.0 * self.size;
         for (i, l) in self.lines.iter().enumerate() {
@@ -231,14 +237,28 @@ impl AppearanceRequest {
     }
 
     /// The painted content for a box of `w` × `h`.
-    fn build(&self, mut lines: Lines, w: f32, h: f32, flatten: bool) -> Result<Appearance, SignError> {
+    fn build(
+        &self,
+        mut lines: Lines,
+        w: f32,
+        h: f32,
+        flatten: bool,
+    ) -> Result<Appearance, SignError> {
         let mut ap = Appearance::new(self.font.clone());
         ap.flatten_alpha = flatten;
         lines.fit(&self.font, w - 4.0)?;
         let text_h = lines.height() + 2.0;
-        let centred = matches!(self.kind, AppearanceKind::Person | AppearanceKind::Organization);
+        let centred = matches!(
+            self.kind,
+            AppearanceKind::Person | AppearanceKind::Organization
+        );
         match &self.image {
-            Some(img) if matches!(self.kind, AppearanceKind::Person | AppearanceKind::Organization) => {
+            Some(img)
+                if matches!(
+                    self.kind,
+                    AppearanceKind::Person | AppearanceKind::Organization
+                ) =>
+            {
                 let avail_h = (h - text_h).max(h * 0.3);
                 let (iw, ih) = if self.kind == AppearanceKind::Organization {
                     img.real_size(DEFAULT_DPI)
@@ -430,7 +450,10 @@ mod tests {
 
     #[test]
     fn kinds_parse_and_copy_form_is_checked() {
-        assert_eq!("Person".parse::<AppearanceKind>(), Ok(AppearanceKind::Person));
+        assert_eq!(
+            "Person".parse::<AppearanceKind>(),
+            Ok(AppearanceKind::Person)
+        );
         assert!("seal".parse::<AppearanceKind>().is_err());
         let req = AppearanceRequest {
             kind: AppearanceKind::Copy,

@@ -5,6 +5,7 @@ mod ca_cmd;
 mod context;
 mod fetch;
 mod serve_cmd;
+mod sign_appearance;
 mod sign_cmd;
 mod token_cmd;
 mod trust_cmd;

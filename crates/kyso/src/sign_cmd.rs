@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use der::Decode;
 use kyso_crypto::{SignatureAlgorithm, Signer, SoftwareKey};
-use kyso_sign::{PadesLevel, Placement, Rect, SignOptions};
+use kyso_sign::{PadesLevel, Rect, SignOptions};
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use x509_cert::Certificate;
 
@@ -49,6 +49,9 @@ pub struct SignArgs {
     /// Sign RSA keys with PKCS#1 v1.5 instead of RSASSA-PSS.
     #[arg(long)]
     pkcs1v15: bool,
+    // Visible signature appearance and placement (sign_appearance.rs).
+    #[command(flatten)]
+    appearance: crate::sign_appearance::AppearanceArgs,
 }
 
 pub async fn run(args: SignArgs) -> Result<()> {
@@ -128,24 +131,23 @@ fn sign(a: SignArgs) -> Result<()> {
     let signer_name = kyso_pki::name::common_name(&cert.tbs_certificate.subject)
         .unwrap_or_else(|| kyso_pki::name::display_name(&cert.tbs_certificate.subject));
     let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let visible = crate::sign_appearance::placement(
+        &a.appearance,
+        &a.input,
+        &cert,
+        &signer_name,
+        now,
+        placement,
+    )?;
     let mut options = SignOptions::new(cert, key.algorithm());
     options.reason = a.reason.clone();
     options.location = a.location.clone();
     options.field_name = a.field.clone();
     options.name = Some(signer_name.clone());
     options.signing_time = Some(now);
-    if let Some((page, rect)) = placement {
-        let when = now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        options.placement = Placement::Visible {
-            page,
-            rect,
-            lines: vec![
-                format!("Ky boi / Signed by: {signer_name}"),
-                format!("Thoi gian / Time: {when}"),
-            ],
-        };
+    if let Some(p) = visible {
+        options.placement = p;
     }
     let tsa_url = a.tsa.clone();
     let transport = move |req: &[u8]| -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
