@@ -148,8 +148,15 @@ impl Font {
         let face = self.face();
         face.names()
             .into_iter()
-            .find(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
-            .and_then(|n| n.to_string())
+            .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+            .find_map(|n| {
+                n.to_string().or_else(|| {
+                    // Macintosh Roman: ASCII in a PostScript name.
+                    n.name
+                        .is_ascii()
+                        .then(|| String::from_utf8_lossy(n.name).into_owned())
+                })
+            })
             .map(|s| {
                 s.chars()
                     .filter(|c| c.is_ascii_graphic() && !"()<>[]{}/%#".contains(*c))

@@ -201,9 +201,21 @@ mod tests {
         assert_eq!(img.real_size(96.0), (72.0, 72.0));
         let mut doc = Document::with_version("1.7");
         let id = img.write(&mut doc, false).unwrap();
-        assert!(doc.get_object(id).unwrap().as_stream().unwrap().dict.has(b"SMask"));
+        assert!(doc
+            .get_object(id)
+            .unwrap()
+            .as_stream()
+            .unwrap()
+            .dict
+            .has(b"SMask"));
         let id = img.write(&mut doc, true).unwrap();
-        assert!(!doc.get_object(id).unwrap().as_stream().unwrap().dict.has(b"SMask"));
+        assert!(!doc
+            .get_object(id)
+            .unwrap()
+            .as_stream()
+            .unwrap()
+            .dict
+            .has(b"SMask"));
     }
 
     #[test]
