@@ -1,96 +1,156 @@
-//! The simple appearance of a signature widget: a bordered box with a few
-//! lines of text in standard Helvetica. The Vietnamese appearances
-//! (embedded fonts, images) replace it later.
-use lopdf::{dictionary, Object, Stream};
+//! The normal appearance of a signature widget (ISO 32000-1 §12.5.5): a
+//! form XObject painting images and lines of text, laid out by the caller
+//! (kyso-sign decides what a Vietnamese signature shows). Text goes
+//! through an embedded font subset; images through Image XObjects.
+use std::sync::Arc;
 
-use crate::text::win_ansi;
+use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
 
-/// Bytes of a PDF literal string for a content stream.
-fn literal(bytes: &[u8]) -> Vec<u8> {
-    let mut out = vec![b'('];
-    for &b in bytes {
-        match b {
-            b'(' | b')' | b'\\' => {
-                out.push(b'\\');
-                out.push(b);
-            }
-            0x20..=0x7e => out.push(b),
-            _ => out.extend_from_slice(format!("\\{b:03o}").as_bytes()),
+use crate::font::{Font, FontUse};
+use crate::image::Image;
+use crate::PdfError;
+
+/// A colour in DeviceRGB, components 0 … 1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rgb(pub f32, pub f32, pub f32);
+
+impl Rgb {
+    pub const BLACK: Rgb = Rgb(0.0, 0.0, 0.0);
+    pub const BLUE: Rgb = Rgb(0.0, 0.0, 0.8);
+    pub const RED: Rgb = Rgb(0.85, 0.0, 0.0);
+}
+
+/// One thing painted in the box; coordinates in points from the box's
+/// lower-left corner.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `image` scaled into the rectangle `x, y, width, height`.
+    Image {
+        image: Arc<Image>,
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+    },
+    /// One line of text with its baseline starting at `x, y`.
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        color: Rgb,
+        text: String,
+    },
+}
+
+/// What a visible signature shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Appearance {
+    /// The font of every text item.
+    pub font: Font,
+    pub items: Vec<Item>,
+    /// Composite image transparency onto white instead of a soft mask
+    /// (for PDF/A-1, where transparency is not allowed).
+    pub flatten_alpha: bool,
+}
+
+impl Appearance {
+    pub fn new(font: Font) -> Self {
+        Appearance {
+            font,
+            items: Vec::new(),
+            flatten_alpha: false,
         }
     }
-    out.push(b')');
-    out
 }
 
 fn num(x: f32) -> String {
-    let s = format!("{x:.2}");
+    let s = format!("{x:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-" {
+    if s.is_empty() || s == "-" || s == "-0" {
         "0".into()
     } else {
         s.into()
     }
 }
 
-/// Content of the box: a dark-blue border and `lines` top to bottom.
-pub(crate) fn box_content(width: f32, height: f32, lines: &[String]) -> Vec<u8> {
-    let mut c = Vec::new();
-    if width <= 0.0 || height <= 0.0 {
-        return c;
-    }
-    c.extend_from_slice(
-        format!(
-            "q 0 0 0.55 RG 1 w 0.5 0.5 {} {} re S Q\n",
-            num((width - 1.0).max(0.0)),
-            num((height - 1.0).max(0.0))
-        )
-        .as_bytes(),
-    );
-    if lines.is_empty() {
-        return c;
-    }
-    let n = lines.len() as f32;
-    let size = ((height - 4.0) / (n * 1.25)).clamp(1.0, 10.0);
-    let leading = size * 1.25;
-    let top = height - 2.0 - size;
-    c.extend_from_slice(
-        format!(
-            "q BT /Helv {} Tf 0 0 0.55 rg {} TL 3 {} Td\n",
-            num(size),
-            num(leading),
-            num(top)
-        )
-        .as_bytes(),
-    );
-    for (i, line) in lines.iter().enumerate() {
-        if i > 0 {
-            c.extend_from_slice(b"T* ");
+/// Write the form XObject of `width` × `height` showing `ap` (with its
+/// font subset and images) into `doc`; returns the form's id.
+pub(crate) fn write_appearance(
+    doc: &mut Document,
+    width: f32,
+    height: f32,
+    ap: &Appearance,
+) -> Result<ObjectId, PdfError> {
+    let mut content = Vec::new();
+    let mut font = FontUse::new(ap.font.clone());
+    let mut xobjects = Dictionary::new();
+    let mut has_text = false;
+    for item in &ap.items {
+        match item {
+            Item::Image {
+                image,
+                x,
+                y,
+                width,
+                height,
+            } => {
+                let name = format!("Im{}", xobjects.len() + 1);
+                let id = image.write(doc, ap.flatten_alpha)?;
+                xobjects.set(name.as_bytes(), id);
+                content.extend_from_slice(
+                    format!(
+                        "q {} 0 0 {} {} {} cm /{name} Do Q\n",
+                        num(*width),
+                        num(*height),
+                        num(*x),
+                        num(*y)
+                    )
+                    .as_bytes(),
+                );
+            }
+            Item::Text {
+                x,
+                y,
+                size,
+                color,
+                text,
+            } => {
+                let hex = font.encode(text)?;
+                has_text = true;
+                content.extend_from_slice(
+                    format!(
+                        "BT /F1 {} Tf {} {} {} rg {} {} Td ",
+                        num(*size),
+                        num(color.0),
+                        num(color.1),
+                        num(color.2),
+                        num(*x),
+                        num(*y)
+                    )
+                    .as_bytes(),
+                );
+                content.extend_from_slice(&hex);
+                content.extend_from_slice(b" Tj ET\n");
+            }
         }
-        c.extend_from_slice(&literal(&win_ansi(line)));
-        c.extend_from_slice(b" Tj\n");
     }
-    c.extend_from_slice(b"ET Q\n");
-    c
-}
-
-/// The normal-appearance form XObject for a widget of `width` × `height`.
-pub(crate) fn appearance_stream(width: f32, height: f32, lines: &[String]) -> Stream {
+    let mut resources = Dictionary::new();
+    if has_text {
+        let fid = font.write(doc)?;
+        resources.set("Font", dictionary! { "F1" => fid });
+    }
+    if !xobjects.is_empty() {
+        resources.set("XObject", xobjects);
+    }
     let dict = dictionary! {
         "Type" => "XObject",
         "Subtype" => "Form",
         "BBox" => vec![0.into(), 0.into(), Object::Real(width), Object::Real(height)],
-        "Resources" => dictionary! {
-            "Font" => dictionary! {
-                "Helv" => dictionary! {
-                    "Type" => "Font",
-                    "Subtype" => "Type1",
-                    "BaseFont" => "Helvetica",
-                    "Encoding" => "WinAnsiEncoding",
-                },
-            },
-        },
+        "Resources" => resources,
     };
-    Stream::new(dict, box_content(width, height, lines))
+    let mut s = Stream::new(dict, content);
+    let _ = s.compress();
+    Ok(doc.add_object(s))
 }
 
 #[cfg(test)]
@@ -98,13 +158,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_is_escaped() {
-        assert_eq!(literal(b"a(b)\\"), b"(a\\(b\\)\\\\)".to_vec());
-        assert_eq!(literal(b"\xe0"), b"(\\340)".to_vec());
-        let c = box_content(200.0, 50.0, &["Ký bởi (x)".into()]);
-        let s = String::from_utf8(c).unwrap();
-        assert!(s.contains("re S"), "{s}");
-        assert!(s.contains("(K\\375 b?i \\(x\\)) Tj"), "{s}");
-        assert!(box_content(0.0, 0.0, &["x".into()]).is_empty());
+    fn text_and_resources() {
+        let mut ap = Appearance::new(Font::liberation_serif());
+        ap.items.push(Item::Text {
+            x: 2.0,
+            y: 3.5,
+            size: 10.0,
+            color: Rgb::BLUE,
+            text: "Ký bởi (x)".into(),
+        });
+        let mut doc = Document::with_version("1.7");
+        let id = write_appearance(&mut doc, 200.0, 50.0, &ap).unwrap();
+        let form = doc.get_object(id).unwrap().as_stream().unwrap();
+        let res = form.dict.get(b"Resources").unwrap().as_dict().unwrap();
+        assert!(res.get(b"Font").unwrap().as_dict().unwrap().has(b"F1"));
+        let c = String::from_utf8(form.decompressed_content().unwrap()).unwrap();
+        assert!(c.contains("BT /F1 10 Tf 0 0 0.8 rg 2 3.5 Td <"), "{c}");
+        assert_eq!(num(-0.0001), "0");
     }
 }

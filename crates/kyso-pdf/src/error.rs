@@ -30,6 +30,10 @@ pub enum PdfError {
     InvalidOption(String),
     #[error("chữ ký ({needed} byte) không vừa chỗ dành sẵn ({capacity} byte) / signature of {needed} bytes does not fit the {capacity} bytes reserved in /Contents")]
     ContentsTooSmall { needed: usize, capacity: usize },
+    #[error("phông chữ / font: {0}")]
+    Font(String),
+    #[error("{0}")]
+    Image(String),
     #[error("tệp quá lớn / file too large for the /ByteRange placeholder")]
     TooLarge,
     #[error("lỗi nội bộ khi ghi PDF / internal error writing the PDF: {0}")]

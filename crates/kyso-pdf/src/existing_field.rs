@@ -4,6 +4,7 @@
 //! and nothing else — no new field, no new annotation.
 use lopdf::{dictionary, IncrementalDocument, Object, ObjectId};
 
+use crate::appearance::Appearance;
 use crate::field::{Placement, SignatureRequest};
 use crate::form::{self, Field, FieldKind};
 use crate::mdp::FieldLock;
@@ -89,18 +90,23 @@ pub(crate) fn sign_into(
     inc: &mut IncrementalDocument,
     f: &Field,
     sig: ObjectId,
-    lines: &[String],
+    look: Option<&Appearance>,
 ) -> Result<(), PdfError> {
     check_empty(inc, f)?;
     let widget = f.widgets[0];
     let rect = form::rect_of(form::current(inc, widget)?.as_dict()?)?;
     form::dict_mut(inc, f.id)?.set("V", sig);
     if rect.width() > 0.0 && rect.height() > 0.0 {
-        let ap: ObjectId = inc.new_document.add_object(appearance::appearance_stream(
-            rect.width(),
-            rect.height(),
-            lines,
-        ));
+        let empty;
+        let look = match look {
+            Some(l) => l,
+            None => {
+                empty = Appearance::new(crate::Font::liberation_serif());
+                &empty
+            }
+        };
+        let ap: ObjectId =
+            appearance::write_appearance(&mut inc.new_document, rect.width(), rect.height(), look)?;
         form::dict_mut(inc, widget)?.set("AP", dictionary! { "N" => ap });
     }
     Ok(())

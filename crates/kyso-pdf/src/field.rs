@@ -4,6 +4,7 @@
 use lopdf::{dictionary, Dictionary, IncrementalDocument, Object, ObjectId, StringFormat};
 use time::OffsetDateTime;
 
+use crate::appearance::Appearance;
 use crate::byte_range::PLACEHOLDER_VALUE;
 use crate::form::{self, NewField};
 use crate::mdp::{self, DocMdp, FieldLock, Permissions};
@@ -56,11 +57,11 @@ impl Rect {
         }
     }
 
-    pub(crate) fn width(self) -> f32 {
+    pub fn width(self) -> f32 {
         self.x2 - self.x1
     }
 
-    pub(crate) fn height(self) -> f32 {
+    pub fn height(self) -> f32 {
         self.y2 - self.y1
     }
 
@@ -100,16 +101,16 @@ impl std::str::FromStr for Rect {
 pub enum Placement {
     /// `/Rect [0 0 0 0]` on the first page.
     Invisible,
-    /// A box on `page` (1-based) showing `lines` of text.
+    /// A box on `page` (1-based) showing `appearance`.
     Visible {
         page: u32,
         rect: Rect,
-        lines: Vec<String>,
+        appearance: Box<Appearance>,
     },
     /// Into the existing, empty signature field named by
     /// [`SignatureRequest::field_name`], at its widget's page and
-    /// rectangle, showing `lines`.
-    InField { lines: Vec<String> },
+    /// rectangle, showing `appearance`.
+    InField { appearance: Box<Appearance> },
 }
 
 /// What the incremental update adds.
@@ -229,12 +230,14 @@ pub(crate) fn add_signature(
         perms_dict.set("DocMDP", sig_id);
         catalog.set("Perms", perms_dict);
     }
-    let lines = match &req.placement {
-        Placement::Visible { lines, .. } | Placement::InField { lines } => lines.clone(),
-        Placement::Invisible => Vec::new(),
+    let look: Option<&Appearance> = match &req.placement {
+        Placement::Visible { appearance, .. } | Placement::InField { appearance } => {
+            Some(appearance.as_ref())
+        }
+        Placement::Invisible => None,
     };
     if let Some(field) = target {
-        existing_field::sign_into(inc, field, sig_id, &lines)?;
+        existing_field::sign_into(inc, field, sig_id, look)?;
         set_sig_flags(inc)?;
         return Ok(field.name.clone());
     }
@@ -283,11 +286,15 @@ pub(crate) fn add_signature(
     };
 
     let new = &mut inc.new_document;
-    let ap_id = new.add_object(appearance::appearance_stream(
-        rect.width(),
-        rect.height(),
-        &lines,
-    ));
+    let ap_id = match look {
+        Some(look) => appearance::write_appearance(new, rect.width(), rect.height(), look)?,
+        None => appearance::write_appearance(
+            new,
+            0.0,
+            0.0,
+            &Appearance::new(crate::Font::liberation_serif()),
+        )?,
+    };
     let mut widget_dict = dictionary! {
         "Type" => "Annot",
         "Subtype" => "Widget",

@@ -8,6 +8,7 @@
 //! the input byte for byte followed by one incremental update.
 #![forbid(unsafe_code)]
 
+mod anchor;
 mod appearance;
 mod byte_range;
 mod date;
@@ -16,13 +17,18 @@ mod dss;
 mod error;
 mod existing_field;
 mod field;
+mod font;
 mod form;
+mod image;
 mod incremental;
+mod layout;
 mod mdp;
 mod open;
 mod signatures;
 mod text;
 
+pub use anchor::TextHit;
+pub use appearance::{Appearance, Item, Rgb};
 pub use byte_range::ByteRange;
 pub use date::pdf_date;
 pub use doc_timestamp::{prepare_doc_timestamp, DEFAULT_TIMESTAMP_CONTENTS_SIZE};
@@ -31,8 +37,11 @@ pub use dss::{
 };
 pub use error::PdfError;
 pub use field::{Placement, Rect, SignatureRequest, SubFilter, DEFAULT_CONTENTS_SIZE};
+pub use font::Font;
 pub use form::{fields, Field, FieldKind, FillPolicy, NewField, NewFieldKind};
+pub use image::Image;
 pub use incremental::{fill, prepare, PreparedPdf};
+pub use layout::{free_spot, Widget};
 pub use mdp::{permissions, DocMdp, FieldLock, Permissions};
 pub use open::{open, OpenedPdf};
 pub use signatures::{embedded_signatures, EmbeddedSignature, SignatureKind};

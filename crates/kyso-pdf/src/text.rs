@@ -15,21 +15,6 @@ pub(crate) fn text_string(s: &str) -> Object {
     }
 }
 
-/// The bytes of `s` in WinAnsiEncoding, for the standard Helvetica font of
-/// the simple appearance; characters outside it become `?`.
-pub(crate) fn win_ansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| {
-            let u = c as u32;
-            if (0x20..0x7f).contains(&u) || (0xa0..=0xff).contains(&u) {
-                u as u8
-            } else {
-                b'?'
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +31,5 @@ mod tests {
             }
             o => panic!("{o:?}"),
         }
-        assert_eq!(win_ansi("Hà Nội"), b"H\xe0 N?i".to_vec());
     }
 }

@@ -91,7 +91,16 @@ fn update(dir: &Path, input: &Path, name: &str, visible: bool) -> PathBuf {
                 x2: 500.0,
                 y2: 160.0,
             },
-            lines: vec!["Signed by kyso".into(), "Ký số".into()],
+            appearance: Box::new(kyso_pdf::Appearance {
+                items: vec![kyso_pdf::Item::Text {
+                    x: 2.0,
+                    y: 40.0,
+                    size: 10.0,
+                    color: kyso_pdf::Rgb::BLUE,
+                    text: "Ký số".into(),
+                }],
+                ..kyso_pdf::Appearance::new(kyso_pdf::Font::liberation_serif())
+            }),
         };
     }
     req.contents_size = 64;
@@ -226,7 +235,7 @@ fn encrypted_truncated_and_garbage_inputs_are_refused_and_no_output_appears() {
             x2: 10.0,
             y2: 10.0,
         },
-        lines: vec![],
+        appearance: Box::new(kyso_pdf::Appearance::new(kyso_pdf::Font::liberation_serif())),
     };
     assert!(matches!(
         prepare(&plain, &out, &bad),

@@ -5,6 +5,8 @@ pub enum SignError {
     Pdf(#[from] kyso_pdf::PdfError),
     #[error("không đọc được tệp / cannot read the file: {0}")]
     Io(#[from] std::io::Error),
+    #[error("chữ ký hiển thị / signature appearance: {0}")]
+    Appearance(String),
     #[error("lỗi CMS / CMS error: {0}")]
     Cms(#[from] kyso_pki::cms::CmsError),
     #[error("lỗi khóa hoặc chữ ký / key or signature error: {0}")]

@@ -18,6 +18,7 @@
 //! network I/O here: the caller supplies the TSA transport.
 #![forbid(unsafe_code)]
 
+mod appearance;
 mod cades;
 mod error;
 mod flow;
@@ -28,6 +29,10 @@ mod pades;
 mod sign_pdf;
 mod timestamp;
 
+pub use appearance::{
+    iso_time, place, plain_appearance, AppearanceKind, AppearanceRequest, PlacedAppearance, Target,
+    COPY_FORMS, DEFAULT_DPI,
+};
 pub use cades::{
     finalize_detached, prepare_detached, prepare_detached_reader, sign_detached, PreparedDetached,
 };
@@ -36,7 +41,7 @@ pub use flow::{
     document_permissions, fill_fields, DocMdp, FieldLock, FillPolicy, NewField, NewFieldKind,
     Permissions,
 };
-pub use kyso_pdf::{Placement, Rect};
+pub use kyso_pdf::{open as open_pdf, Font, Image, OpenedPdf, Placement, Rect};
 pub use level::PadesLevel;
 pub use ltv::{
     add_document_timestamp, extend, CertificateEvidence, EvidenceStatus, LtvReport,

@@ -10,6 +10,7 @@ mod fetch;
 mod fill_cmd;
 mod key_source;
 mod serve_cmd;
+mod sign_appearance;
 mod sign_cmd;
 mod token_cmd;
 mod trust_cmd;

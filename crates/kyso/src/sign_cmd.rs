@@ -74,6 +74,9 @@ pub struct SignArgs {
     /// Detached CAdES signature (.p7s) of any file instead of a PAdES PDF.
     #[arg(long)]
     detached: bool,
+    // Visible signature appearance and placement (sign_appearance.rs).
+    #[command(flatten)]
+    appearance: crate::sign_appearance::AppearanceArgs,
 }
 
 pub async fn run(args: SignArgs) -> Result<()> {
@@ -199,24 +202,38 @@ fn sign(a: SignArgs) -> Result<()> {
     };
     let sign_one = |input: &Path, output: &Path| -> Result<PathBuf> {
         let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let visible = if a.detached {
+            None
+        } else {
+            crate::sign_appearance::placement(
+                &a.appearance,
+                input,
+                &cert,
+                &signer_name,
+                now,
+                placement,
+            )?
+        };
         let mut options = SignOptions::new(cert.clone(), key.algorithm());
         options.reason = a.reason.clone();
         options.location = a.location.clone();
         options.field_name = a.field.clone();
         options.name = Some(signer_name.clone());
         options.signing_time = Some(now);
-        let when = now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let lines = vec![
-            format!("Ky boi / Signed by: {signer_name}"),
-            format!("Thoi gian / Time: {when}"),
-        ];
-        match (placement, &a.field) {
-            (Some((page, rect)), _) => options.placement = Placement::Visible { page, rect, lines },
-            // --field without a rectangle: the existing, empty field of that name.
-            (None, Some(_)) => options.placement = Placement::InField { lines },
-            (None, None) => {}
+        match (visible, placement, &a.field) {
+            // --field without a rectangle: the existing, empty field of that
+            // name, showing the appearance asked for (or the signer and time).
+            (Some(Placement::Visible { appearance, .. }), None, Some(_)) => {
+                options.placement = Placement::InField { appearance }
+            }
+            (None, None, Some(_)) => {
+                options.placement = Placement::InField {
+                    appearance: Box::new(kyso_sign::plain_appearance(&signer_name, now)),
+                }
+            }
+            (Some(p), _, _) => options.placement = p,
+            (None, _, _) => {}
         }
         flow_options(&a, &mut options)?;
         if a.detached {

@@ -2,6 +2,7 @@
 //! `kyso serve` on loopback, call openssl and pyHanko.
 #![allow(dead_code)]
 
+pub mod appearance;
 pub mod lab;
 pub mod ltv;
 pub mod token;

@@ -1,0 +1,519 @@
+//! Finding where a piece of text (the signer's name in box 7b) is drawn
+//! on a page (ISO 32000-1 §9.4): the page content is interpreted for the
+//! text operators (`Tj`, `TJ`, `'`, `"`) with the text and line matrices
+//! (`Tm`, `Td`, `TD`, `T*`), the graphics state (`cm`, `q`/`Q`) and the
+//! text state (`Tf`, `Tc`, `Tw`, `Tz`, `TL`, `Ts`); codes are turned
+//! into characters through the font's ToUnicode CMap, else its simple
+//! encoding. Matching is on NFC text with white space ignored.
+use std::collections::HashMap;
+
+use lopdf::content::Content;
+use lopdf::{Dictionary, Document, Object, ObjectId};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::{OpenedPdf, PdfError, Rect};
+
+/// Largest decoded page content interpreted.
+const MAX_CONTENT: usize = 64 * 1024 * 1024;
+
+/// Where text was found.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TextHit {
+    /// 1-based page number.
+    pub page: u32,
+    /// From the first glyph's baseline start to the last glyph's end, as
+    /// high as the font size; default user space.
+    pub rect: Rect,
+}
+
+type Matrix = [f32; 6];
+
+fn mul(a: &Matrix, b: &Matrix) -> Matrix {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+}
+
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// How a font's codes become characters and widths.
+struct FontMap {
+    two_byte: bool,
+    to_unicode: HashMap<u32, String>,
+    widths: HashMap<u32, f32>,
+    default_width: f32,
+}
+
+fn num(o: &Object) -> Option<f32> {
+    match o {
+        Object::Integer(i) => Some(*i as f32),
+        Object::Real(r) => Some(*r),
+        _ => None,
+    }
+}
+
+fn hex_code(s: &str) -> Option<(u32, usize)> {
+    let h = s.trim().trim_start_matches('<').trim_end_matches('>');
+    Some((u32::from_str_radix(h, 16).ok()?, h.len() / 2))
+}
+
+fn hex_text(s: &str) -> Option<String> {
+    let h = s.trim().trim_start_matches('<').trim_end_matches('>');
+    let units: Vec<u16> = (0..h.len() / 4)
+        .map(|i| u16::from_str_radix(&h[i * 4..i * 4 + 4], 16))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    String::from_utf16(&units).ok()
+}
+
+/// bfchar / bfrange entries of a ToUnicode CMap.
+fn parse_cmap(data: &[u8], map: &mut HashMap<u32, String>) -> bool {
+    let text = String::from_utf8_lossy(data);
+    let tokens: Vec<&str> = text
+        .split(|c: char| c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut two_byte = false;
+    let mut i = 0;
+    let mut mode = "";
+    while i < tokens.len() {
+        let t = tokens[i];
+        if t.ends_with("begincodespacerange") {
+            mode = "space";
+        } else if t.ends_with("beginbfchar") {
+            mode = "char";
+        } else if t.ends_with("beginbfrange") {
+            mode = "range";
+        } else if t.starts_with("end") {
+            mode = "";
+        } else if t.starts_with('<') {
+            match mode {
+                "space" => {
+                    if let Some((_, n)) = hex_code(t) {
+                        two_byte |= n >= 2;
+                    }
+                    i += 1;
+                }
+                "char" if i + 1 < tokens.len() => {
+                    if let (Some((c, _)), Some(u)) = (hex_code(t), hex_text(tokens[i + 1])) {
+                        map.insert(c, u);
+                    }
+                    i += 1;
+                }
+                "range" if i + 2 < tokens.len() => {
+                    let (lo, hi) = (hex_code(t), hex_code(tokens[i + 1]));
+                    if let (Some((lo, _)), Some((hi, _))) = (lo, hi) {
+                        let dst = tokens[i + 2];
+                        if dst.starts_with('[') {
+                            // [<..> <..> …] one destination per code.
+                            let mut k = i + 2;
+                            let mut code = lo;
+                            while k < tokens.len() && code <= hi {
+                                let tok = tokens[k].trim_start_matches('[');
+                                if let Some(u) = hex_text(tok.trim_end_matches(']')) {
+                                    map.insert(code, u);
+                                }
+                                code += 1;
+                                if tokens[k].ends_with(']') {
+                                    break;
+                                }
+                                k += 1;
+                            }
+                            i = k - 2;
+                        } else if let Some(start) = hex_text(dst) {
+                            let mut units: Vec<u16> = start.encode_utf16().collect();
+                            for code in lo..=hi.min(lo + 0xffff) {
+                                if let Ok(s) = String::from_utf16(&units) {
+                                    map.insert(code, s);
+                                }
+                                if let Some(last) = units.last_mut() {
+                                    *last = last.wrapping_add(1);
+                                }
+                            }
+                        }
+                    }
+                    i += 2;
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    two_byte
+}
+
+/// Character of a glyph name (Adobe Glyph List subset: Latin letters,
+/// digits, punctuation, `uniXXXX`).
+fn glyph_char(name: &[u8]) -> Option<char> {
+    let n = std::str::from_utf8(name).ok()?;
+    if n.len() == 1 {
+        return n.chars().next();
+    }
+    if let Some(h) = n.strip_prefix("uni") {
+        return u32::from_str_radix(h.get(..4)?, 16)
+            .ok()
+            .and_then(char::from_u32);
+    }
+    let digits = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    if let Some(d) = digits.iter().position(|d| *d == n) {
+        return char::from_digit(d as u32, 10);
+    }
+    Some(match n {
+        "space" => ' ',
+        "period" => '.',
+        "comma" => ',',
+        "hyphen" => '-',
+        "slash" => '/',
+        "colon" => ':',
+        "parenleft" => '(',
+        "parenright" => ')',
+        _ => return None,
+    })
+}
+
+fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
+    let mut fm = FontMap {
+        two_byte: false,
+        to_unicode: HashMap::new(),
+        widths: HashMap::new(),
+        default_width: 500.0,
+    };
+    let get = |d: &Dictionary, k: &[u8]| -> Option<Object> {
+        d.get(k)
+            .ok()
+            .and_then(|o| doc.dereference(o).ok())
+            .map(|(_, o)| o.clone())
+    };
+    let subtype = get(font, b"Subtype").and_then(|o| o.as_name().ok().map(<[u8]>::to_vec));
+    if subtype.as_deref() == Some(b"Type0") {
+        fm.two_byte = true;
+        fm.default_width = 1000.0;
+        if let Some(Object::Array(d)) = get(font, b"DescendantFonts") {
+            if let Some(Ok((_, Object::Dictionary(cid)))) = d.first().map(|o| doc.dereference(o)) {
+                if let Some(dw) = get(cid, b"DW").as_ref().and_then(num) {
+                    fm.default_width = dw;
+                }
+                if let Some(Object::Array(w)) = get(cid, b"W") {
+                    let mut i = 0;
+                    while i + 1 < w.len() {
+                        let first = num(&w[i]).unwrap_or(0.0) as u32;
+                        match &w[i + 1] {
+                            Object::Array(ws) => {
+                                for (k, x) in ws.iter().enumerate().take(65536) {
+                                    fm.widths.insert(first + k as u32, num(x).unwrap_or(0.0));
+                                }
+                                i += 2;
+                            }
+                            o if i + 2 < w.len() => {
+                                let last = num(o).unwrap_or(0.0) as u32;
+                                let x = num(&w[i + 2]).unwrap_or(0.0);
+                                for c in first..=last.min(first + 65535) {
+                                    fm.widths.insert(c, x);
+                                }
+                                i += 3;
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+        }
+    } else {
+        // Simple font: byte codes, Latin-1-like standard encodings with
+        // /Differences by glyph name.
+        for b in 0x20u32..=0xff {
+            if let Some(c) = char::from_u32(b) {
+                fm.to_unicode.insert(b, c.to_string());
+            }
+        }
+        if let Some(Object::Dictionary(enc)) = get(font, b"Encoding") {
+            if let Some(Object::Array(diff)) = get(&enc, b"Differences") {
+                let mut code = 0u32;
+                for o in diff {
+                    match o {
+                        Object::Integer(i) => code = i as u32,
+                        Object::Name(n) => {
+                            if let Some(c) = glyph_char(&n) {
+                                fm.to_unicode.insert(code, c.to_string());
+                            }
+                            code += 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let first = get(font, b"FirstChar")
+            .as_ref()
+            .and_then(num)
+            .unwrap_or(0.0) as u32;
+        if let Some(Object::Array(ws)) = get(font, b"Widths") {
+            for (k, x) in ws.iter().enumerate().take(256) {
+                fm.widths.insert(first + k as u32, num(x).unwrap_or(0.0));
+            }
+        }
+    }
+    if let Some(Object::Stream(s)) = get(font, b"ToUnicode") {
+        let data = s
+            .decompressed_content()
+            .unwrap_or_else(|_| s.content.clone());
+        let mut map = HashMap::new();
+        let two = parse_cmap(&data, &mut map);
+        fm.two_byte |= two;
+        fm.to_unicode.extend(map);
+    }
+    fm
+}
+
+/// A character drawn on the page, in default user space.
+struct Glyph {
+    c: char,
+    x: f32,
+    y: f32,
+    end_x: f32,
+    size: f32,
+}
+
+struct TextState {
+    ctm: Matrix,
+    tm: Matrix,
+    tlm: Matrix,
+    font: Option<Vec<u8>>,
+    size: f32,
+    tc: f32,
+    tw: f32,
+    tz: f32,
+    tl: f32,
+    rise: f32,
+}
+
+fn page_glyphs(doc: &Document, page: ObjectId) -> Result<Vec<Glyph>, PdfError> {
+    let content = doc.get_page_content(page);
+    if content.len() > MAX_CONTENT {
+        return Err(PdfError::Malformed("page content too large".into()));
+    }
+    let content = Content::decode(&content)?;
+    let (res_dict, res_ids) = doc.get_page_resources(page)?;
+    let mut fonts_dicts: Vec<(Vec<u8>, Dictionary)> = Vec::new();
+    let mut collect = |d: &Dictionary| {
+        if let Ok(f) = d.get(b"Font") {
+            if let Ok((_, Object::Dictionary(f))) = doc.dereference(f) {
+                for (name, o) in f.iter() {
+                    if let Ok((_, Object::Dictionary(fd))) = doc.dereference(o) {
+                        if !fonts_dicts.iter().any(|(n, _)| n == name) {
+                            fonts_dicts.push((name.clone(), fd.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    };
+    if let Some(d) = res_dict {
+        collect(d);
+    }
+    for id in res_ids {
+        if let Ok(d) = doc.get_dictionary(id) {
+            collect(d);
+        }
+    }
+    let fonts: HashMap<Vec<u8>, FontMap> = fonts_dicts
+        .iter()
+        .map(|(n, d)| (n.clone(), font_map(doc, d)))
+        .collect();
+
+    let mut out = Vec::new();
+    let mut stack: Vec<Matrix> = Vec::new();
+    let mut st = TextState {
+        ctm: IDENTITY,
+        tm: IDENTITY,
+        tlm: IDENTITY,
+        font: None,
+        size: 0.0,
+        tc: 0.0,
+        tw: 0.0,
+        tz: 1.0,
+        tl: 0.0,
+        rise: 0.0,
+    };
+    let f = |ops: &[Object], i: usize| ops.get(i).and_then(num).unwrap_or(0.0);
+    for op in &content.operations {
+        let o = &op.operands;
+        match op.operator.as_str() {
+            "q" => stack.push(st.ctm),
+            "Q" => st.ctm = stack.pop().unwrap_or(IDENTITY),
+            "cm" => {
+                st.ctm = mul(
+                    &[f(o, 0), f(o, 1), f(o, 2), f(o, 3), f(o, 4), f(o, 5)],
+                    &st.ctm,
+                )
+            }
+            "BT" => {
+                st.tm = IDENTITY;
+                st.tlm = IDENTITY;
+            }
+            "Tf" => {
+                st.font = o.first().and_then(|n| n.as_name().ok()).map(<[u8]>::to_vec);
+                st.size = f(o, 1);
+            }
+            "Tc" => st.tc = f(o, 0),
+            "Tw" => st.tw = f(o, 0),
+            "Tz" => st.tz = f(o, 0) / 100.0,
+            "TL" => st.tl = f(o, 0),
+            "Ts" => st.rise = f(o, 0),
+            "Td" | "TD" => {
+                if op.operator == "TD" {
+                    st.tl = -f(o, 1);
+                }
+                st.tlm = mul(&[1.0, 0.0, 0.0, 1.0, f(o, 0), f(o, 1)], &st.tlm);
+                st.tm = st.tlm;
+            }
+            "Tm" => {
+                st.tlm = [f(o, 0), f(o, 1), f(o, 2), f(o, 3), f(o, 4), f(o, 5)];
+                st.tm = st.tlm;
+            }
+            "T*" => {
+                st.tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.tl], &st.tlm);
+                st.tm = st.tlm;
+            }
+            "Tj" | "'" | "\"" | "TJ" => {
+                if op.operator == "'" || op.operator == "\"" {
+                    if op.operator == "\"" {
+                        st.tw = f(o, 0);
+                        st.tc = f(o, 1);
+                    }
+                    st.tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.tl], &st.tlm);
+                    st.tm = st.tlm;
+                }
+                let parts: Vec<&Object> = match (op.operator.as_str(), o.last()) {
+                    ("TJ", Some(Object::Array(a))) => a.iter().collect(),
+                    (_, Some(s)) => vec![s],
+                    _ => continue,
+                };
+                let Some(fm) = st.font.as_ref().and_then(|n| fonts.get(n)) else {
+                    continue;
+                };
+                for part in parts {
+                    match part {
+                        Object::String(bytes, _) => {
+                            let step = if fm.two_byte { 2 } else { 1 };
+                            for code in bytes.chunks(step) {
+                                let c = code.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b));
+                                let w0 =
+                                    fm.widths.get(&c).copied().unwrap_or(fm.default_width) / 1000.0;
+                                let space = if !fm.two_byte && c == 32 { st.tw } else { 0.0 };
+                                let adv = (w0 * st.size + st.tc + space) * st.tz;
+                                let trm = mul(&st.tm, &st.ctm);
+                                let x = trm[4] + trm[2] * st.rise;
+                                let y = trm[5] + trm[3] * st.rise;
+                                let scale = (trm[2] * trm[2] + trm[3] * trm[3]).sqrt() * st.size;
+                                let end = mul(&[1.0, 0.0, 0.0, 1.0, adv, 0.0], &trm);
+                                if let Some(u) = fm.to_unicode.get(&c) {
+                                    for ch in u.chars() {
+                                        out.push(Glyph {
+                                            c: ch,
+                                            x,
+                                            y,
+                                            end_x: end[4],
+                                            size: scale,
+                                        });
+                                    }
+                                }
+                                st.tm = mul(&[1.0, 0.0, 0.0, 1.0, adv, 0.0], &st.tm);
+                            }
+                        }
+                        o => {
+                            let adj = num(o).unwrap_or(0.0);
+                            let dx = -adj / 1000.0 * st.size * st.tz;
+                            st.tm = mul(&[1.0, 0.0, 0.0, 1.0, dx, 0.0], &st.tm);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+impl OpenedPdf {
+    /// Find `text` on the last page first, then earlier pages; the last
+    /// occurrence on a page wins (the signer's name sits at the end).
+    pub fn find_text(&self, text: &str) -> Result<Option<TextHit>, PdfError> {
+        let needle: Vec<char> = text.nfc().filter(|c| !c.is_whitespace()).collect();
+        if needle.is_empty() {
+            return Err(PdfError::InvalidOption("empty anchor text".into()));
+        }
+        let doc = self.document();
+        let pages = doc.get_pages();
+        for (&no, &id) in pages.iter().rev() {
+            let glyphs = page_glyphs(doc, id)?;
+            let chars: Vec<&Glyph> = glyphs.iter().filter(|g| !g.c.is_whitespace()).collect();
+            // Compose what a font drew as base + mark, when that keeps
+            // one character per glyph (positions stay mapped).
+            let raw: String = chars.iter().map(|g| g.c).collect();
+            let composed: Vec<char> = raw.nfc().collect();
+            let cs = if composed.len() == chars.len() {
+                composed
+            } else {
+                raw.chars().collect()
+            };
+            if cs.len() < needle.len() {
+                continue;
+            }
+            let hit = (0..=cs.len() - needle.len())
+                .rev()
+                .find(|&i| cs[i..i + needle.len()] == needle[..]);
+            if let Some(i) = hit {
+                let run = &chars[i..i + needle.len()];
+                let x1 = run
+                    .iter()
+                    .map(|g| g.x.min(g.end_x))
+                    .fold(f32::MAX, f32::min);
+                let x2 = run
+                    .iter()
+                    .map(|g| g.x.max(g.end_x))
+                    .fold(f32::MIN, f32::max);
+                let y = run.iter().map(|g| g.y).fold(f32::MAX, f32::min);
+                let size = run.iter().map(|g| g.size).fold(0.0, f32::max);
+                return Ok(Some(TextHit {
+                    page: no,
+                    rect: Rect {
+                        x1,
+                        y1: y,
+                        x2,
+                        y2: y + size,
+                    },
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmap_ranges_and_chars() {
+        let cmap = b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+            2 beginbfchar <0003> <0041> <0004> <1EC5> endbfchar\n\
+            1 beginbfrange <0010> <0012> <0061> endbfrange\n\
+            1 beginbfrange <0020> <0021> [<0058> <0059>] endbfrange";
+        let mut m = HashMap::new();
+        assert!(parse_cmap(cmap, &mut m));
+        assert_eq!(m[&3], "A");
+        assert_eq!(m[&4], "ễ");
+        assert_eq!(m[&0x12], "c");
+        assert_eq!(m[&0x21], "Y");
+        assert_eq!(glyph_char(b"seven"), Some('7'));
+        assert_eq!(glyph_char(b"uni1EC5"), Some('ễ'));
+    }
+}
