@@ -11,10 +11,13 @@
 mod appearance;
 mod byte_range;
 mod date;
+pub mod diff;
 mod error;
 mod field;
 mod incremental;
 mod open;
+pub mod revision;
+pub mod signature_dict;
 mod text;
 
 pub use byte_range::ByteRange;
@@ -23,3 +26,4 @@ pub use error::PdfError;
 pub use field::{Placement, Rect, SignatureRequest, SubFilter, DEFAULT_CONTENTS_SIZE};
 pub use incremental::{prepare, PreparedPdf};
 pub use open::{open, OpenedPdf};
+pub use lopdf;
