@@ -21,6 +21,7 @@ mod options;
 mod pades;
 mod sign_pdf;
 mod timestamp;
+pub mod validate;
 
 pub use error::SignError;
 pub use kyso_pdf::{Placement, Rect};

@@ -8,6 +8,7 @@ mod serve_cmd;
 mod sign_cmd;
 mod token_cmd;
 mod trust_cmd;
+mod verify_cmd;
 
 use std::path::PathBuf;
 
@@ -47,6 +48,10 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B or B-T).
     Sign(sign_cmd::SignArgs),
+    /// Kiểm tra chữ ký số (PDF hoặc CMS tách rời) / verify the signatures of
+    /// a PDF or a detached CMS signature. Exit status 0 TOTAL-PASSED,
+    /// 1 INDETERMINATE, 2 TOTAL-FAILED, 3 the file could not be read.
+    Verify(verify_cmd::VerifyArgs),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them on localhost.
     Demo(serve_cmd::DemoArgs),
@@ -80,13 +85,21 @@ fn main() -> std::process::ExitCode {
             Command::Serve(a) => serve_cmd::serve(&ctx, a).await,
             Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
             Command::Sign(a) => sign_cmd::run(a).await,
+            Command::Verify(a) => {
+                return verify_cmd::run(&ctx, a).await.map_err(|e| {
+                    eprintln!("lỗi / error: {e:#}");
+                    3u8
+                })
+            }
         }
+        .map(|()| 0u8)
+        .map_err(|e| {
+            eprintln!("lỗi / error: {e:#}");
+            1u8
+        })
     });
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("lỗi / error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(code) => std::process::ExitCode::from(code),
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod lab;
+pub mod verify;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
