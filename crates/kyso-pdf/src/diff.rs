@@ -57,7 +57,10 @@ fn same(a: &Object, b: &Object) -> bool {
 }
 
 fn name_of(d: &Dictionary, key: &[u8]) -> Option<Vec<u8>> {
-    d.get(key).ok().and_then(|o| o.as_name().ok()).map(<[u8]>::to_vec)
+    d.get(key)
+        .ok()
+        .and_then(|o| o.as_name().ok())
+        .map(<[u8]>::to_vec)
 }
 
 fn dict<'a>(doc: &'a Document, id: ObjectId) -> Option<&'a Dictionary> {
@@ -152,7 +155,13 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, object: Option<ObjectId>, allowed: bool, code: &'static str, reason: String) {
+    fn push(
+        &mut self,
+        object: Option<ObjectId>,
+        allowed: bool,
+        code: &'static str,
+        reason: String,
+    ) {
         self.out.push(Change {
             object,
             allowed,
@@ -326,9 +335,14 @@ impl Ctx<'_> {
             // An appearance change counts as filling only together with a
             // value change of the same field (or its parent).
             let value_changed = v_changed || self.parent_value_changed(b);
-            let ok = fill_key && value_changed && self.form_changes_allowed() && !self.locked(&name);
+            let ok =
+                fill_key && value_changed && self.form_changes_allowed() && !self.locked(&name);
             let reason = if ok {
-                format!("điền biểu mẫu: trường '{name}' ({}) / form filling: field '{name}' ({})", show(&k), show(&k))
+                format!(
+                    "điền biểu mẫu: trường '{name}' ({}) / form filling: field '{name}' ({})",
+                    show(&k),
+                    show(&k)
+                )
             } else if fill_key && self.locked(&name) {
                 format!("trường '{name}' bị khóa (FieldMDP) nhưng đã bị điền/sửa / field '{name}' is locked (FieldMDP) but was changed")
             } else if fill_key && !self.form_changes_allowed() {
@@ -336,7 +350,12 @@ impl Ctx<'_> {
             } else {
                 format!("trường '{name}' bị thay đổi ({}) sau khi ký — có thể vẽ đè lên nội dung / field or widget '{name}' changed ({}) after signing and may paint over the content", show(&k), show(&k))
             };
-            self.push(Some(id), ok, if ok { "form-fill" } else { "field-changed" }, reason);
+            self.push(
+                Some(id),
+                ok,
+                if ok { "form-fill" } else { "field-changed" },
+                reason,
+            );
         }
     }
 
@@ -368,12 +387,24 @@ pub fn analyse(old: &Document, new: &Document, policy: &DiffPolicy) -> Vec<Chang
         cx.push(None, false, "object-changed", format!("tài liệu có quá nhiều đối tượng để phân tích / too many objects to analyse (limit {MAX_OBJECTS})"));
         return cx.out;
     }
-    let old_root = old.trailer.get(b"Root").ok().and_then(|o| o.as_reference().ok());
-    let new_root = new.trailer.get(b"Root").ok().and_then(|o| o.as_reference().ok());
+    let old_root = old
+        .trailer
+        .get(b"Root")
+        .ok()
+        .and_then(|o| o.as_reference().ok());
+    let new_root = new
+        .trailer
+        .get(b"Root")
+        .ok()
+        .and_then(|o| o.as_reference().ok());
     if old_root != new_root {
         cx.push(new_root, false, "catalog-replaced", "danh mục tài liệu (/Root) bị thay bằng đối tượng khác sau khi ký / the document catalog (/Root) was replaced after signing".into());
     }
-    let info = new.trailer.get(b"Info").ok().and_then(|o| o.as_reference().ok());
+    let info = new
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|o| o.as_reference().ok());
     let page_ids: HashSet<ObjectId> = new.get_pages().values().copied().collect();
     let old_pages: BTreeMap<u32, ObjectId> = old.get_pages();
     if old_pages.len() != page_ids.len() || old_pages.values().any(|p| !page_ids.contains(p)) {
@@ -414,7 +445,15 @@ pub fn analyse(old: &Document, new: &Document, policy: &DiffPolicy) -> Vec<Chang
 
     for (id, a) in &old.objects {
         let Some(b) = new.objects.get(id) else {
-            cx.push(Some(*id), false, "object-removed", format!("đối tượng {} {} bị xóa sau khi ký / object {} {} was removed after signing", id.0, id.1, id.0, id.1));
+            cx.push(
+                Some(*id),
+                false,
+                "object-removed",
+                format!(
+                    "đối tượng {} {} bị xóa sau khi ký / object {} {} was removed after signing",
+                    id.0, id.1, id.0, id.1
+                ),
+            );
             continue;
         };
         if same(a, b) {
@@ -430,7 +469,12 @@ pub fn analyse(old: &Document, new: &Document, policy: &DiffPolicy) -> Vec<Chang
             continue;
         }
         if Some(*id) == info {
-            cx.push(Some(*id), true, "metadata", "cập nhật thông tin tài liệu (/Info) / document information (/Info) updated".into());
+            cx.push(
+                Some(*id),
+                true,
+                "metadata",
+                "cập nhật thông tin tài liệu (/Info) / document information (/Info) updated".into(),
+            );
             continue;
         }
         if dss_related.contains(id) {
@@ -450,7 +494,12 @@ pub fn analyse(old: &Document, new: &Document, policy: &DiffPolicy) -> Vec<Chang
         } else if ty.as_deref() == Some(b"Pages") {
             cx.push(Some(*id), false, "pages-changed", format!("cây trang (đối tượng {} {}) bị thay đổi / the page tree node {} {} was changed after signing", id.0, id.1, id.0, id.1));
         } else if ty.as_deref() == Some(b"Metadata") {
-            cx.push(Some(*id), true, "metadata", "cập nhật siêu dữ liệu XMP / XMP metadata updated".into());
+            cx.push(
+                Some(*id),
+                true,
+                "metadata",
+                "cập nhật siêu dữ liệu XMP / XMP metadata updated".into(),
+            );
         } else if matches!(ty.as_deref(), Some(b"Sig") | Some(b"DocTimeStamp")) {
             cx.push(Some(*id), false, "signature-changed", format!("từ điển chữ ký {} {} bị thay đổi sau khi ký / signature dictionary {} {} was changed after signing", id.0, id.1, id.0, id.1));
         } else if is_field_or_widget(db) {
@@ -479,7 +528,10 @@ pub fn analyse(old: &Document, new: &Document, policy: &DiffPolicy) -> Vec<Chang
 }
 
 fn describe(d: &Dictionary, stream: bool) -> &'static str {
-    match (name_of(d, b"Type").as_deref(), name_of(d, b"Subtype").as_deref()) {
+    match (
+        name_of(d, b"Type").as_deref(),
+        name_of(d, b"Subtype").as_deref(),
+    ) {
         (Some(b"Font"), _) | (Some(b"FontDescriptor"), _) => "phông chữ",
         (Some(b"OCG"), _) | (Some(b"OCMD"), _) => "nội dung tùy chọn (OCG)",
         (_, Some(b"Image")) => "hình ảnh",
@@ -491,7 +543,10 @@ fn describe(d: &Dictionary, stream: bool) -> &'static str {
 }
 
 fn english(d: &Dictionary, stream: bool) -> &'static str {
-    match (name_of(d, b"Type").as_deref(), name_of(d, b"Subtype").as_deref()) {
+    match (
+        name_of(d, b"Type").as_deref(),
+        name_of(d, b"Subtype").as_deref(),
+    ) {
         (Some(b"Font"), _) | (Some(b"FontDescriptor"), _) => "a font",
         (Some(b"OCG"), _) | (Some(b"OCMD"), _) => "optional content (OCG)",
         (_, Some(b"Image")) => "an image",

@@ -25,5 +25,5 @@ pub use date::pdf_date;
 pub use error::PdfError;
 pub use field::{Placement, Rect, SignatureRequest, SubFilter, DEFAULT_CONTENTS_SIZE};
 pub use incremental::{prepare, PreparedPdf};
-pub use open::{open, OpenedPdf};
 pub use lopdf;
+pub use open::{open, OpenedPdf};

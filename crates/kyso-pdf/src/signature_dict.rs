@@ -256,7 +256,9 @@ fn walk(
         signature_id,
         kind,
         filter: get(doc, sig, b"Filter").and_then(text).unwrap_or_default(),
-        sub_filter: get(doc, sig, b"SubFilter").and_then(text).unwrap_or_default(),
+        sub_filter: get(doc, sig, b"SubFilter")
+            .and_then(text)
+            .unwrap_or_default(),
         byte_range,
         contents,
         m: get(doc, sig, b"M").and_then(text),
@@ -297,10 +299,7 @@ pub fn parse_pdf_date(s: &str) -> Option<time::OffsetDateTime> {
         };
         if sign != 0 {
             let oh: i8 = rest.get(1..3)?.parse().ok()?;
-            let om: i8 = rest
-                .get(4..6)
-                .and_then(|m| m.parse().ok())
-                .unwrap_or(0);
+            let om: i8 = rest.get(4..6).and_then(|m| m.parse().ok()).unwrap_or(0);
             offset = time::UtcOffset::from_hms(sign * oh, sign * om, 0).ok()?;
         }
     }

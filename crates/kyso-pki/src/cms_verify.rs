@@ -187,13 +187,9 @@ pub fn check_key_strength(spki_der: &[u8]) -> Result<(), CmsVerifyError> {
         Ok(())
     } else if info.algorithm.oid == ec {
         let curve = info.algorithm.parameters_oid().map_err(fmt_err)?;
-        let ok = [
-            "1.2.840.10045.3.1.7",
-            "1.3.132.0.34",
-            "1.3.132.0.35",
-        ]
-        .iter()
-        .any(|c| curve == ObjectIdentifier::new_unwrap(c));
+        let ok = ["1.2.840.10045.3.1.7", "1.3.132.0.34", "1.3.132.0.35"]
+            .iter()
+            .any(|c| curve == ObjectIdentifier::new_unwrap(c));
         if ok {
             Ok(())
         } else {
@@ -294,9 +290,11 @@ pub fn verify_signed_data(
         .to_der()
         .map_err(fmt_err)?;
     check_key_strength(&spki_der)?;
-    let signature_algorithm =
-        SignatureAlgorithm::from_algorithm_identifier(&info.signature_algorithm, Some(digest_algorithm))
-            .map_err(|e| CmsVerifyError::WeakAlgorithm(e.to_string()))?;
+    let signature_algorithm = SignatureAlgorithm::from_algorithm_identifier(
+        &info.signature_algorithm,
+        Some(digest_algorithm),
+    )
+    .map_err(|e| CmsVerifyError::WeakAlgorithm(e.to_string()))?;
     if signature_algorithm.digest() != digest_algorithm && !signature_algorithm.is_pss() {
         // The signature's own hash is what matters for the crypto check;
         // both must be SHA-2, which from_algorithm_identifier ensures.
@@ -355,7 +353,8 @@ pub fn verify_signed_data(
                     .certs
                     .first()
                     .ok_or_else(|| fmt_err("empty signing-certificate"))?;
-                if kyso_crypto::digest(DigestAlgorithm::Sha1, &cert_der) != first.cert_hash.as_bytes()
+                if kyso_crypto::digest(DigestAlgorithm::Sha1, &cert_der)
+                    != first.cert_hash.as_bytes()
                 {
                     return Err(CmsVerifyError::NoSigningCertificate(
                         "signing-certificate names another certificate than the signer's".into(),

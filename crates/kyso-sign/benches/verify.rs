@@ -16,14 +16,20 @@ fn one_page_pdf() -> Vec<u8> {
     let mut offsets = Vec::new();
     for n in 1..=5 {
         let tag = format!("{n} 0 obj");
-        offsets.push(out.windows(tag.len()).position(|w| w == tag.as_bytes()).unwrap());
+        offsets.push(
+            out.windows(tag.len())
+                .position(|w| w == tag.as_bytes())
+                .unwrap(),
+        );
     }
     let xref = out.len();
     out.extend_from_slice(b"xref\n0 6\n0000000000 65535 f \n");
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
-    out.extend_from_slice(format!("trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    out.extend_from_slice(
+        format!("trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
     out
 }
 
@@ -58,7 +64,9 @@ fn verify(c: &mut Criterion) {
     kyso_sign::sign_pdf(&input, &output, &key, &[], &options, None).unwrap();
     let bytes = std::fs::read(&output).unwrap();
     let mut trust = kyso_pki::trust::TrustStore::new();
-    trust.add_der(&kyso_pki::certificate::to_der(&cert), "bench").unwrap();
+    trust
+        .add_der(&kyso_pki::certificate::to_der(&cert), "bench")
+        .unwrap();
     let ctx = ValidationContext {
         trust: &trust,
         extra_certificates: Vec::new(),

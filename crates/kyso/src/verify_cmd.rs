@@ -47,7 +47,8 @@ pub struct VerifyArgs {
 }
 
 fn read_certs(path: &PathBuf) -> Result<Vec<Certificate>> {
-    let bytes = std::fs::read(path).with_context(|| format!("không đọc được tệp / cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("không đọc được tệp / cannot read {}", path.display()))?;
     let mut t = TrustStore::new();
     let n = if bytes.starts_with(b"-----") || bytes.windows(10).any(|w| w == b"-----BEGIN") {
         t.add_pem_bundle(&bytes, "cli")?
@@ -56,7 +57,10 @@ fn read_certs(path: &PathBuf) -> Result<Vec<Certificate>> {
         1
     };
     if n == 0 {
-        bail!("không có chứng thư số trong / no certificate in {}", path.display());
+        bail!(
+            "không có chứng thư số trong / no certificate in {}",
+            path.display()
+        );
     }
     Ok(t.anchors().iter().map(|a| a.certificate.clone()).collect())
 }
@@ -100,10 +104,11 @@ fn verify_blocking(
     document_date: Option<time::Date>,
 ) -> Result<u8> {
     let fetch = |chain: &[Certificate]| crate::fetch::revocation_evidence(chain);
+    let fetcher: validate::EvidenceFetcher<'_> = &fetch;
     let vctx = ValidationContext {
         trust: &trust,
         extra_certificates: extra,
-        fetch: if a.offline { None } else { Some(&fetch) },
+        fetch: if a.offline { None } else { Some(fetcher) },
         now: time::OffsetDateTime::now_utc(),
         document_date,
     };
@@ -139,8 +144,9 @@ fn verify_blocking(
             validate::validate_detached(&p7s, len, &digest, &vctx)
         }
         None => {
-            let bytes = std::fs::read(&a.file)
-                .with_context(|| format!("không đọc được tệp / cannot read {}", a.file.display()))?;
+            let bytes = std::fs::read(&a.file).with_context(|| {
+                format!("không đọc được tệp / cannot read {}", a.file.display())
+            })?;
             validate::validate_pdf(&bytes, &vctx)?
         }
     };

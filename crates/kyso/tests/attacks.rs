@@ -49,7 +49,11 @@ fn attacks_are_not_total_passed() {
     let d = &lab.d;
     let dir = lab.peers.dir.clone();
     std::fs::write(d.path("plain.pdf"), hand_pdf()).unwrap();
-    let (ok, t) = common::run_in(&dir, "qpdf", &["--object-streams=generate", "plain.pdf", "plain2.pdf"]);
+    let (ok, t) = common::run_in(
+        &dir,
+        "qpdf",
+        &["--object-streams=generate", "plain.pdf", "plain2.pdf"],
+    );
     assert!(ok, "{t}");
     if pyhanko_sign(
         &lab,
@@ -73,7 +77,12 @@ fn attacks_are_not_total_passed() {
     // --- Universal signature forgery: ByteRange manipulations.
     let mut f = bb.clone();
     assert!(set_byte_range(&mut f, &format!("0 {a} {b} {}", c - 20)));
-    attacks.push(("usf-byterange-not-whole-revision", f, &["FORMAT_FAILURE"], ""));
+    attacks.push((
+        "usf-byterange-not-whole-revision",
+        f,
+        &["FORMAT_FAILURE"],
+        "",
+    ));
     let mut f = bb.clone();
     if set_byte_range(&mut f, &format!("0 {a} {b} {c} 0 0")) {
         attacks.push(("usf-byterange-extra-ranges", f, &["FORMAT_FAILURE"], ""));
@@ -82,7 +91,10 @@ fn attacks_are_not_total_passed() {
     assert!(set_byte_range(&mut f, &format!("0 {} {} {}", a + 2, b, c)));
     attacks.push(("usf-byterange-contents-moved", f, &["FORMAT_FAILURE"], ""));
     let mut f = bb.clone();
-    assert!(set_byte_range(&mut f, &format!("0 {a} {} {}", a, b + c - a)));
+    assert!(set_byte_range(
+        &mut f,
+        &format!("0 {a} {} {}", a, b + c - a)
+    ));
     attacks.push(("usf-byterange-overlap", f, &["FORMAT_FAILURE"], ""));
 
     // --- Contents manipulations.
@@ -111,16 +123,27 @@ fn attacks_are_not_total_passed() {
 
     // --- Incremental saving attacks.
     let out = d.path("isa.pdf");
-    let mut isa = |name: &'static str, base: &str, code: &'static str, edit: &dyn Fn(&mut lopdf::IncrementalDocument)| {
+    let mut isa = |name: &'static str,
+                   base: &str,
+                   code: &'static str,
+                   edit: &dyn Fn(&mut lopdf::IncrementalDocument)| {
         incremental(&d.path(base), &out, |doc| edit(doc));
         (name, std::fs::read(&out).unwrap(), code)
     };
     let mut more = Vec::new();
     more.push(isa("isa-page-content", "bb.pdf", "page-changed", &|doc| {
         let page = first_page(doc);
-        let content = doc.new_document.add_object(Stream::new(dictionary! {}, b"BT /F1 24 Tf 72 700 Td (PAID 1000000 VND) Tj ET".to_vec()));
+        let content = doc.new_document.add_object(Stream::new(
+            dictionary! {},
+            b"BT /F1 24 Tf 72 700 Td (PAID 1000000 VND) Tj ET".to_vec(),
+        ));
         doc.opt_clone_object_to_new_document(page).unwrap();
-        let p = doc.new_document.get_object_mut(page).unwrap().as_dict_mut().unwrap();
+        let p = doc
+            .new_document
+            .get_object_mut(page)
+            .unwrap()
+            .as_dict_mut()
+            .unwrap();
         p.set("Contents", Object::Reference(content));
     }));
     more.push(isa("isa-add-page", "bb.pdf", "pages-changed", &|doc| {
@@ -136,22 +159,59 @@ fn attacks_are_not_total_passed() {
         p.set("Kids", kids);
         p.set("Count", count);
     }));
-    more.push(isa("isa-catalog-openaction", "bb.pdf", "catalog-changed", &|doc| {
-        let root = doc.get_prev_documents().trailer.get(b"Root").unwrap().as_reference().unwrap();
-        let js = doc.new_document.add_object(dictionary! {"S" => "JavaScript", "JS" => Object::string_literal("app.alert('x')")});
-        doc.opt_clone_object_to_new_document(root).unwrap();
-        let c = doc.new_document.get_object_mut(root).unwrap().as_dict_mut().unwrap();
-        c.set("OpenAction", js);
-    }));
+    more.push(isa(
+        "isa-catalog-openaction",
+        "bb.pdf",
+        "catalog-changed",
+        &|doc| {
+            let root = doc
+                .get_prev_documents()
+                .trailer
+                .get(b"Root")
+                .unwrap()
+                .as_reference()
+                .unwrap();
+            let js = doc.new_document.add_object(
+                dictionary! {"S" => "JavaScript", "JS" => Object::string_literal("app.alert('x')")},
+            );
+            doc.opt_clone_object_to_new_document(root).unwrap();
+            let c = doc
+                .new_document
+                .get_object_mut(root)
+                .unwrap()
+                .as_dict_mut()
+                .unwrap();
+            c.set("OpenAction", js);
+        },
+    ));
     // --- Shadow attacks: replace (the signed content stream object
     //     overridden), hide (optional content switched off), and
     //     hide-and-replace (the page's resources swapped).
-    more.push(isa("shadow-replace-content-object", "bb.pdf", "object-changed", &|doc| {
-        let page = first_page(doc);
-        let prev = doc.get_prev_documents();
-        let cid = prev.get_object(page).unwrap().as_dict().unwrap().get(b"Contents").unwrap().as_reference().unwrap();
-        doc.new_document.set_object(cid, Stream::new(dictionary! {}, b"BT /F1 24 Tf 72 700 Td (Replaced) Tj ET".to_vec()));
-    }));
+    more.push(isa(
+        "shadow-replace-content-object",
+        "bb.pdf",
+        "object-changed",
+        &|doc| {
+            let page = first_page(doc);
+            let prev = doc.get_prev_documents();
+            let cid = prev
+                .get_object(page)
+                .unwrap()
+                .as_dict()
+                .unwrap()
+                .get(b"Contents")
+                .unwrap()
+                .as_reference()
+                .unwrap();
+            doc.new_document.set_object(
+                cid,
+                Stream::new(
+                    dictionary! {},
+                    b"BT /F1 24 Tf 72 700 Td (Replaced) Tj ET".to_vec(),
+                ),
+            );
+        },
+    ));
     more.push(isa("shadow-hide-optional-content", "bb.pdf", "catalog-changed", &|doc| {
         let root = doc.get_prev_documents().trailer.get(b"Root").unwrap().as_reference().unwrap();
         let ocg = doc.new_document.add_object(dictionary! {"Type" => "OCG", "Name" => Object::string_literal("overlay")});
@@ -159,13 +219,28 @@ fn attacks_are_not_total_passed() {
         let c = doc.new_document.get_object_mut(root).unwrap().as_dict_mut().unwrap();
         c.set("OCProperties", dictionary! {"OCGs" => vec![ocg.into()], "D" => dictionary! {"OFF" => vec![ocg.into()]}});
     }));
-    more.push(isa("shadow-hide-and-replace-resources", "bb.pdf", "page-changed", &|doc| {
-        let page = first_page(doc);
-        let font = doc.new_document.add_object(dictionary! {"Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Symbol"});
-        doc.opt_clone_object_to_new_document(page).unwrap();
-        let p = doc.new_document.get_object_mut(page).unwrap().as_dict_mut().unwrap();
-        p.set("Resources", dictionary! {"Font" => dictionary! {"F1" => font}});
-    }));
+    more.push(isa(
+        "shadow-hide-and-replace-resources",
+        "bb.pdf",
+        "page-changed",
+        &|doc| {
+            let page = first_page(doc);
+            let font = doc.new_document.add_object(
+                dictionary! {"Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Symbol"},
+            );
+            doc.opt_clone_object_to_new_document(page).unwrap();
+            let p = doc
+                .new_document
+                .get_object_mut(page)
+                .unwrap()
+                .as_dict_mut()
+                .unwrap();
+            p.set(
+                "Resources",
+                dictionary! {"Font" => dictionary! {"F1" => font}},
+            );
+        },
+    ));
     // --- Evil annotations: a FreeText / Stamp painting over the content,
     //     without certification and under DocMDP P=2 and P=3.
     for (name, base, subtype) in [
@@ -205,7 +280,9 @@ fn attacks_are_not_total_passed() {
         let ok = ind != "TOTAL-PASSED"
             && exit != 0
             && (subs.is_empty() || subs.contains(&sub.as_str()))
-            && (code.is_empty() || (sub == "DISALLOWED_MODIFICATION" && mods.contains(&format!("\"code\":\"{code}\""))));
+            && (code.is_empty()
+                || (sub == "DISALLOWED_MODIFICATION"
+                    && mods.contains(&format!("\"code\":\"{code}\""))));
         if !ok {
             failures.push(format!("{name}: {v:#}"));
         }
@@ -216,7 +293,11 @@ fn attacks_are_not_total_passed() {
     for (name, bytes, code) in more {
         check(name, bytes, &["DISALLOWED_MODIFICATION"], code);
     }
-    assert!(failures.is_empty(), "attacks not caught:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "attacks not caught:\n{}",
+        failures.join("\n")
+    );
 
     // The unmodified bases pass (the attacks are what changes the verdict).
     for base in ["bb.pdf", "cert2.pdf", "cert3.pdf", "cert1.pdf"] {

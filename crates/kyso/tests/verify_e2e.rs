@@ -82,19 +82,31 @@ fn kyso_verify_agrees_with_pyhanko() {
     assert_eq!(v["signatures"][0]["managing_unit"], "UBND tỉnh Ninh Bình");
     let mods = v["signatures"][0]["modifications"].as_array().unwrap();
     assert!(mods.iter().all(|m| m["allowed"] == true), "{v:#}");
-    assert!(mods.iter().any(|m| m["code"] == "signature-field-added"), "{v:#}");
+    assert!(
+        mods.iter().any(|m| m["code"] == "signature-field-added"),
+        "{v:#}"
+    );
     // Document time-stamp kind.
     let (_, v) = verify_json(&lab, &d.path("docts.pdf"), &[]);
     assert_eq!(v["signatures"][0]["kind"], "document-timestamp");
 
     // Without the trust anchor: INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
     let o = std::process::Command::new(KYSO)
-        .args(["--data", s(&d.path("nowhere")), "verify", s(&d.path("bb.pdf")), "--json"])
+        .args([
+            "--data",
+            s(&d.path("nowhere")),
+            "verify",
+            s(&d.path("bb.pdf")),
+            "--json",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(verdict(&v, 0), ("INDETERMINATE".into(), "NO_CERTIFICATE_CHAIN_FOUND".into()));
+    assert_eq!(
+        verdict(&v, 0),
+        ("INDETERMINATE".into(), "NO_CERTIFICATE_CHAIN_FOUND".into())
+    );
 
     // Tampered copies: one byte of the page content changed.
     for name in ["bb.pdf", "bt.pdf", "blta.pdf", "kyso-bt.pdf"] {
@@ -107,14 +119,32 @@ fn kyso_verify_agrees_with_pyhanko() {
         assert!(!ok, "pyhanko accepted tampered {name}: {pt}");
         let (code, v) = verify_json(&lab, &t, &[]);
         assert_eq!(code, 2, "{name}: {v:#}");
-        assert_eq!(verdict(&v, 0), ("TOTAL-FAILED".into(), "HASH_FAILURE".into()), "{v:#}");
+        assert_eq!(
+            verdict(&v, 0),
+            ("TOTAL-FAILED".into(), "HASH_FAILURE".into()),
+            "{v:#}"
+        );
     }
 
     // Text and HTML forms.
-    let o = lab.kyso(&["verify", s(&d.path("bt.pdf")), "--trust", s(&lab.path("root.pem"))]);
+    let o = lab.kyso(&[
+        "verify",
+        s(&d.path("bt.pdf")),
+        "--trust",
+        s(&lab.path("root.pem")),
+    ]);
     let t = text(&o);
-    assert!(t.contains("TOTAL-PASSED") && t.contains("Người ký / Signer"), "{t}");
-    let o = lab.kyso(&["verify", s(&d.path("bt.pdf")), "--html", "--trust", s(&lab.path("root.pem"))]);
+    assert!(
+        t.contains("TOTAL-PASSED") && t.contains("Người ký / Signer"),
+        "{t}"
+    );
+    let o = lab.kyso(&[
+        "verify",
+        s(&d.path("bt.pdf")),
+        "--html",
+        "--trust",
+        s(&lab.path("root.pem")),
+    ]);
     let t = String::from_utf8(o.stdout).unwrap();
     assert!(t.starts_with("<!DOCTYPE html>") && t.contains("TOTAL-PASSED"));
 
@@ -131,19 +161,52 @@ fn detached_cms_from_openssl() {
     };
     let dir = lab.peers.dir.clone();
     let d = &lab.d;
-    std::fs::write(d.path("report.xlsx"), b"PK\x03\x04 b\xc3\xa1o c\xc3\xa1o / report".repeat(100)).unwrap();
+    std::fs::write(
+        d.path("report.xlsx"),
+        b"PK\x03\x04 b\xc3\xa1o c\xc3\xa1o / report".repeat(100),
+    )
+    .unwrap();
     // The key and certificate out of the PKCS#12.
     let pass = format!("pass:{P12_PASSWORD}");
-    openssl(&dir, &["pkcs12", "-in", "rsa.p12", "-nocerts", "-nodes", "-passin", &pass, "-out", "rsa.key"]);
-    openssl(&dir, &["pkcs12", "-in", "rsa.p12", "-clcerts", "-nokeys", "-passin", &pass, "-out", "rsa.crt"]);
+    openssl(
+        &dir,
+        &[
+            "pkcs12", "-in", "rsa.p12", "-nocerts", "-nodes", "-passin", &pass, "-out", "rsa.key",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "pkcs12", "-in", "rsa.p12", "-clcerts", "-nokeys", "-passin", &pass, "-out", "rsa.crt",
+        ],
+    );
     for (extra, name) in [(&[][..], "plain.p7s"), (&["-cades"][..], "cades.p7s")] {
         let mut args = vec![
-            "cms", "-sign", "-binary", "-outform", "DER", "-in", "report.xlsx", "-signer", "rsa.crt",
-            "-inkey", "rsa.key", "-certfile", "issuing.pem", "-md", "sha256", "-out", name,
+            "cms",
+            "-sign",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            "report.xlsx",
+            "-signer",
+            "rsa.crt",
+            "-inkey",
+            "rsa.key",
+            "-certfile",
+            "issuing.pem",
+            "-md",
+            "sha256",
+            "-out",
+            name,
         ];
         args.extend_from_slice(extra);
         openssl(&dir, &args);
-        let (code, v) = verify_json(&lab, &d.path("report.xlsx"), &["--signature", s(&d.path(name))]);
+        let (code, v) = verify_json(
+            &lab,
+            &d.path("report.xlsx"),
+            &["--signature", s(&d.path(name))],
+        );
         assert_eq!(code, 0, "{name}: {v:#}");
         assert_eq!(v["format"], "cms-detached");
         assert_eq!(v["signatures"][0]["signer"]["common_name"], "Nguyễn Văn An");
@@ -151,23 +214,73 @@ fn detached_cms_from_openssl() {
         let (ok, t) = run_in(
             &dir,
             "openssl",
-            &["cms", "-verify", "-binary", "-inform", "DER", "-in", name, "-content", "report.xlsx", "-CAfile", "root.pem", "-out", "/dev/null", "-purpose", "any"],
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                name,
+                "-content",
+                "report.xlsx",
+                "-CAfile",
+                "root.pem",
+                "-out",
+                "/dev/null",
+                "-purpose",
+                "any",
+            ],
         );
         assert!(ok, "openssl cms -verify {name}: {t}");
     }
     // The content changed: HASH_FAILURE.
     std::fs::write(d.path("other.xlsx"), b"another file").unwrap();
-    let (code, v) = verify_json(&lab, &d.path("other.xlsx"), &["--signature", s(&d.path("plain.p7s"))]);
+    let (code, v) = verify_json(
+        &lab,
+        &d.path("other.xlsx"),
+        &["--signature", s(&d.path("plain.p7s"))],
+    );
     assert_eq!(code, 2);
-    assert_eq!(verdict(&v, 0), ("TOTAL-FAILED".into(), "HASH_FAILURE".into()));
+    assert_eq!(
+        verdict(&v, 0),
+        ("TOTAL-FAILED".into(), "HASH_FAILURE".into())
+    );
     // SHA-1: Circular 15/2025.
-    openssl(&dir, &["cms", "-sign", "-binary", "-outform", "DER", "-in", "report.xlsx", "-signer", "rsa.crt", "-inkey", "rsa.key", "-md", "sha1", "-out", "sha1.p7s"]);
-    let (code, v) = verify_json(&lab, &d.path("report.xlsx"), &["--signature", s(&d.path("sha1.p7s"))]);
+    openssl(
+        &dir,
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            "report.xlsx",
+            "-signer",
+            "rsa.crt",
+            "-inkey",
+            "rsa.key",
+            "-md",
+            "sha1",
+            "-out",
+            "sha1.p7s",
+        ],
+    );
+    let (code, v) = verify_json(
+        &lab,
+        &d.path("report.xlsx"),
+        &["--signature", s(&d.path("sha1.p7s"))],
+    );
     assert_eq!(code, 2, "{v:#}");
     assert_eq!(verdict(&v, 0).1, "CRYPTO_CONSTRAINTS_FAILURE");
     // Garbage signature file: FORMAT_FAILURE, no panic.
     std::fs::write(d.path("junk.p7s"), b"\x30\x82\xff\xff junk").unwrap();
-    let (code, v) = verify_json(&lab, &d.path("report.xlsx"), &["--signature", s(&d.path("junk.p7s"))]);
+    let (code, v) = verify_json(
+        &lab,
+        &d.path("report.xlsx"),
+        &["--signature", s(&d.path("junk.p7s"))],
+    );
     assert_eq!(code, 2);
     assert_eq!(verdict(&v, 0).1, "FORMAT_FAILURE");
 }

@@ -359,7 +359,9 @@ fn timestamp_info(
 ) -> (Option<TimestampInfo>, Option<OffsetDateTime>) {
     match cms_verify::verify_time_stamp_token(token, imprint) {
         Err(e) => {
-            warnings.push(format!("dấu thời gian không hợp lệ / invalid time-stamp token: {e}"));
+            warnings.push(format!(
+                "dấu thời gian không hợp lệ / invalid time-stamp token: {e}"
+            ));
             (
                 Some(TimestampInfo {
                     time: String::new(),
@@ -415,7 +417,11 @@ fn timestamp_info(
     }
 }
 
-fn empty_report(index: usize, field: &SignatureField, ctx: &ValidationContext<'_>) -> SignatureReport {
+fn empty_report(
+    index: usize,
+    field: &SignatureField,
+    ctx: &ValidationContext<'_>,
+) -> SignatureReport {
     SignatureReport {
         index,
         field: Some(field.name.clone()),
@@ -464,7 +470,12 @@ fn apply(r: &mut SignatureReport, o: Outcome) {
     r.message_en = o.en;
 }
 
-fn file_header(bytes: &[u8], format: &str, revisions: usize, now: OffsetDateTime) -> ValidationReport {
+fn file_header(
+    bytes: &[u8],
+    format: &str,
+    revisions: usize,
+    now: OffsetDateTime,
+) -> ValidationReport {
     ValidationReport {
         schema_version: REPORT_SCHEMA_VERSION,
         format: format.into(),
@@ -507,7 +518,9 @@ fn finish(mut rep: ValidationReport) -> ValidationReport {
             format!("All {n} signature(s) are valid."),
         ),
         Indication::Indeterminate => (
-            format!("{ok}/{n} chữ ký hợp lệ; chưa xác định được tính hợp lệ của các chữ ký còn lại."),
+            format!(
+                "{ok}/{n} chữ ký hợp lệ; chưa xác định được tính hợp lệ của các chữ ký còn lại."
+            ),
             format!("{ok} of {n} signature(s) are valid; the others could not be confirmed."),
         ),
         Indication::TotalFailed => (
@@ -628,7 +641,10 @@ fn validate_one(
         _ => return fmt("/ByteRange không hợp lệ", "invalid /ByteRange"),
     };
     if end > bytes.len() {
-        return fmt("/ByteRange vượt quá độ dài tệp", "/ByteRange reaches beyond the end of the file");
+        return fmt(
+            "/ByteRange vượt quá độ dài tệp",
+            "/ByteRange reaches beyond the end of the file",
+        );
     }
     let signed_doc = match Document::load_mem(&bytes[..end]) {
         Ok(d) => d,
@@ -705,7 +721,8 @@ fn validate_one(
                     ),
                 );
             }
-            let cms = match cms_verify::verify_signed_data(trim_der(&field.contents), Some(&digest)) {
+            let cms = match cms_verify::verify_signed_data(trim_der(&field.contents), Some(&digest))
+            {
                 Ok(c) => c,
                 Err(e) => return cms_outcome(&e),
             };
@@ -717,12 +734,10 @@ fn validate_one(
             let mut ts_time = None;
             if let Some(tok) = &cms.timestamp_token {
                 let sv = cms.signature_value.clone();
-                let imprint =
-                    move |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, &sv));
+                let imprint = move |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, &sv));
                 let mut extra = certs.clone();
                 extra.extend(cms.certificates.iter().cloned());
-                let (info, t) =
-                    timestamp_info(tok, &imprint, &extra, dss_ev, ctx, &mut r.warnings);
+                let (info, t) = timestamp_info(tok, &imprint, &extra, dss_ev, ctx, &mut r.warnings);
                 r.timestamp = info;
                 ts_time = t;
             }
@@ -797,8 +812,14 @@ fn validate_one(
             .unzip();
         return fail(
             SubIndication::DisallowedModification,
-            format!("Tài liệu đã bị thay đổi sau khi ký theo cách không được phép: {}", vi.join("; ")),
-            format!("The document was changed after signing in a way that is not allowed: {}", en.join("; ")),
+            format!(
+                "Tài liệu đã bị thay đổi sau khi ký theo cách không được phép: {}",
+                vi.join("; ")
+            ),
+            format!(
+                "The document was changed after signing in a way that is not allowed: {}",
+                en.join("; ")
+            ),
         );
     }
     let who = r
@@ -919,14 +940,26 @@ pub fn validate_detached(
         let t = ts_time.unwrap_or(ctx.now);
         r.validation_time = iso8601_vn(t);
         r.level = Some(if ts_time.is_some() { "B-T" } else { "B-B" }.into());
-        match validate_chain(&cms.signer, &certs, &cms.revocation, ctx, t, None, &mut r.warnings) {
+        match validate_chain(
+            &cms.signer,
+            &certs,
+            &cms.revocation,
+            ctx,
+            t,
+            None,
+            &mut r.warnings,
+        ) {
             Err(e) => path_outcome(&e, ts_time.is_some()),
             Ok(p) => {
                 r.certificate_valid_at_signing_time = true;
                 r.chain = p.certificates.iter().map(certificate_info).collect();
                 r.revocation = revocation_rows(&p);
                 r.warnings.extend(p.warnings.iter().cloned());
-                let who = r.signer.as_ref().and_then(|s| s.common_name.clone()).unwrap_or_default();
+                let who = r
+                    .signer
+                    .as_ref()
+                    .and_then(|s| s.common_name.clone())
+                    .unwrap_or_default();
                 passed(
                     format!("Chữ ký của {who} hợp lệ: tệp toàn vẹn, chứng thư số hợp lệ và tin cậy tại {}.", iso8601_vn(t)),
                     format!("The signature of {who} is valid: the file is intact and the certificate was valid and trusted at {}.", iso8601_vn(t)),
@@ -945,6 +978,9 @@ fn pem_to_der(b: &[u8]) -> Option<Vec<u8>> {
     let start = s.find("-----BEGIN ")?;
     let body_start = s[start..].find('\n')? + start + 1;
     let end = s[body_start..].find("-----END ")? + body_start;
-    let body: String = s[body_start..end].chars().filter(|c| !c.is_whitespace()).collect();
+    let body: String = s[body_start..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD.decode(body).ok()
 }

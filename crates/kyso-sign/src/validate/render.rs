@@ -27,7 +27,10 @@ pub fn text(rep: &ValidationReport) -> String {
             "#{} {} {} — {}{}",
             s.index,
             s.kind,
-            s.field.as_deref().map(|f| format!("'{f}'")).unwrap_or_default(),
+            s.field
+                .as_deref()
+                .map(|f| format!("'{f}'"))
+                .unwrap_or_default(),
             s.indication.as_str(),
             s.sub_indication
                 .map(|x| format!(" / {}", x.as_str()))
@@ -46,7 +49,11 @@ pub fn text(rep: &ValidationReport) -> String {
             let _ = writeln!(o, "  Số hiệu / Serial: {}", c.serial);
         }
         let _ = writeln!(o, "  Tổ chức cấp / Issuer: {}", opt(&s.issuer));
-        let _ = writeln!(o, "  Đơn vị quản lý / Managing unit: {}", opt(&s.managing_unit));
+        let _ = writeln!(
+            o,
+            "  Đơn vị quản lý / Managing unit: {}",
+            opt(&s.managing_unit)
+        );
         let _ = writeln!(
             o,
             "  Thời điểm ký (khai báo /M) / Claimed signing time: {}",
@@ -82,7 +89,10 @@ pub fn text(rep: &ValidationReport) -> String {
                 "  {} [{}{}] {}",
                 if m.allowed { "✓" } else { "✗" },
                 m.code,
-                m.object.as_deref().map(|x| format!(" {x}")).unwrap_or_default(),
+                m.object
+                    .as_deref()
+                    .map(|x| format!(" {x}"))
+                    .unwrap_or_default(),
                 m.reason
             );
         }
@@ -122,7 +132,9 @@ pub fn html(rep: &ValidationReport) -> String {
             esc(&s.kind),
             esc(s.field.as_deref().unwrap_or("")),
             cls,
-            s.sub_indication.map(|x| format!(" / {}", x.as_str())).unwrap_or_default(),
+            s.sub_indication
+                .map(|x| format!(" / {}", x.as_str()))
+                .unwrap_or_default(),
             esc(&s.message_vi),
             esc(&s.message_en)
         );
@@ -131,22 +143,41 @@ pub fn html(rep: &ValidationReport) -> String {
         };
         if let Some(c) = &s.signer {
             row("Người ký / Signer", &c.subject);
-            row("Hiệu lực chứng thư / Certificate validity", &format!("{} → {}", c.not_before, c.not_after));
+            row(
+                "Hiệu lực chứng thư / Certificate validity",
+                &format!("{} → {}", c.not_before, c.not_after),
+            );
         }
         row("Tổ chức cấp / Issuer", opt(&s.issuer));
         row("Đơn vị quản lý / Managing unit", opt(&s.managing_unit));
-        row("Thời điểm ký (/M) / Claimed signing time", opt(&s.claimed_signing_time));
+        row(
+            "Thời điểm ký (/M) / Claimed signing time",
+            opt(&s.claimed_signing_time),
+        );
         if let Some(t) = &s.timestamp {
-            row("Dấu thời gian / Time-stamp", &format!("{} (intact {}, trusted {})", t.time, t.intact, t.trusted));
+            row(
+                "Dấu thời gian / Time-stamp",
+                &format!("{} (intact {}, trusted {})", t.time, t.intact, t.trusted),
+            );
         }
         row("Mức / Level", opt(&s.level));
         row("Toàn vẹn / Integrity", &s.integrity.to_string());
         row(
             "Hợp lệ tại thời điểm ký / Valid at signing time",
-            &format!("{} ({})", s.certificate_valid_at_signing_time, s.validation_time),
+            &format!(
+                "{} ({})",
+                s.certificate_valid_at_signing_time, s.validation_time
+            ),
         );
         for m in &s.modifications {
-            row(if m.allowed { "Thay đổi được phép / Allowed change" } else { "Thay đổi KHÔNG được phép / Disallowed change" }, &m.reason);
+            row(
+                if m.allowed {
+                    "Thay đổi được phép / Allowed change"
+                } else {
+                    "Thay đổi KHÔNG được phép / Disallowed change"
+                },
+                &m.reason,
+            );
         }
         for w in &s.warnings {
             row("Cảnh báo / Warning", w);

@@ -76,10 +76,20 @@ pub fn pyhanko_sign(lab: &Lab, jobs: &[&str]) -> Option<()> {
     Some(())
 }
 
-/// `kyso verify FILE --trust root.pem --json [extra]`: (exit code, report).
+/// `kyso verify FILE --trust root.pem --certs issuing.pem --json [extra]`
+/// (the same inputs pyHanko gets): (exit code, report).
 pub fn verify_json(lab: &Lab, file: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let root = lab.path("root.pem");
-    let mut args = vec!["verify", s(file), "--trust", s(&root), "--json"];
+    let issuing = lab.path("issuing.pem");
+    let mut args = vec![
+        "verify",
+        s(file),
+        "--trust",
+        s(&root),
+        "--certs",
+        s(&issuing),
+        "--json",
+    ];
     args.extend_from_slice(extra);
     let o = lab.kyso(&args);
     let code = o.status.code().unwrap_or(-1);
@@ -114,7 +124,11 @@ pub fn incremental(
 
 /// First page object id of the previous revisions.
 pub fn first_page(doc: &lopdf::IncrementalDocument) -> lopdf::ObjectId {
-    *doc.get_prev_documents().get_pages().values().next().unwrap()
+    *doc.get_prev_documents()
+        .get_pages()
+        .values()
+        .next()
+        .unwrap()
 }
 
 /// Position of `needle` in `hay`.
