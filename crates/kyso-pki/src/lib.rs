@@ -16,6 +16,7 @@ pub mod name;
 pub mod profile;
 
 pub mod cms;
+pub mod cms_verify;
 pub mod ocsp;
 pub mod tsp;
 

@@ -597,6 +597,12 @@ fn read_token(token_der: &[u8]) -> Result<ParsedTstInfo, TspFailure> {
     })
 }
 
+/// Read the TSTInfo of a time-stamp token (DER ContentInfo). The token's
+/// signature is not checked here (see [`crate::cms_verify`]).
+pub fn parse_time_stamp_token(token_der: &[u8]) -> Result<ParsedTstInfo, TspFailure> {
+    read_token(token_der)
+}
+
 /// Read a DER TimeStampResp and, when granted, its TSTInfo.
 pub fn parse_time_stamp_resp(der: &[u8]) -> Result<ParsedTimeStampResp, TspFailure> {
     if der.len() > MAX_RESPONSE_DER {

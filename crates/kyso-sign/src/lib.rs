@@ -28,6 +28,7 @@ mod options;
 mod pades;
 mod sign_pdf;
 mod timestamp;
+pub mod validate;
 
 pub use appearance::{
     iso_time, place, plain_appearance, AppearanceKind, AppearanceRequest, PlacedAppearance, Target,

@@ -43,6 +43,12 @@ impl Context {
         ))
     }
 
+    /// Whether a database exists to read (an explicit --db, or the
+    /// data directory's SQLite file).
+    pub fn db_configured(&self) -> bool {
+        self.db.is_some() || self.data.join("kyso.db").exists()
+    }
+
     pub async fn store(&self) -> Result<Store> {
         std::fs::create_dir_all(&self.data)
             .with_context(|| format!("cannot create the data directory {}", self.data.display()))?;

@@ -14,6 +14,7 @@ mod sign_appearance;
 mod sign_cmd;
 mod token_cmd;
 mod trust_cmd;
+mod verify_cmd;
 
 use std::path::PathBuf;
 
@@ -61,6 +62,10 @@ enum Command {
     Extend(extend_cmd::ExtendArgs),
     /// Điền trường biểu mẫu PDF / fill form fields of a PDF (incremental update).
     Fill(fill_cmd::FillArgs),
+    /// Kiểm tra chữ ký số (PDF hoặc CMS tách rời) / verify the signatures of
+    /// a PDF or a detached CMS signature. Exit status 0 TOTAL-PASSED,
+    /// 1 INDETERMINATE, 2 TOTAL-FAILED, 3 the file could not be read.
+    Verify(verify_cmd::VerifyArgs),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them on localhost.
     Demo(serve_cmd::DemoArgs),
@@ -97,13 +102,21 @@ fn main() -> std::process::ExitCode {
             Command::Agent(a) => agent::run(a).await,
             Command::Extend(a) => extend_cmd::run(a).await,
             Command::Fill(a) => fill_cmd::run(a).await,
+            Command::Verify(a) => {
+                return verify_cmd::run(&ctx, a).await.map_err(|e| {
+                    eprintln!("lỗi / error: {e:#}");
+                    3u8
+                })
+            }
         }
+        .map(|()| 0u8)
+        .map_err(|e| {
+            eprintln!("lỗi / error: {e:#}");
+            1u8
+        })
     });
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("lỗi / error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(code) => std::process::ExitCode::from(code),
     }
 }

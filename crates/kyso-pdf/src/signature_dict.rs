@@ -1,0 +1,331 @@
+//! Reading signature fields and signature dictionaries (ISO 32000-1
+//! §12.7.4.5, §12.8.1; ISO 32000-2 §12.8.5 document time-stamps):
+//! `/ByteRange`, `/Contents`, `/SubFilter`, `/M`, the DocMDP and FieldMDP
+//! transforms of `/Reference`, and the field `/Lock`.
+use std::collections::HashSet;
+
+use lopdf::{Dictionary, Document, Object, ObjectId};
+
+use crate::PdfError;
+
+/// Deepest field hierarchy walked.
+const MAX_FIELD_DEPTH: usize = 32;
+/// At most this many fields are read.
+const MAX_FIELDS: usize = 100_000;
+
+/// A signature dictionary (`/Type /Sig`) or a document time-stamp
+/// (`/Type /DocTimeStamp`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureKind {
+    Signature,
+    DocTimeStamp,
+}
+
+/// Which fields a FieldMDP transform or a field `/Lock` covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldLock {
+    All,
+    Include(Vec<String>),
+    Exclude(Vec<String>),
+}
+
+impl FieldLock {
+    /// Whether the field with full name `name` is locked.
+    pub fn locks(&self, name: &str) -> bool {
+        match self {
+            FieldLock::All => true,
+            FieldLock::Include(v) => v.iter().any(|f| f == name),
+            FieldLock::Exclude(v) => !v.iter().any(|f| f == name),
+        }
+    }
+}
+
+/// A filled signature field as read from a document.
+#[derive(Clone, Debug)]
+pub struct SignatureField {
+    /// Fully qualified field name (`parent.child`).
+    pub name: String,
+    /// The field object (the widget when merged).
+    pub field_id: Option<ObjectId>,
+    /// The signature dictionary object, when indirect.
+    pub signature_id: Option<ObjectId>,
+    pub kind: SignatureKind,
+    pub filter: String,
+    pub sub_filter: String,
+    /// `/ByteRange` as written (any number of integers).
+    pub byte_range: Vec<i64>,
+    /// `/Contents`, decoded.
+    pub contents: Vec<u8>,
+    /// `/M`, as written.
+    pub m: Option<String>,
+    pub signer_name: Option<String>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    /// DocMDP permission level /P (1, 2 or 3) when this is a
+    /// certification signature.
+    pub doc_mdp: Option<u8>,
+    /// FieldMDP transform of the signature's `/Reference`.
+    pub field_mdp: Option<FieldLock>,
+    /// The field's `/Lock` dictionary.
+    pub lock: Option<FieldLock>,
+}
+
+fn text(o: &Object) -> Option<String> {
+    match o {
+        Object::String(b, _) => Some(decode_text(b)),
+        Object::Name(n) => Some(String::from_utf8_lossy(n).into_owned()),
+        _ => None,
+    }
+}
+
+/// PDF text string: UTF-16BE with BOM, UTF-8 with BOM, else
+/// PDFDocEncoding (read as Latin-1, which agrees on printable ASCII).
+pub fn decode_text(b: &[u8]) -> String {
+    if b.starts_with(&[0xfe, 0xff]) {
+        let units: Vec<u16> = b[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else if b.starts_with(&[0xef, 0xbb, 0xbf]) {
+        String::from_utf8_lossy(&b[3..]).into_owned()
+    } else {
+        b.iter().map(|&c| c as char).collect()
+    }
+}
+
+fn deref<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Object> {
+    doc.dereference(o).ok().map(|(_, o)| o)
+}
+
+fn dict_of<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
+    match deref(doc, o)? {
+        Object::Dictionary(d) => Some(d),
+        Object::Stream(s) => Some(&s.dict),
+        _ => None,
+    }
+}
+
+fn get<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    d.get(key).ok().and_then(|o| deref(doc, o))
+}
+
+fn name_list(doc: &Document, o: Option<&Object>) -> Vec<String> {
+    match o.and_then(|o| deref(doc, o)) {
+        Some(Object::Array(a)) => a
+            .iter()
+            .filter_map(|x| deref(doc, x).and_then(text))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads a FieldMDP-style dictionary (`/Action /All|/Include|/Exclude`,
+/// `/Fields [...]`).
+fn field_lock(doc: &Document, d: &Dictionary) -> Option<FieldLock> {
+    let action = get(doc, d, b"Action").and_then(text)?;
+    let fields = name_list(doc, d.get(b"Fields").ok());
+    Some(match action.as_str() {
+        "All" => FieldLock::All,
+        "Include" => FieldLock::Include(fields),
+        "Exclude" => FieldLock::Exclude(fields),
+        // An unknown action is read as the strictest.
+        _ => FieldLock::All,
+    })
+}
+
+/// The catalog's AcroForm `/Fields` walked depth-first; every signature
+/// field whose `/V` is a signature dictionary, in document order.
+pub fn signature_fields(doc: &Document) -> Result<Vec<SignatureField>, PdfError> {
+    let catalog = doc
+        .catalog()
+        .map_err(|e| PdfError::Malformed(format!("no catalog: {e}")))?;
+    let Some(acroform) = catalog.get(b"AcroForm").ok().and_then(|o| dict_of(doc, o)) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut count = 0usize;
+    if let Some(Object::Array(fields)) = get(doc, acroform, b"Fields") {
+        for f in fields {
+            walk(doc, f, "", None, 0, &mut seen, &mut count, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    doc: &Document,
+    field: &Object,
+    parent_name: &str,
+    inherited_ft: Option<&[u8]>,
+    depth: usize,
+    seen: &mut HashSet<ObjectId>,
+    count: &mut usize,
+    out: &mut Vec<SignatureField>,
+) -> Result<(), PdfError> {
+    if depth > MAX_FIELD_DEPTH {
+        return Err(PdfError::Malformed("form field tree too deep".into()));
+    }
+    *count += 1;
+    if *count > MAX_FIELDS {
+        return Err(PdfError::Malformed("too many form fields".into()));
+    }
+    let id = field.as_reference().ok();
+    if let Some(id) = id {
+        if !seen.insert(id) {
+            return Ok(()); // a cycle or a field listed twice
+        }
+    }
+    let Some(d) = dict_of(doc, field) else {
+        return Ok(());
+    };
+    let partial = get(doc, d, b"T").and_then(text);
+    let name = match (&partial, parent_name.is_empty()) {
+        (Some(t), true) => t.clone(),
+        (Some(t), false) => format!("{parent_name}.{t}"),
+        (None, _) => parent_name.to_string(),
+    };
+    let ft = match get(doc, d, b"FT") {
+        Some(Object::Name(n)) => Some(n.as_slice()),
+        _ => inherited_ft,
+    };
+    if let Some(Object::Array(kids)) = get(doc, d, b"Kids") {
+        // Kids that are fields (have /T) are walked; widget-only kids are not fields.
+        for k in kids {
+            if dict_of(doc, k).is_some_and(|kd| kd.has(b"T")) {
+                walk(doc, k, &name, ft, depth + 1, seen, count, out)?;
+            }
+        }
+    }
+    if ft != Some(b"Sig".as_slice()) {
+        return Ok(());
+    }
+    let Some(v_obj) = d.get(b"V").ok() else {
+        return Ok(());
+    };
+    let signature_id = v_obj.as_reference().ok();
+    let Some(sig) = dict_of(doc, v_obj) else {
+        return Ok(());
+    };
+    let kind = match get(doc, sig, b"Type").and_then(text).as_deref() {
+        Some("DocTimeStamp") => SignatureKind::DocTimeStamp,
+        _ => SignatureKind::Signature,
+    };
+    let byte_range = match get(doc, sig, b"ByteRange") {
+        Some(Object::Array(a)) => a
+            .iter()
+            .map(|x| match deref(doc, x) {
+                Some(Object::Integer(i)) => *i,
+                _ => -1,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let contents = match sig.get(b"Contents") {
+        Ok(Object::String(b, _)) => b.clone(),
+        _ => Vec::new(),
+    };
+    let mut doc_mdp = None;
+    let mut field_mdp = None;
+    if let Some(Object::Array(refs)) = get(doc, sig, b"Reference") {
+        for r in refs {
+            let Some(rd) = dict_of(doc, r) else { continue };
+            let method = get(doc, rd, b"TransformMethod").and_then(text);
+            let params = get(doc, rd, b"TransformParams").and_then(|o| dict_of(doc, o));
+            match (method.as_deref(), params) {
+                (Some("DocMDP"), p) => {
+                    let level = p
+                        .and_then(|p| get(doc, p, b"P"))
+                        .and_then(|o| o.as_i64().ok())
+                        .unwrap_or(2);
+                    doc_mdp = Some(level.clamp(1, 3) as u8);
+                }
+                (Some("FieldMDP"), Some(p)) => field_mdp = field_lock(doc, p),
+                _ => {}
+            }
+        }
+    }
+    let lock = get(doc, d, b"Lock")
+        .and_then(|o| dict_of(doc, o))
+        .and_then(|l| field_lock(doc, l));
+    out.push(SignatureField {
+        name,
+        field_id: id,
+        signature_id,
+        kind,
+        filter: get(doc, sig, b"Filter").and_then(text).unwrap_or_default(),
+        sub_filter: get(doc, sig, b"SubFilter")
+            .and_then(text)
+            .unwrap_or_default(),
+        byte_range,
+        contents,
+        m: get(doc, sig, b"M").and_then(text),
+        signer_name: get(doc, sig, b"Name").and_then(text),
+        reason: get(doc, sig, b"Reason").and_then(text),
+        location: get(doc, sig, b"Location").and_then(text),
+        doc_mdp,
+        field_mdp,
+        lock,
+    });
+    Ok(())
+}
+
+/// Parses a PDF date (`D:YYYYMMDDHHmmSSOHH'mm'`, later parts optional).
+pub fn parse_pdf_date(s: &str) -> Option<time::OffsetDateTime> {
+    let s = s.strip_prefix("D:").unwrap_or(s);
+    let digits = |r: std::ops::Range<usize>, default: u32| -> Option<u32> {
+        match s.get(r) {
+            Some(p) if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() => p.parse().ok(),
+            _ => Some(default),
+        }
+    };
+    if s.len() < 4 || !s[..4].chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = s[..4].parse().ok()?;
+    let month = digits(4..6, 1)?;
+    let day = digits(6..8, 1)?;
+    let hour = digits(8..10, 0)?;
+    let minute = digits(10..12, 0)?;
+    let second = digits(12..14, 0)?;
+    let mut offset = time::UtcOffset::UTC;
+    if let Some(rest) = s.get(14..) {
+        let sign = match rest.chars().next() {
+            Some('+') => 1,
+            Some('-') => -1,
+            _ => 0,
+        };
+        if sign != 0 {
+            let oh: i8 = rest.get(1..3)?.parse().ok()?;
+            let om: i8 = rest.get(4..6).and_then(|m| m.parse().ok()).unwrap_or(0);
+            offset = time::UtcOffset::from_hms(sign * oh, sign * om, 0).ok()?;
+        }
+    }
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(month as u8).ok()?, day as u8)
+            .ok()?;
+    let t = time::Time::from_hms(hour as u8, minute as u8, second as u8).ok()?;
+    Some(time::PrimitiveDateTime::new(date, t).assume_offset(offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_dates() {
+        let t = parse_pdf_date("D:20261122093005+07'00'").unwrap();
+        assert_eq!(t.unix_timestamp(), 1795314605);
+        assert!(parse_pdf_date("D:2026").is_some());
+        assert!(parse_pdf_date("garbage").is_none());
+        assert!(parse_pdf_date("D:20261340").is_none());
+    }
+
+    #[test]
+    fn text_strings() {
+        assert_eq!(decode_text(&[0xfe, 0xff, 0, b'A', 0x1e, 0xa1]), "Aạ");
+        assert_eq!(decode_text(b"abc"), "abc");
+    }
+}

@@ -1,0 +1,986 @@
+//! The validation procedure of DESIGN §7 (ETSI EN 319 102-1 with the
+//! PAdES checks): format and ByteRange, CMS, signing-certificate binding,
+//! cryptographic constraints, signature time-stamp, path and revocation,
+//! modification analysis. No network I/O: revocation evidence that is not
+//! embedded comes from the caller's [`EvidenceFetcher`].
+use kyso_crypto::DigestAlgorithm;
+use kyso_pdf::diff::{self, DiffPolicy};
+use kyso_pdf::lopdf::{self, Document, Object, ObjectId};
+use kyso_pdf::revision;
+use kyso_pdf::signature_dict::{self, SignatureField, SignatureKind};
+use kyso_pki::cms_verify::{self, CmsVerifyError, VerifiedCms};
+use kyso_pki::path::{
+    self, PathError, RevocationEvidence, RevocationPolicy, RevocationSource, RevocationStatus,
+    ValidationOptions,
+};
+use kyso_pki::time::iso8601_vn;
+use kyso_pki::trust::TrustStore;
+use time::OffsetDateTime;
+use x509_cert::Certificate;
+
+use super::report::*;
+
+/// Largest PDF validated in memory: 2 GiB.
+pub const MAX_PDF_BYTES: usize = 2 * 1024 * 1024 * 1024;
+/// At most this many signatures are validated.
+pub const MAX_SIGNATURES: usize = 256;
+
+/// Fetches revocation evidence for a chain (end entity first, each
+/// certificate followed by its issuer). Returns the evidence and a note
+/// per certificate for which nothing answered.
+pub type EvidenceFetcher<'a> = &'a dyn Fn(&[Certificate]) -> (RevocationEvidence, Vec<String>);
+
+/// What a validation runs against.
+pub struct ValidationContext<'a> {
+    pub trust: &'a TrustStore,
+    /// Further certificates that may complete paths (intermediates).
+    pub extra_certificates: Vec<Certificate>,
+    /// `None`: offline, only embedded revocation data is used.
+    pub fetch: Option<EvidenceFetcher<'a>>,
+    /// The current time.
+    pub now: OffsetDateTime,
+    /// The date printed on the document (`--document-date`), compared
+    /// with the signing date.
+    pub document_date: Option<time::Date>,
+}
+
+/// The file cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("tệp quá lớn / file too large ({0} bytes)")]
+    TooLarge(usize),
+}
+
+struct Outcome {
+    indication: Indication,
+    sub: Option<SubIndication>,
+    vi: String,
+    en: String,
+}
+
+fn fail(sub: SubIndication, vi: impl Into<String>, en: impl Into<String>) -> Outcome {
+    let indication = match sub {
+        SubIndication::FormatFailure
+        | SubIndication::HashFailure
+        | SubIndication::SigCryptoFailure
+        | SubIndication::Revoked
+        | SubIndication::DisallowedModification => Indication::TotalFailed,
+        _ => Indication::Indeterminate,
+    };
+    Outcome {
+        indication,
+        sub: Some(sub),
+        vi: vi.into(),
+        en: en.into(),
+    }
+}
+
+fn passed(vi: impl Into<String>, en: impl Into<String>) -> Outcome {
+    Outcome {
+        indication: Indication::TotalPassed,
+        sub: None,
+        vi: vi.into(),
+        en: en.into(),
+    }
+}
+
+/// Certificate fields for the report.
+pub fn certificate_info(c: &Certificate) -> CertificateInfo {
+    use der::Encode;
+    let tbs = &c.tbs_certificate;
+    let subject = kyso_pki::name::SubjectName::from_name(&tbs.subject).ok();
+    let der = c.to_der().unwrap_or_default();
+    CertificateInfo {
+        subject: kyso_pki::name::display_name(&tbs.subject),
+        common_name: kyso_pki::name::common_name(&tbs.subject),
+        organization: subject.as_ref().and_then(|s| s.organization.clone()),
+        organizational_units: subject
+            .as_ref()
+            .map(|s| s.organizational_units.clone())
+            .unwrap_or_default(),
+        email: subject.as_ref().and_then(|s| s.email.clone()),
+        issuer: kyso_pki::name::display_name(&tbs.issuer),
+        serial: kyso_pki::certificate::serial_hex(c),
+        not_before: iso8601_vn(kyso_pki::time::from_x509_time(&tbs.validity.not_before)),
+        not_after: iso8601_vn(kyso_pki::time::from_x509_time(&tbs.validity.not_after)),
+        sha256: kyso_pki::certificate::fingerprint_sha256(&der),
+    }
+}
+
+fn cms_outcome(e: &CmsVerifyError) -> Outcome {
+    let sub = match e {
+        CmsVerifyError::Format(_) => SubIndication::FormatFailure,
+        CmsVerifyError::NoSigningCertificate(_) => SubIndication::NoSigningCertificateFound,
+        CmsVerifyError::HashFailure => SubIndication::HashFailure,
+        CmsVerifyError::SignatureInvalid(_) => SubIndication::SigCryptoFailure,
+        CmsVerifyError::WeakAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
+    };
+    let mut o = fail(sub, e.to_string(), e.to_string());
+    if sub == SubIndication::CryptoConstraintsFailure {
+        // Circular 15/2025: SHA-1 and short keys fail outright.
+        o.indication = Indication::TotalFailed;
+    }
+    o
+}
+
+fn path_outcome(e: &PathError, has_poe: bool) -> Outcome {
+    let msg = e.to_string();
+    let sub = match e {
+        PathError::NoPathToTrustAnchor { .. } => SubIndication::NoCertificateChainFound,
+        PathError::Expired { .. } | PathError::NotYetValid { .. } => {
+            let _ = has_poe;
+            SubIndication::OutOfBoundsNoPoe
+        }
+        PathError::Revoked { .. } => SubIndication::Revoked,
+        PathError::RevocationUnknown { .. } => SubIndication::TryLater,
+        PathError::WeakKey { .. } | PathError::WeakAlgorithm { .. } => {
+            SubIndication::CryptoConstraintsFailure
+        }
+        PathError::BadSignature { .. } | PathError::Malformed(_) => {
+            SubIndication::CertificateChainGeneralFailure
+        }
+        _ => SubIndication::ChainConstraintsFailure,
+    };
+    let vi = match sub {
+        SubIndication::NoCertificateChainFound => "không dựng được đường dẫn tới điểm tin cậy",
+        SubIndication::OutOfBoundsNoPoe => "chứng thư số hết hạn hoặc chưa có hiệu lực và không có dấu thời gian chứng minh thời điểm ký",
+        SubIndication::Revoked => "chứng thư số đã bị thu hồi trước thời điểm ký",
+        SubIndication::TryLater => "không có thông tin thu hồi (OCSP/CRL) nào trả lời; hãy kiểm tra lại sau",
+        SubIndication::CryptoConstraintsFailure => "thuật toán hoặc độ dài khóa không đạt Thông tư 15/2025",
+        _ => "đường dẫn chứng thư số không hợp lệ",
+    };
+    fail(sub, vi, msg)
+}
+
+fn revocation_rows(p: &path::ValidatedPath) -> Vec<RevocationInfo> {
+    p.revocation
+        .iter()
+        .map(|(serial, st)| {
+            let (status, source) = match st {
+                RevocationStatus::Good { source, .. } => ("good", Some(*source)),
+                RevocationStatus::Revoked { source, .. } => ("revoked", Some(*source)),
+                RevocationStatus::Unknown => ("unknown", None),
+            };
+            RevocationInfo {
+                serial: serial.clone(),
+                status: status.into(),
+                source: source.map(|s| {
+                    match s {
+                        RevocationSource::Ocsp => "ocsp",
+                        RevocationSource::Crl => "crl",
+                        RevocationSource::NoCheck => "ocsp-nocheck",
+                    }
+                    .into()
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Path validation with embedded evidence first, then fetched evidence.
+/// Returns the path (or the error) and warnings.
+fn validate_chain(
+    cert: &Certificate,
+    certs: &[Certificate],
+    embedded: &RevocationEvidence,
+    ctx: &ValidationContext<'_>,
+    time: OffsetDateTime,
+    eku: Option<der::asn1::ObjectIdentifier>,
+    warnings: &mut Vec<String>,
+) -> Result<path::ValidatedPath, PathError> {
+    let mut opts = ValidationOptions::at(time);
+    opts.required_eku = eku;
+    let first = path::validate_path(cert, certs, ctx.trust, embedded, &opts);
+    match first {
+        Err(PathError::RevocationUnknown { .. }) => {}
+        other => return other,
+    }
+    // Which chain? Validate without revocation to learn it, then fetch.
+    let mut skip = opts.clone();
+    skip.revocation = RevocationPolicy::Skip;
+    let chain = path::validate_path(cert, certs, ctx.trust, embedded, &skip)?;
+    let Some(fetch) = ctx.fetch else {
+        warnings.push("chế độ ngoại tuyến: không hỏi OCSP/CRL, không có dữ liệu thu hồi nhúng trong tệp / offline: no embedded revocation data and OCSP/CRL were not asked".into());
+        return path::validate_path(cert, certs, ctx.trust, embedded, &opts);
+    };
+    let (fetched, missing) = fetch(&chain.certificates);
+    for m in missing {
+        warnings.push(format!(
+            "không nhận được thông tin thu hồi / no revocation information answered: {m}"
+        ));
+    }
+    let mut all = embedded.clone();
+    all.crls.extend(fetched.crls);
+    all.ocsp_responses.extend(fetched.ocsp_responses);
+    path::validate_path(cert, certs, ctx.trust, &all, &opts)
+}
+
+fn digest_ranges(bytes: &[u8], ranges: &[(usize, usize)], alg: DigestAlgorithm) -> Vec<u8> {
+    let mut h = kyso_crypto::Hasher::new(alg);
+    for (s, l) in ranges {
+        h.update(&bytes[*s..*s + *l]);
+    }
+    h.finish()
+}
+
+/// Checks the ByteRange strictly: `[0 a b c]`, the gap `[a, b)` is exactly
+/// the hex `/Contents` string of this signature dictionary, inside that
+/// dictionary's object, and `b + c` ends a revision. Returns the end of
+/// the signed revision.
+fn check_byte_range(
+    bytes: &[u8],
+    field: &SignatureField,
+    sig_offset: Option<usize>,
+) -> Result<usize, String> {
+    let br = &field.byte_range;
+    if br.len() != 4 {
+        return Err(format!(
+            "/ByteRange có {} số thay vì 4 / /ByteRange has {} numbers instead of 4",
+            br.len(),
+            br.len()
+        ));
+    }
+    if br.iter().any(|v| *v < 0) || br[0] != 0 {
+        return Err("/ByteRange phải bắt đầu bằng 0 và không âm / /ByteRange must start at 0 with non-negative values".into());
+    }
+    let (a, b, c) = (br[1] as u128, br[2] as u128, br[3] as u128);
+    if a >= b || b + c > bytes.len() as u128 {
+        return Err(format!("/ByteRange [0 {a} {b} {c}] nằm ngoài tệp hoặc chồng lấn / /ByteRange [0 {a} {b} {c}] overlaps or lies outside the file ({} bytes)", bytes.len()));
+    }
+    let (a, b, c) = (a as usize, b as usize, c as usize);
+    if !revision::is_revision_end(bytes, b + c) {
+        return Err(format!("/ByteRange không kết thúc ở cuối một phiên bản (%%EOF) / /ByteRange ends at {} which is not the end of a revision (%%EOF)", b + c));
+    }
+    if bytes[a] != b'<' || bytes[b - 1] != b'>' {
+        return Err("khoảng trống của /ByteRange không phải chuỗi hex /Contents / the /ByteRange gap is not the hex /Contents string".into());
+    }
+    let inner = &bytes[a + 1..b - 1];
+    if !inner.iter().all(u8::is_ascii_hexdigit) || !inner.len().is_multiple_of(2) {
+        return Err("khoảng trống của /ByteRange chứa ký tự không phải hex / the /ByteRange gap holds non-hex bytes".into());
+    }
+    let decoded = hex::decode(inner).map_err(|e| e.to_string())?;
+    if decoded != field.contents {
+        return Err("khoảng trống của /ByteRange không phải /Contents của chữ ký này / the /ByteRange gap is not this signature's /Contents".into());
+    }
+    let pre = &bytes[..a];
+    let trimmed = pre.trim_ascii_end();
+    if !trimmed.ends_with(b"/Contents") {
+        return Err("khoảng trống của /ByteRange không đứng sau khóa /Contents / the /ByteRange gap does not follow the /Contents key".into());
+    }
+    match sig_offset {
+        Some(off) => {
+            let end = find(bytes, b"endobj", off).unwrap_or(bytes.len());
+            if !(off < a && b <= end) {
+                return Err("/Contents được ký nằm ngoài từ điển chữ ký / the signed /Contents lies outside the signature dictionary object".into());
+            }
+        }
+        None => {
+            return Err("từ điển chữ ký phải là đối tượng gián tiếp không nén / the signature dictionary must be an uncompressed indirect object".into())
+        }
+    }
+    Ok(b + c)
+}
+
+fn find(h: &[u8], n: &[u8], from: usize) -> Option<usize> {
+    h.get(from..)?
+        .windows(n.len())
+        .position(|w| w == n)
+        .map(|p| p + from)
+}
+
+fn object_offset(doc: &Document, id: Option<ObjectId>) -> Option<usize> {
+    let id = id?;
+    match doc.reference_table.get(id.0)? {
+        lopdf::xref::XrefEntry::Normal { offset, generation } if *generation == id.1 => {
+            Some(*offset as usize)
+        }
+        _ => None,
+    }
+}
+
+fn dss_evidence(doc: &Document) -> (Vec<Certificate>, RevocationEvidence, bool) {
+    let mut certs = Vec::new();
+    let mut ev = RevocationEvidence::default();
+    let Ok(catalog) = doc.catalog() else {
+        return (certs, ev, false);
+    };
+    let Some(dss) = catalog
+        .get(b"DSS")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_dict().ok())
+    else {
+        return (certs, ev, false);
+    };
+    let streams = |key: &[u8]| -> Vec<Vec<u8>> {
+        let Some((_, Object::Array(a))) = dss.get(key).ok().and_then(|o| doc.dereference(o).ok())
+        else {
+            return Vec::new();
+        };
+        a.iter()
+            .filter_map(|o| match doc.dereference(o).ok()?.1 {
+                Object::Stream(s) => s
+                    .decompressed_content()
+                    .ok()
+                    .filter(|c| c.len() <= path::MAX_EVIDENCE_DER)
+                    .or_else(|| Some(s.content.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    for der in streams(b"Certs") {
+        if let Ok(c) = kyso_pki::certificate::parse_certificate(&der) {
+            certs.push(c);
+        }
+    }
+    ev.ocsp_responses = streams(b"OCSPs");
+    ev.crls = streams(b"CRLs");
+    (certs, ev, true)
+}
+
+fn merge(a: &RevocationEvidence, b: &RevocationEvidence) -> RevocationEvidence {
+    let mut r = a.clone();
+    r.crls.extend(b.crls.iter().cloned());
+    r.ocsp_responses.extend(b.ocsp_responses.iter().cloned());
+    r
+}
+
+const KP_TIME_STAMPING: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+
+/// Verifies a time-stamp token and its TSA path.
+fn timestamp_info(
+    token: &[u8],
+    imprint: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>, String>,
+    extra: &[Certificate],
+    embedded: &RevocationEvidence,
+    ctx: &ValidationContext<'_>,
+    warnings: &mut Vec<String>,
+) -> (Option<TimestampInfo>, Option<OffsetDateTime>) {
+    match cms_verify::verify_time_stamp_token(token, imprint) {
+        Err(e) => {
+            warnings.push(format!(
+                "dấu thời gian không hợp lệ / invalid time-stamp token: {e}"
+            ));
+            (
+                Some(TimestampInfo {
+                    time: String::new(),
+                    tsa: None,
+                    intact: false,
+                    trusted: false,
+                    problem: Some(e.to_string()),
+                }),
+                None,
+            )
+        }
+        Ok(ts) => {
+            let mut certs = ts.cms.certificates.clone();
+            certs.extend(extra.iter().cloned());
+            let ev = merge(embedded, &ts.cms.revocation);
+            let mut w = Vec::new();
+            // The TSA's own path is checked at the time it proves.
+            let r = validate_chain(
+                &ts.cms.signer,
+                &certs,
+                &ev,
+                ctx,
+                ts.gen_time,
+                Some(KP_TIME_STAMPING),
+                &mut w,
+            );
+            let (trusted, problem) = match r {
+                Ok(p) => {
+                    w.extend(p.warnings);
+                    (true, None)
+                }
+                Err(e) => (false, Some(e.to_string())),
+            };
+            for x in w {
+                warnings.push(format!("TSA: {x}"));
+            }
+            if let Some(p) = &problem {
+                warnings.push(format!(
+                    "chứng thư TSA không tin cậy / the TSA certificate is not trusted: {p}"
+                ));
+            }
+            (
+                Some(TimestampInfo {
+                    time: iso8601_vn(ts.gen_time),
+                    tsa: Some(certificate_info(&ts.cms.signer)),
+                    intact: true,
+                    trusted,
+                    problem,
+                }),
+                trusted.then_some(ts.gen_time),
+            )
+        }
+    }
+}
+
+fn empty_report(
+    index: usize,
+    field: &SignatureField,
+    ctx: &ValidationContext<'_>,
+) -> SignatureReport {
+    SignatureReport {
+        index,
+        field: Some(field.name.clone()),
+        kind: match field.kind {
+            SignatureKind::Signature => "signature",
+            SignatureKind::DocTimeStamp => "document-timestamp",
+        }
+        .into(),
+        sub_filter: Some(field.sub_filter.clone()),
+        level: None,
+        indication: Indication::TotalFailed,
+        sub_indication: None,
+        message_vi: String::new(),
+        message_en: String::new(),
+        signer: None,
+        issuer: None,
+        managing_unit: None,
+        claimed_signing_time: field
+            .m
+            .as_deref()
+            .and_then(signature_dict::parse_pdf_date)
+            .map(iso8601_vn),
+        cms_signing_time: None,
+        timestamp: None,
+        validation_time: iso8601_vn(ctx.now),
+        integrity: false,
+        certificate_valid_at_signing_time: false,
+        chain: Vec::new(),
+        revocation: Vec::new(),
+        digest_algorithm: None,
+        signature_algorithm: None,
+        doc_mdp: field.doc_mdp,
+        signed_revision_length: None,
+        covers_whole_document: false,
+        modifications: Vec::new(),
+        reason: field.reason.clone(),
+        location: field.location.clone(),
+        warnings: Vec::new(),
+    }
+}
+
+fn apply(r: &mut SignatureReport, o: Outcome) {
+    r.indication = o.indication;
+    r.sub_indication = o.sub;
+    r.message_vi = o.vi;
+    r.message_en = o.en;
+}
+
+fn file_header(
+    bytes: &[u8],
+    format: &str,
+    revisions: usize,
+    now: OffsetDateTime,
+) -> ValidationReport {
+    ValidationReport {
+        schema_version: REPORT_SCHEMA_VERSION,
+        format: format.into(),
+        file_sha256: hex::encode(kyso_crypto::digest(DigestAlgorithm::Sha256, bytes)),
+        file_size: bytes.len() as u64,
+        revisions,
+        indication: Indication::TotalFailed,
+        message_vi: String::new(),
+        message_en: String::new(),
+        validated_at: iso8601_vn(now),
+        signatures: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+fn finish(mut rep: ValidationReport) -> ValidationReport {
+    if rep.signatures.is_empty() {
+        rep.indication = Indication::TotalFailed;
+        if rep.message_en.is_empty() {
+            rep.message_vi = "tệp không có chữ ký số nào".into();
+            rep.message_en = "the file holds no digital signature".into();
+        }
+        return rep;
+    }
+    rep.indication = rep
+        .signatures
+        .iter()
+        .map(|s| s.indication)
+        .max()
+        .unwrap_or(Indication::TotalFailed);
+    let n = rep.signatures.len();
+    let ok = rep
+        .signatures
+        .iter()
+        .filter(|s| s.indication == Indication::TotalPassed)
+        .count();
+    let (vi, en) = match rep.indication {
+        Indication::TotalPassed => (
+            format!("Tất cả {n} chữ ký hợp lệ."),
+            format!("All {n} signature(s) are valid."),
+        ),
+        Indication::Indeterminate => (
+            format!(
+                "{ok}/{n} chữ ký hợp lệ; chưa xác định được tính hợp lệ của các chữ ký còn lại."
+            ),
+            format!("{ok} of {n} signature(s) are valid; the others could not be confirmed."),
+        ),
+        Indication::TotalFailed => (
+            format!("{ok}/{n} chữ ký hợp lệ; có chữ ký KHÔNG hợp lệ."),
+            format!("{ok} of {n} signature(s) are valid; at least one signature is NOT valid."),
+        ),
+    };
+    rep.message_vi = vi;
+    rep.message_en = en;
+    rep
+}
+
+/// Validates every signature and document time-stamp of the PDF `bytes`.
+pub fn validate_pdf(
+    bytes: &[u8],
+    ctx: &ValidationContext<'_>,
+) -> Result<ValidationReport, ValidateError> {
+    if bytes.len() > MAX_PDF_BYTES {
+        return Err(ValidateError::TooLarge(bytes.len()));
+    }
+    let ends = revision::revision_ends(bytes);
+    let mut rep = file_header(bytes, "pdf", ends.len(), ctx.now);
+    let doc = match Document::load_mem(bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            rep.message_vi = format!("không đọc được tệp PDF: {e}");
+            rep.message_en = format!("cannot read the PDF: {e}");
+            return Ok(finish(rep));
+        }
+    };
+    if doc.trailer.has(b"Encrypt") {
+        rep.warnings
+            .push("tệp PDF bị mã hóa / the PDF is encrypted".into());
+    }
+    let fields = match signature_dict::signature_fields(&doc) {
+        Ok(f) => f,
+        Err(e) => {
+            rep.message_vi = format!("không đọc được biểu mẫu chữ ký: {e}");
+            rep.message_en = format!("cannot read the signature fields: {e}");
+            return Ok(finish(rep));
+        }
+    };
+    let (dss_certs, dss_ev, has_dss) = dss_evidence(&doc);
+    // Signature revision ends, to order signatures and find DocMDP/B-LTA.
+    let mut items: Vec<(SignatureField, Option<usize>)> = fields
+        .into_iter()
+        .take(MAX_SIGNATURES)
+        .map(|f| {
+            let end = (f.byte_range.len() == 4)
+                .then(|| f.byte_range[2].checked_add(f.byte_range[3]))
+                .flatten()
+                .and_then(|e| usize::try_from(e).ok());
+            (f, end)
+        })
+        .collect();
+    items.sort_by_key(|(_, e)| e.unwrap_or(usize::MAX));
+    let certification: Option<(usize, u8)> = items
+        .iter()
+        .filter_map(|(f, e)| Some(((*e)?, f.doc_mdp?)))
+        .min_by_key(|(e, _)| *e);
+    let doc_ts_ends: Vec<usize> = items
+        .iter()
+        .filter(|(f, _)| f.kind == SignatureKind::DocTimeStamp)
+        .filter_map(|(_, e)| *e)
+        .collect();
+
+    for (i, (field, _)) in items.iter().enumerate() {
+        let mut r = empty_report(i + 1, field, ctx);
+        // Locks from this and earlier signatures.
+        let end_hint = items[i].1.unwrap_or(usize::MAX);
+        let locks: Vec<_> = items
+            .iter()
+            .filter(|(_, e)| e.unwrap_or(usize::MAX) <= end_hint)
+            .flat_map(|(f, _)| f.field_mdp.iter().chain(f.lock.iter()).cloned())
+            .collect();
+        let doc_mdp = certification
+            .filter(|(e, _)| *e <= end_hint)
+            .map(|(_, p)| p);
+        let o = validate_one(
+            bytes, &doc, field, ctx, &dss_certs, &dss_ev, doc_mdp, locks, &mut r,
+        );
+        apply(&mut r, o);
+        // Level.
+        if field.kind == SignatureKind::Signature && r.integrity {
+            let mut level = "B-B";
+            if r.timestamp.as_ref().is_some_and(|t| t.intact) {
+                level = "B-T";
+                if has_dss {
+                    level = "B-LT";
+                    if doc_ts_ends.iter().any(|e| *e > end_hint) {
+                        level = "B-LTA";
+                    }
+                }
+            }
+            r.level = Some(level.into());
+        }
+        rep.signatures.push(r);
+    }
+    Ok(finish(rep))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn validate_one(
+    bytes: &[u8],
+    doc: &Document,
+    field: &SignatureField,
+    ctx: &ValidationContext<'_>,
+    dss_certs: &[Certificate],
+    dss_ev: &RevocationEvidence,
+    doc_mdp: Option<u8>,
+    locks: Vec<signature_dict::FieldLock>,
+    r: &mut SignatureReport,
+) -> Outcome {
+    let fmt = |vi: &str, en: &str| fail(SubIndication::FormatFailure, vi, en);
+    // 1. Format: the signed revision and the ByteRange.
+    let end = match field.byte_range.get(2..4) {
+        Some([b, c]) if *b >= 0 && *c >= 0 => (*b as u128 + *c as u128) as usize,
+        _ => return fmt("/ByteRange không hợp lệ", "invalid /ByteRange"),
+    };
+    if end > bytes.len() {
+        return fmt(
+            "/ByteRange vượt quá độ dài tệp",
+            "/ByteRange reaches beyond the end of the file",
+        );
+    }
+    let signed_doc = match Document::load_mem(&bytes[..end]) {
+        Ok(d) => d,
+        Err(e) => {
+            return fmt(
+                &format!("không đọc được phiên bản được ký: {e}"),
+                &format!("the signed revision cannot be read: {e}"),
+            )
+        }
+    };
+    let offset = object_offset(&signed_doc, field.signature_id);
+    if let Err(m) = check_byte_range(bytes, field, offset) {
+        let (vi, en) = m.split_once(" / ").unwrap_or((&m, &m));
+        return fmt(vi, en);
+    }
+    r.signed_revision_length = Some(end as u64);
+    let tail = &bytes[end..];
+    r.covers_whole_document = tail.iter().all(u8::is_ascii_whitespace);
+    let a = field.byte_range[1] as usize;
+    let b = field.byte_range[2] as usize;
+    let ranges = [(0usize, a), (b, end - b)];
+    let digest = |alg: DigestAlgorithm| Ok(digest_ranges(bytes, &ranges, alg));
+
+    // 2. Modification analysis against the whole document.
+    if !r.covers_whole_document {
+        let policy = DiffPolicy { doc_mdp, locks };
+        let changes = diff::analyse(&signed_doc, doc, &policy);
+        r.modifications = changes
+            .iter()
+            .map(|c| ModificationInfo {
+                object: c.object.map(|(n, g)| format!("{n} {g}")),
+                allowed: c.allowed,
+                code: c.code.into(),
+                reason: c.reason.clone(),
+            })
+            .collect();
+    }
+
+    // 3. The CMS (or the time-stamp token of a document time-stamp).
+    let mut certs: Vec<Certificate> = dss_certs.to_vec();
+    certs.extend(ctx.extra_certificates.iter().cloned());
+    let (cms, signing_time, sig_ts): (VerifiedCms, OffsetDateTime, Option<OffsetDateTime>) =
+        if field.kind == SignatureKind::DocTimeStamp {
+            if field.sub_filter != "ETSI.RFC3161" {
+                return fmt(
+                    "dấu thời gian tài liệu phải có /SubFilter /ETSI.RFC3161",
+                    "a document time-stamp must have /SubFilter /ETSI.RFC3161",
+                );
+            }
+            let token = trim_der(&field.contents);
+            match cms_verify::verify_time_stamp_token(token, &digest) {
+                Err(e) => return cms_outcome(&e),
+                Ok(ts) => {
+                    r.timestamp = Some(TimestampInfo {
+                        time: iso8601_vn(ts.gen_time),
+                        tsa: Some(certificate_info(&ts.cms.signer)),
+                        intact: true,
+                        trusted: false,
+                        problem: None,
+                    });
+                    (ts.cms, ts.gen_time, None)
+                }
+            }
+        } else {
+            if !matches!(
+                field.sub_filter.as_str(),
+                "ETSI.CAdES.detached" | "adbe.pkcs7.detached"
+            ) {
+                return fmt(
+                    &format!("/SubFilter {} không được hỗ trợ", field.sub_filter),
+                    &format!(
+                        "/SubFilter {} is not supported (ETSI.CAdES.detached, adbe.pkcs7.detached)",
+                        field.sub_filter
+                    ),
+                );
+            }
+            let cms = match cms_verify::verify_signed_data(trim_der(&field.contents), Some(&digest))
+            {
+                Ok(c) => c,
+                Err(e) => return cms_outcome(&e),
+            };
+            if field.sub_filter == "ETSI.CAdES.detached"
+                && cms.ess == cms_verify::EssBinding::Absent
+            {
+                r.warnings.push("chữ ký PAdES thiếu thuộc tính signing-certificate-v2 / the PAdES signature lacks the signing-certificate-v2 attribute".into());
+            }
+            let mut ts_time = None;
+            if let Some(tok) = &cms.timestamp_token {
+                let sv = cms.signature_value.clone();
+                let imprint = move |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, &sv));
+                let mut extra = certs.clone();
+                extra.extend(cms.certificates.iter().cloned());
+                let (info, t) = timestamp_info(tok, &imprint, &extra, dss_ev, ctx, &mut r.warnings);
+                r.timestamp = info;
+                ts_time = t;
+            }
+            (cms, ts_time.unwrap_or(ctx.now), ts_time)
+        };
+    r.integrity = true;
+    r.digest_algorithm = Some(cms.digest_algorithm.name().into());
+    r.signature_algorithm = Some(cms.signature_algorithm.to_string());
+    r.cms_signing_time = cms.signing_time.map(iso8601_vn);
+    let info = certificate_info(&cms.signer);
+    r.issuer = Some(info.issuer.clone());
+    r.managing_unit = {
+        let mut parts: Vec<String> = info.organizational_units.clone();
+        if let Some(o) = &info.organization {
+            parts.push(o.clone());
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    };
+    r.signer = Some(info);
+    if let Some(d) = ctx.document_date {
+        let signed_on = signing_time
+            .to_offset(kyso_pki::time::vietnam_offset())
+            .date();
+        if signed_on != d {
+            r.warnings.push(format!(
+                "ngày ký {signed_on} khác ngày của văn bản {d} / the signing date {signed_on} differs from the document date {d}"
+            ));
+        }
+    }
+
+    // 4. Path to a trust anchor at the signing time proven by a trusted
+    //    time-stamp, else now.
+    certs.extend(cms.certificates.iter().cloned());
+    let embedded = merge(dss_ev, &cms.revocation);
+    r.validation_time = iso8601_vn(signing_time);
+    let eku = (field.kind == SignatureKind::DocTimeStamp).then_some(KP_TIME_STAMPING);
+    let path = validate_chain(
+        &cms.signer,
+        &certs,
+        &embedded,
+        ctx,
+        signing_time,
+        eku,
+        &mut r.warnings,
+    );
+    let path = match path {
+        Ok(p) => p,
+        Err(e) => {
+            if let PathError::RevocationUnknown { .. } = e {
+                r.warnings.push("không có OCSP hay CRL nào trả lời cho chứng thư số / no OCSP responder or CRL answered for the certificate".into());
+            }
+            return path_outcome(&e, sig_ts.is_some());
+        }
+    };
+    r.certificate_valid_at_signing_time = true;
+    r.chain = path.certificates.iter().map(certificate_info).collect();
+    r.revocation = revocation_rows(&path);
+    r.warnings.extend(path.warnings.iter().cloned());
+    if let Some(t) = r.timestamp.as_mut() {
+        if field.kind == SignatureKind::DocTimeStamp {
+            t.trusted = true;
+        }
+    }
+
+    // 5. Modifications after the signature.
+    let bad: Vec<&ModificationInfo> = r.modifications.iter().filter(|m| !m.allowed).collect();
+    if !bad.is_empty() {
+        let reasons: Vec<&str> = bad.iter().map(|m| m.reason.as_str()).collect();
+        let (vi, en): (Vec<&str>, Vec<&str>) = reasons
+            .iter()
+            .map(|s| s.split_once(" / ").unwrap_or((s, s)))
+            .unzip();
+        return fail(
+            SubIndication::DisallowedModification,
+            format!(
+                "Tài liệu đã bị thay đổi sau khi ký theo cách không được phép: {}",
+                vi.join("; ")
+            ),
+            format!(
+                "The document was changed after signing in a way that is not allowed: {}",
+                en.join("; ")
+            ),
+        );
+    }
+    let who = r
+        .signer
+        .as_ref()
+        .and_then(|s| s.common_name.clone())
+        .unwrap_or_default();
+    let when = iso8601_vn(signing_time);
+    let later = if r.covers_whole_document {
+        ""
+    } else {
+        " Các thay đổi sau đó đều được phép."
+    };
+    let later_en = if r.covers_whole_document {
+        ""
+    } else {
+        " Later changes are all allowed."
+    };
+    if field.kind == SignatureKind::DocTimeStamp {
+        passed(
+            format!("Dấu thời gian tài liệu hợp lệ, thời điểm {when}, TSA {who}.{later}"),
+            format!("The document time-stamp is valid: {when}, TSA {who}.{later_en}"),
+        )
+    } else {
+        let proof = if sig_ts.is_some() {
+            "có dấu thời gian"
+        } else {
+            "theo giờ hiện tại, không có dấu thời gian"
+        };
+        let proof_en = if sig_ts.is_some() {
+            "time-stamped"
+        } else {
+            "checked at the current time, no time-stamp"
+        };
+        passed(
+            format!("Chữ ký của {who} hợp lệ: tài liệu toàn vẹn, chứng thư số hợp lệ và tin cậy tại {when} ({proof}).{later}"),
+            format!("The signature of {who} is valid: the document is intact and the certificate was valid and trusted at {when} ({proof_en}).{later_en}"),
+        )
+    }
+}
+
+/// `/Contents` is zero-padded: keep the DER object only.
+fn trim_der(c: &[u8]) -> &[u8] {
+    use der::{Decode, Reader, SliceReader};
+    let Ok(mut r) = SliceReader::new(c) else {
+        return c;
+    };
+    match der::Header::decode(&mut r) {
+        Ok(h) => {
+            let hl = u32::from(r.position()) as usize;
+            let total = hl + u32::from(h.length) as usize;
+            if total <= c.len() {
+                &c[..total]
+            } else {
+                c
+            }
+        }
+        Err(_) => c,
+    }
+}
+
+/// Validates a detached CMS/CAdES signature `p7s` (DER, or PEM "CMS"/
+/// "PKCS7") over content digested by `digest`.
+pub fn validate_detached(
+    p7s: &[u8],
+    content_len: u64,
+    digest: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>, String>,
+    ctx: &ValidationContext<'_>,
+) -> ValidationReport {
+    let mut rep = file_header(p7s, "cms-detached", 0, ctx.now);
+    let _ = content_len;
+    let der_bytes = pem_to_der(p7s).unwrap_or_else(|| p7s.to_vec());
+    let field = SignatureField {
+        name: String::new(),
+        field_id: None,
+        signature_id: None,
+        kind: SignatureKind::Signature,
+        filter: String::new(),
+        sub_filter: String::new(),
+        byte_range: Vec::new(),
+        contents: Vec::new(),
+        m: None,
+        signer_name: None,
+        reason: None,
+        location: None,
+        doc_mdp: None,
+        field_mdp: None,
+        lock: None,
+    };
+    let mut r = empty_report(1, &field, ctx);
+    r.field = None;
+    r.sub_filter = None;
+    r.covers_whole_document = true;
+    let o = (|| {
+        let cms = match cms_verify::verify_signed_data(trim_der(&der_bytes), Some(digest)) {
+            Ok(c) => c,
+            Err(e) => return cms_outcome(&e),
+        };
+        r.integrity = true;
+        r.digest_algorithm = Some(cms.digest_algorithm.name().into());
+        r.signature_algorithm = Some(cms.signature_algorithm.to_string());
+        r.cms_signing_time = cms.signing_time.map(iso8601_vn);
+        let mut certs = ctx.extra_certificates.clone();
+        certs.extend(cms.certificates.iter().cloned());
+        let mut ts_time = None;
+        if let Some(tok) = &cms.timestamp_token {
+            let sv = cms.signature_value.clone();
+            let imprint = move |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, &sv));
+            let (info, t) =
+                timestamp_info(tok, &imprint, &certs, &cms.revocation, ctx, &mut r.warnings);
+            r.timestamp = info;
+            ts_time = t;
+        }
+        let info = certificate_info(&cms.signer);
+        r.issuer = Some(info.issuer.clone());
+        r.managing_unit = info.organization.clone();
+        r.signer = Some(info);
+        let t = ts_time.unwrap_or(ctx.now);
+        r.validation_time = iso8601_vn(t);
+        r.level = Some(if ts_time.is_some() { "B-T" } else { "B-B" }.into());
+        match validate_chain(
+            &cms.signer,
+            &certs,
+            &cms.revocation,
+            ctx,
+            t,
+            None,
+            &mut r.warnings,
+        ) {
+            Err(e) => path_outcome(&e, ts_time.is_some()),
+            Ok(p) => {
+                r.certificate_valid_at_signing_time = true;
+                r.chain = p.certificates.iter().map(certificate_info).collect();
+                r.revocation = revocation_rows(&p);
+                r.warnings.extend(p.warnings.iter().cloned());
+                let who = r
+                    .signer
+                    .as_ref()
+                    .and_then(|s| s.common_name.clone())
+                    .unwrap_or_default();
+                passed(
+                    format!("Chữ ký của {who} hợp lệ: tệp toàn vẹn, chứng thư số hợp lệ và tin cậy tại {}.", iso8601_vn(t)),
+                    format!("The signature of {who} is valid: the file is intact and the certificate was valid and trusted at {}.", iso8601_vn(t)),
+                )
+            }
+        }
+    })();
+    apply(&mut r, o);
+    rep.signatures.push(r);
+    finish(rep)
+}
+
+fn pem_to_der(b: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let s = std::str::from_utf8(b).ok()?;
+    let start = s.find("-----BEGIN ")?;
+    let body_start = s[start..].find('\n')? + start + 1;
+    let end = s[body_start..].find("-----END ")? + body_start;
+    let body: String = s[body_start..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
+}

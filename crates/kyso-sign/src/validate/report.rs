@@ -1,0 +1,206 @@
+//! The validation report (DESIGN §7): one [`SignatureReport`] per
+//! signature or document time-stamp, with the ETSI EN 319 102-1
+//! indication and sub-indication, a plain sentence in Vietnamese and
+//! English, and the fields Circular 15/2025 asks for. Serialized as the
+//! JSON of docs/verify-report.md (schema docs/verify-report.schema.json).
+use serde::Serialize;
+
+/// Version of the JSON schema; bumped on any incompatible change.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// ETSI EN 319 102-1 main indication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Indication {
+    #[serde(rename = "TOTAL-PASSED")]
+    TotalPassed,
+    #[serde(rename = "INDETERMINATE")]
+    Indeterminate,
+    #[serde(rename = "TOTAL-FAILED")]
+    TotalFailed,
+}
+
+impl Indication {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indication::TotalPassed => "TOTAL-PASSED",
+            Indication::Indeterminate => "INDETERMINATE",
+            Indication::TotalFailed => "TOTAL-FAILED",
+        }
+    }
+
+    /// Exit status of `kyso verify`: 0, 1 or 2.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Indication::TotalPassed => 0,
+            Indication::Indeterminate => 1,
+            Indication::TotalFailed => 2,
+        }
+    }
+}
+
+/// Sub-indications (ETSI EN 319 102-1 §5.1.3), plus
+/// `DISALLOWED_MODIFICATION` (kyso: the PDF was changed after signing in a
+/// way its permissions do not allow; ETSI has no PDF-specific code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SubIndication {
+    FormatFailure,
+    HashFailure,
+    SigCryptoFailure,
+    Revoked,
+    DisallowedModification,
+    NoSigningCertificateFound,
+    NoCertificateChainFound,
+    CertificateChainGeneralFailure,
+    ChainConstraintsFailure,
+    CryptoConstraintsFailure,
+    OutOfBoundsNoPoe,
+    TryLater,
+}
+
+impl SubIndication {
+    pub fn as_str(self) -> &'static str {
+        use SubIndication::*;
+        match self {
+            FormatFailure => "FORMAT_FAILURE",
+            HashFailure => "HASH_FAILURE",
+            SigCryptoFailure => "SIG_CRYPTO_FAILURE",
+            Revoked => "REVOKED",
+            DisallowedModification => "DISALLOWED_MODIFICATION",
+            NoSigningCertificateFound => "NO_SIGNING_CERTIFICATE_FOUND",
+            NoCertificateChainFound => "NO_CERTIFICATE_CHAIN_FOUND",
+            CertificateChainGeneralFailure => "CERTIFICATE_CHAIN_GENERAL_FAILURE",
+            ChainConstraintsFailure => "CHAIN_CONSTRAINTS_FAILURE",
+            CryptoConstraintsFailure => "CRYPTO_CONSTRAINTS_FAILURE",
+            OutOfBoundsNoPoe => "OUT_OF_BOUNDS_NO_POE",
+            TryLater => "TRY_LATER",
+        }
+    }
+}
+
+/// A certificate as the report shows it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub common_name: Option<String>,
+    /// O of the subject.
+    pub organization: Option<String>,
+    /// OU values of the subject.
+    pub organizational_units: Vec<String>,
+    pub email: Option<String>,
+    pub issuer: String,
+    pub serial: String,
+    /// ISO 8601, +07:00.
+    pub not_before: String,
+    pub not_after: String,
+    pub sha256: String,
+}
+
+/// The signature time-stamp or the document time-stamp token.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimestampInfo {
+    /// genTime, ISO 8601 +07:00.
+    pub time: String,
+    pub tsa: Option<CertificateInfo>,
+    /// Token signature and imprint verified.
+    pub intact: bool,
+    /// The TSA certificate chains to a trust anchor.
+    pub trusted: bool,
+    pub problem: Option<String>,
+}
+
+/// One change after the signature (modification analysis).
+#[derive(Clone, Debug, Serialize)]
+pub struct ModificationInfo {
+    /// `"N G"` object number and generation.
+    pub object: Option<String>,
+    pub allowed: bool,
+    pub code: String,
+    pub reason: String,
+}
+
+/// Revocation status of one certificate of the path.
+#[derive(Clone, Debug, Serialize)]
+pub struct RevocationInfo {
+    pub serial: String,
+    /// `good`, `revoked` or `unknown`.
+    pub status: String,
+    /// `ocsp`, `crl`, `ocsp-nocheck` or null.
+    pub source: Option<String>,
+}
+
+/// The verdict on one signature.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignatureReport {
+    /// 1-based, in document order.
+    pub index: usize,
+    /// Field name (PDF) or null (detached CMS).
+    pub field: Option<String>,
+    /// `signature` or `document-timestamp`.
+    pub kind: String,
+    pub sub_filter: Option<String>,
+    /// PAdES / CAdES baseline level reached: B-B, B-T, B-LT, B-LTA (null
+    /// for a document time-stamp).
+    pub level: Option<String>,
+    pub indication: Indication,
+    pub sub_indication: Option<SubIndication>,
+    pub message_vi: String,
+    pub message_en: String,
+    pub signer: Option<CertificateInfo>,
+    /// Issuer of the signer certificate (Circular 15/2025 field).
+    pub issuer: Option<String>,
+    /// O / OU of the signer (Circular 15/2025: managing unit).
+    pub managing_unit: Option<String>,
+    /// `/M` of the signature dictionary (a claim), ISO 8601 +07:00.
+    pub claimed_signing_time: Option<String>,
+    /// signingTime CMS attribute (a claim).
+    pub cms_signing_time: Option<String>,
+    pub timestamp: Option<TimestampInfo>,
+    /// The time the validation used: the trusted time-stamp, else now.
+    pub validation_time: String,
+    /// Hash and signature over the signed bytes verified.
+    pub integrity: bool,
+    /// The path to a trust anchor was valid at `validation_time`.
+    pub certificate_valid_at_signing_time: bool,
+    pub chain: Vec<CertificateInfo>,
+    pub revocation: Vec<RevocationInfo>,
+    pub digest_algorithm: Option<String>,
+    pub signature_algorithm: Option<String>,
+    /// DocMDP level of a certification signature.
+    pub doc_mdp: Option<u8>,
+    /// Byte length of the revision the signature covers.
+    pub signed_revision_length: Option<u64>,
+    /// The signature covers the whole file as it is.
+    pub covers_whole_document: bool,
+    pub modifications: Vec<ModificationInfo>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The report on one file.
+#[derive(Clone, Debug, Serialize)]
+pub struct ValidationReport {
+    pub schema_version: u32,
+    /// `pdf` or `cms-detached`.
+    pub format: String,
+    pub file_sha256: String,
+    pub file_size: u64,
+    /// PDF revisions (each `%%EOF`).
+    pub revisions: usize,
+    /// The worst indication over all signatures (TOTAL-FAILED when there
+    /// is no signature at all).
+    pub indication: Indication,
+    pub message_vi: String,
+    pub message_en: String,
+    /// ISO 8601 +07:00.
+    pub validated_at: String,
+    pub signatures: Vec<SignatureReport>,
+    pub warnings: Vec<String>,
+}
+
+impl ValidationReport {
+    pub fn exit_code(&self) -> u8 {
+        self.indication.exit_code()
+    }
+}

@@ -1,0 +1,286 @@
+//! `kyso verify` end to end on PAdES files made by pyHanko (B-B, B-T with
+//! kyso's TSA, B-LT, B-LTA, a certification signature followed by an
+//! approval signature, a document time-stamp), on kyso's own signatures,
+//! on tampered copies, and on detached CMS made by `openssl cms`. pyHanko
+//! gives its own verdict beside kyso's.
+mod common;
+
+use common::lab::*;
+use common::verify::*;
+use common::*;
+
+#[test]
+fn kyso_verify_agrees_with_pyhanko() {
+    let Some(lab) = Lab::start() else {
+        return;
+    };
+    let d = &lab.d;
+    std::fs::write(d.path("plain.pdf"), hand_pdf()).unwrap();
+    if pyhanko_sign(
+        &lab,
+        &[
+            "bb:plain.pdf:bb.pdf",
+            "bt:plain.pdf:bt.pdf",
+            "blt:plain.pdf:blt.pdf",
+            "blta:plain.pdf:blta.pdf",
+            "certify2:plain.pdf:cert.pdf",
+            "approve:cert.pdf:cert-approve.pdf",
+            "bb:bb.pdf:two.pdf",
+            "doc-ts:plain.pdf:docts.pdf",
+        ],
+    )
+    .is_none()
+    {
+        return;
+    }
+    // kyso's own B-T signature.
+    lab.kyso_ok(&[
+        "sign",
+        s(&d.path("plain.pdf")),
+        "-o",
+        s(&d.path("kyso-bt.pdf")),
+        "--p12",
+        s(&lab.rsa),
+        "--tsa",
+        &lab.tsa,
+    ]);
+
+    let cases: &[(&str, usize, &[&str])] = &[
+        ("bb.pdf", 1, &["B-B"]),
+        ("bt.pdf", 1, &["B-T"]),
+        ("blt.pdf", 1, &["B-LT"]),
+        ("blta.pdf", 2, &["B-LTA"]),
+        ("cert.pdf", 1, &["B-B"]),
+        ("cert-approve.pdf", 2, &["B-B", "B-T"]),
+        ("two.pdf", 2, &["B-B", "B-B"]),
+        ("docts.pdf", 1, &[]),
+        ("kyso-bt.pdf", 1, &["B-T"]),
+    ];
+    for (name, n, levels) in cases {
+        let f = d.path(name);
+        let (ok, t) = lab.peers.pyhanko(&f).unwrap();
+        assert!(ok, "pyhanko on {name}: {t}");
+        let (code, v) = verify_json(&lab, &f, &[]);
+        assert_eq!(code, 0, "kyso verify {name}: {v:#}");
+        assert_eq!(v["indication"], "TOTAL-PASSED", "{name}: {v:#}");
+        let sigs = v["signatures"].as_array().unwrap();
+        assert_eq!(sigs.len(), *n, "{name}: {v:#}");
+        for (i, level) in levels.iter().enumerate() {
+            assert_eq!(sigs[i]["level"], *level, "{name} #{i}: {v:#}");
+        }
+        for sig in sigs {
+            assert_eq!(sig["integrity"], true);
+            assert!(sig["signer"]["subject"].as_str().unwrap().contains("CN="));
+            assert!(sig["issuer"].as_str().unwrap().contains("CN="));
+            assert!(sig["validation_time"].as_str().unwrap().ends_with("+07:00"));
+        }
+    }
+    // The certification signature is reported with its level and the
+    // approval signature as an allowed change.
+    let (_, v) = verify_json(&lab, &d.path("cert-approve.pdf"), &[]);
+    assert_eq!(v["signatures"][0]["doc_mdp"], 2);
+    assert_eq!(v["signatures"][0]["managing_unit"], "UBND tỉnh Ninh Bình");
+    let mods = v["signatures"][0]["modifications"].as_array().unwrap();
+    assert!(mods.iter().all(|m| m["allowed"] == true), "{v:#}");
+    assert!(
+        mods.iter().any(|m| m["code"] == "signature-field-added"),
+        "{v:#}"
+    );
+    // Document time-stamp kind.
+    let (_, v) = verify_json(&lab, &d.path("docts.pdf"), &[]);
+    assert_eq!(v["signatures"][0]["kind"], "document-timestamp");
+
+    // Without the trust anchor: INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
+    let o = std::process::Command::new(KYSO)
+        .args([
+            "--data",
+            s(&d.path("nowhere")),
+            "verify",
+            s(&d.path("bb.pdf")),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        verdict(&v, 0),
+        ("INDETERMINATE".into(), "NO_CERTIFICATE_CHAIN_FOUND".into())
+    );
+
+    // Tampered copies: one byte of the page content changed.
+    for name in ["bb.pdf", "bt.pdf", "blta.pdf", "kyso-bt.pdf"] {
+        let mut bytes = std::fs::read(d.path(name)).unwrap();
+        let p = find(&bytes, b"BT").expect("page content");
+        bytes[p + 3] ^= 0x01;
+        let t = d.path(&format!("tampered-{name}"));
+        std::fs::write(&t, &bytes).unwrap();
+        let (ok, pt) = lab.peers.pyhanko(&t).unwrap();
+        assert!(!ok, "pyhanko accepted tampered {name}: {pt}");
+        let (code, v) = verify_json(&lab, &t, &[]);
+        assert_eq!(code, 2, "{name}: {v:#}");
+        assert_eq!(
+            verdict(&v, 0),
+            ("TOTAL-FAILED".into(), "HASH_FAILURE".into()),
+            "{v:#}"
+        );
+    }
+
+    // Text and HTML forms.
+    let o = lab.kyso(&[
+        "verify",
+        s(&d.path("bt.pdf")),
+        "--trust",
+        s(&lab.path("root.pem")),
+    ]);
+    let t = text(&o);
+    assert!(
+        t.contains("TOTAL-PASSED") && t.contains("Người ký / Signer"),
+        "{t}"
+    );
+    let o = lab.kyso(&[
+        "verify",
+        s(&d.path("bt.pdf")),
+        "--html",
+        "--trust",
+        s(&lab.path("root.pem")),
+    ]);
+    let t = String::from_utf8(o.stdout).unwrap();
+    assert!(t.starts_with("<!DOCTYPE html>") && t.contains("TOTAL-PASSED"));
+
+    // --document-date mismatch is reported.
+    let (_, v) = verify_json(&lab, &d.path("bt.pdf"), &["--document-date", "2001-01-01"]);
+    let w = v["signatures"][0]["warnings"].to_string();
+    assert!(w.contains("2001-01-01"), "{v:#}");
+}
+
+#[test]
+fn detached_cms_from_openssl() {
+    let Some(lab) = Lab::start() else {
+        return;
+    };
+    let dir = lab.peers.dir.clone();
+    let d = &lab.d;
+    std::fs::write(
+        d.path("report.xlsx"),
+        b"PK\x03\x04 b\xc3\xa1o c\xc3\xa1o / report".repeat(100),
+    )
+    .unwrap();
+    // The key and certificate out of the PKCS#12.
+    let pass = format!("pass:{P12_PASSWORD}");
+    openssl(
+        &dir,
+        &[
+            "pkcs12", "-in", "rsa.p12", "-nocerts", "-nodes", "-passin", &pass, "-out", "rsa.key",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "pkcs12", "-in", "rsa.p12", "-clcerts", "-nokeys", "-passin", &pass, "-out", "rsa.crt",
+        ],
+    );
+    for (extra, name) in [(&[][..], "plain.p7s"), (&["-cades"][..], "cades.p7s")] {
+        let mut args = vec![
+            "cms",
+            "-sign",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            "report.xlsx",
+            "-signer",
+            "rsa.crt",
+            "-inkey",
+            "rsa.key",
+            "-certfile",
+            "issuing.pem",
+            "-md",
+            "sha256",
+            "-out",
+            name,
+        ];
+        args.extend_from_slice(extra);
+        openssl(&dir, &args);
+        let (code, v) = verify_json(
+            &lab,
+            &d.path("report.xlsx"),
+            &["--signature", s(&d.path(name))],
+        );
+        assert_eq!(code, 0, "{name}: {v:#}");
+        assert_eq!(v["format"], "cms-detached");
+        assert_eq!(v["signatures"][0]["signer"]["common_name"], "Nguyễn Văn An");
+        // openssl agrees.
+        let (ok, t) = run_in(
+            &dir,
+            "openssl",
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                name,
+                "-content",
+                "report.xlsx",
+                "-CAfile",
+                "root.pem",
+                "-out",
+                "/dev/null",
+                "-purpose",
+                "any",
+            ],
+        );
+        assert!(ok, "openssl cms -verify {name}: {t}");
+    }
+    // The content changed: HASH_FAILURE.
+    std::fs::write(d.path("other.xlsx"), b"another file").unwrap();
+    let (code, v) = verify_json(
+        &lab,
+        &d.path("other.xlsx"),
+        &["--signature", s(&d.path("plain.p7s"))],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        verdict(&v, 0),
+        ("TOTAL-FAILED".into(), "HASH_FAILURE".into())
+    );
+    // SHA-1: Circular 15/2025.
+    openssl(
+        &dir,
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            "report.xlsx",
+            "-signer",
+            "rsa.crt",
+            "-inkey",
+            "rsa.key",
+            "-md",
+            "sha1",
+            "-out",
+            "sha1.p7s",
+        ],
+    );
+    let (code, v) = verify_json(
+        &lab,
+        &d.path("report.xlsx"),
+        &["--signature", s(&d.path("sha1.p7s"))],
+    );
+    assert_eq!(code, 2, "{v:#}");
+    assert_eq!(verdict(&v, 0).1, "CRYPTO_CONSTRAINTS_FAILURE");
+    // Garbage signature file: FORMAT_FAILURE, no panic.
+    std::fs::write(d.path("junk.p7s"), b"\x30\x82\xff\xff junk").unwrap();
+    let (code, v) = verify_json(
+        &lab,
+        &d.path("report.xlsx"),
+        &["--signature", s(&d.path("junk.p7s"))],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(verdict(&v, 0).1, "FORMAT_FAILURE");
+}
