@@ -80,7 +80,14 @@ pub async fn run(ctx: &Context, a: VerifyArgs) -> Result<u8> {
     for p in &a.trust {
         for c in read_certs(p)? {
             use der::Encode;
-            trust.add_der(&c.to_der()?, &p.display().to_string())?;
+            let der = c.to_der()?;
+            // Already an anchor (e.g. the built-in root of the data directory).
+            if trust
+                .find(&kyso_pki::trust::fingerprint_sha256(&der))
+                .is_none()
+            {
+                trust.add_der(&der, &p.display().to_string())?;
+            }
         }
     }
     let mut extra = Vec::new();
@@ -150,12 +157,20 @@ fn verify_blocking(
             validate::validate_pdf(&bytes, &vctx)?
         }
     };
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let out = if a.json {
+        serde_json::to_string_pretty(&report)? + "\n"
     } else if a.html {
-        print!("{}", validate::render::html(&report));
+        validate::render::html(&report)
     } else {
-        print!("{}", validate::render::text(&report));
+        validate::render::text(&report)
+    };
+    // A closed pipe (`kyso verify … | head`) is not an error of the verification.
+    let mut stdout = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut stdout, out.as_bytes())
+        .and_then(|()| std::io::Write::flush(&mut stdout))
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
     }
     Ok(report.exit_code())
 }

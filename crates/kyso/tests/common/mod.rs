@@ -6,6 +6,7 @@ pub mod appearance;
 pub mod lab;
 pub mod ltv;
 pub mod token;
+pub mod verify;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

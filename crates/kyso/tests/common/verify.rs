@@ -115,7 +115,8 @@ pub fn incremental(
     edit: impl FnOnce(&mut ::lopdf::IncrementalDocument),
 ) {
     let bytes = std::fs::read(input).unwrap();
-    let mut doc = ::lopdf::IncrementalDocument::load_mem(&bytes).unwrap();
+    let prev = ::lopdf::Document::load_mem(&bytes).unwrap();
+    let mut doc = ::lopdf::IncrementalDocument::create_from(bytes.clone(), prev);
     edit(&mut doc);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
