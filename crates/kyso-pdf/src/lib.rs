@@ -48,4 +48,5 @@ pub use layout::{free_spot, Widget};
 pub use lopdf;
 pub use mdp::{permissions, DocMdp, FieldLock, Permissions};
 pub use open::{open, OpenedPdf};
-pub use signatures::{embedded_signatures, EmbeddedSignature, SignatureKind};
+pub use signature_dict::SignatureKind;
+pub use signatures::{embedded_signatures, EmbeddedSignature};

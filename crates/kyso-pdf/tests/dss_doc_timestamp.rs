@@ -1,85 +1,16 @@
 //! The DSS and document time-stamp updates of kyso-pdf: what they write
 //! reads back, an existing DSS is extended without duplicates, and qpdf
 //! accepts every revision.
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use std::path::Path;
+
+use common::*;
 use kyso_pdf::{
     append_dss, embedded_signatures, open, prepare_doc_timestamp, read_dss, read_vri_keys, vri_key,
     DssMaterial, DssUpdate, PdfError, SignatureKind, VriEntry,
 };
 use lopdf::Object;
-
-/// A one-page PDF with a line of text, classic xref table, written by hand.
-fn hand_pdf() -> Vec<u8> {
-    let content = b"BT /F1 24 Tf 72 720 Td (Hello from a hand-written PDF) Tj ET";
-    let objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
-        [
-            format!("<< /Length {} >>\nstream\n", content.len()).into_bytes(),
-            content.to_vec(),
-            b"\nendstream".to_vec(),
-        ]
-        .concat(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
-    ];
-    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for off in offsets {
-        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
-
-fn have_qpdf() -> bool {
-    let ok = Command::new("qpdf")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("KYSO_REQUIRE_PEERS").as_deref() == Ok("1") {
-            panic!("qpdf is required (KYSO_REQUIRE_PEERS=1)");
-        }
-        eprintln!("SKIP: qpdf not found");
-    }
-    ok
-}
-
-fn qpdf(args: &[&str]) -> (bool, String) {
-    let o = Command::new("qpdf").args(args).output().expect("qpdf");
-    // qpdf exits 3 on warnings.
-    (
-        o.status.code() == Some(0),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
-}
-
-fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7))
-}
 
 /// A stand-in TimeStampToken: a DER SEQUENCE.
 const TOKEN: &[u8] = &[0x30, 0x06, 0x02, 0x01, 0x05, 0x04, 0x01, 0xaa];
@@ -101,7 +32,7 @@ fn document_timestamp_is_a_doc_timestamp_dictionary() {
     let dir = tempfile::tempdir().unwrap();
     let out = stamped(dir.path());
     let opened = open(&out).unwrap();
-    let sigs = embedded_signatures(opened.document());
+    let sigs = embedded_signatures(opened.document()).unwrap();
     assert_eq!(sigs.len(), 1);
     assert_eq!(sigs[0].kind, SignatureKind::DocTimeStamp);
     assert_eq!(sigs[0].sub_filter, "ETSI.RFC3161");
@@ -137,7 +68,7 @@ fn document_timestamp_is_a_doc_timestamp_dictionary() {
 fn dss_is_extended_without_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let ts = stamped(dir.path());
-    let contents = embedded_signatures(open(&ts).unwrap().document())[0]
+    let contents = embedded_signatures(open(&ts).unwrap().document()).unwrap()[0]
         .contents
         .clone();
     let cert_a = vec![b'a'; 2000];

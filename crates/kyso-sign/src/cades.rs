@@ -8,16 +8,13 @@
 use std::io::Read;
 use std::path::Path;
 
-use der::{Any, Decode, Encode};
 use kyso_crypto::{Hasher, SignatureAlgorithm, Signer};
-use kyso_pki::cms::{self, SignedAttributesInput, SignedDataParts};
-use kyso_pki::oids;
 use time::macros::offset;
 use time::OffsetDateTime;
-use x509_cert::attr::Attribute;
 use x509_cert::Certificate;
 
-use crate::{signature_timestamp_request, token_from_response, SignError, TsaTransport};
+use crate::signed_attributes::{check_key_family, signature_timestamp, SignedAttributes};
+use crate::{SignError, TsaTransport};
 
 /// Size of the chunks the content is read in.
 const CHUNK: usize = 256 * 1024;
@@ -26,28 +23,24 @@ const CHUNK: usize = 256 * 1024;
 /// signature over [`PreparedDetached::to_be_signed`].
 #[derive(Clone, Debug)]
 pub struct PreparedDetached {
-    signed_attributes: Vec<Attribute>,
-    to_be_signed: Vec<u8>,
-    message_digest: Vec<u8>,
+    attributes: SignedAttributes,
     content_length: u64,
-    signature_algorithm: SignatureAlgorithm,
-    signer_certificate: Certificate,
 }
 
 impl PreparedDetached {
     /// The DER `SET OF Attribute` the key signs.
     pub fn to_be_signed(&self) -> &[u8] {
-        &self.to_be_signed
+        self.attributes.to_be_signed()
     }
 
     /// The digest of [`Self::to_be_signed`], for signers that take a digest.
     pub fn to_be_signed_digest(&self) -> Vec<u8> {
-        kyso_crypto::digest(self.signature_algorithm.digest(), &self.to_be_signed)
+        self.attributes.to_be_signed_digest()
     }
 
     /// The digest of the content (the message-digest attribute).
     pub fn content_digest(&self) -> &[u8] {
-        &self.message_digest
+        self.attributes.message_digest()
     }
 
     /// Bytes of content hashed.
@@ -56,20 +49,8 @@ impl PreparedDetached {
     }
 
     pub fn signature_algorithm(&self) -> SignatureAlgorithm {
-        self.signature_algorithm
+        self.attributes.signature_algorithm()
     }
-}
-
-fn check_key_family(cert: &Certificate, alg: SignatureAlgorithm) -> Result<(), SignError> {
-    const RSA_ENCRYPTION: der::asn1::ObjectIdentifier =
-        der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-    let is_rsa = cert.tbs_certificate.subject_public_key_info.algorithm.oid == RSA_ENCRYPTION;
-    if is_rsa != alg.is_rsa() {
-        return Err(SignError::AlgorithmMismatch {
-            algorithm: alg.to_string(),
-        });
-    }
-    Ok(())
 }
 
 /// Phase 1 from a reader: hash `content` in chunks and build the signed
@@ -97,21 +78,15 @@ pub fn prepare_detached_reader(
     let message_digest = hasher.finish();
     let signing_time =
         signing_time.unwrap_or_else(|| OffsetDateTime::now_utc().to_offset(offset!(+7)));
-    let signed_attributes = cms::signed_attributes(&SignedAttributesInput {
-        content_type: oids::CT_DATA,
-        message_digest: &message_digest,
+    let attributes = SignedAttributes::new(
         signer_certificate,
-        signing_time: Some(signing_time),
-        extra: Vec::new(),
-    })?;
-    let to_be_signed = cms::signed_attributes_der(&signed_attributes)?;
-    Ok(PreparedDetached {
-        signed_attributes,
-        to_be_signed,
-        message_digest,
-        content_length,
         signature_algorithm,
-        signer_certificate: signer_certificate.clone(),
+        message_digest,
+        Some(signing_time),
+    )?;
+    Ok(PreparedDetached {
+        attributes,
+        content_length,
     })
 }
 
@@ -142,41 +117,7 @@ pub fn finalize_detached(
     chain: &[Certificate],
     timestamp: Option<Vec<u8>>,
 ) -> Result<Vec<u8>, SignError> {
-    let spki = prepared
-        .signer_certificate
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()?;
-    kyso_crypto::verify_signature(
-        &spki,
-        prepared.signature_algorithm,
-        &prepared.to_be_signed,
-        signature,
-    )
-    .map_err(SignError::BadSignature)?;
-    let mut unsigned_attributes = Vec::new();
-    if let Some(token) = timestamp {
-        let mut values = der::asn1::SetOfVec::new();
-        values.insert(Any::from_der(&token)?)?;
-        unsigned_attributes.push(Attribute {
-            oid: oids::AA_SIGNATURE_TIME_STAMP_TOKEN,
-            values,
-        });
-    }
-    let mut certificates = Vec::with_capacity(chain.len() + 1);
-    certificates.push(prepared.signer_certificate.clone());
-    certificates.extend(chain.iter().cloned());
-    Ok(cms::assemble_signed_data(SignedDataParts {
-        encapsulated_content_type: oids::CT_DATA,
-        encapsulated_content: None,
-        digest_algorithm: prepared.signature_algorithm.digest(),
-        signature_algorithm: prepared.signature_algorithm,
-        signed_attributes: prepared.signed_attributes,
-        signature: signature.to_vec(),
-        signer_certificate: &prepared.signer_certificate,
-        certificates,
-        unsigned_attributes,
-    })?)
+    prepared.attributes.assemble(signature, chain, timestamp)
 }
 
 /// Prepare, sign with `signer` and finalize a detached signature of the
@@ -196,14 +137,6 @@ pub fn sign_detached(
         signing_time,
     )?;
     let signature = signer.sign(prepared.to_be_signed())?;
-    let timestamp = match tsa {
-        None => None,
-        Some(transport) => {
-            let query = signature_timestamp_request(&signature)?;
-            let response = transport(&query.request_der)
-                .map_err(|e| SignError::TsaTransport(e.to_string()))?;
-            Some(token_from_response(&response, &query)?)
-        }
-    };
+    let timestamp = signature_timestamp(&signature, tsa)?;
     finalize_detached(prepared, &signature, chain, timestamp)
 }

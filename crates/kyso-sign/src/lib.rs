@@ -27,6 +27,7 @@ mod ltv;
 mod options;
 mod pades;
 mod sign_pdf;
+mod signed_attributes;
 mod timestamp;
 pub mod validate;
 

@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use cms::cert::CertificateChoices;
 use cms::signed_data::{SignedData, SignerIdentifier};
 use der::{Decode, Encode};
 use kyso_pdf::{DssMaterial, DssOutcome, DssUpdate, EmbeddedSignature, SignatureKind, VriEntry};
@@ -97,17 +96,6 @@ impl LtvReport {
             .iter()
             .filter(|c| matches!(c.status, EvidenceStatus::Revoked { .. }))
     }
-}
-
-fn certificates_of(sd: &SignedData) -> Vec<Certificate> {
-    sd.certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|c| match c {
-            CertificateChoices::Certificate(c) => Some(c.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The certificate identified by the first SignerInfo's `sid`.
@@ -263,7 +251,7 @@ impl Collector<'_> {
             }
         };
         for sd in &parts {
-            for c in certificates_of(sd) {
+            for c in kyso_pki::cms_verify::certificates_of(sd) {
                 if !self.pool.contains(&c) {
                     self.pool.push(c);
                 }
@@ -338,7 +326,7 @@ fn now() -> OffsetDateTime {
 /// The signatures of `input`, refusing a document that has none.
 fn signatures_of(input: &Path) -> Result<(Vec<EmbeddedSignature>, DssMaterial), SignError> {
     let opened = kyso_pdf::open(input)?;
-    let sigs = kyso_pdf::embedded_signatures(opened.document());
+    let sigs = kyso_pdf::embedded_signatures(opened.document())?;
     if sigs.is_empty() {
         return Err(SignError::Ltv(
             "tệp chưa có chữ ký nào / the file has no signature to extend".into(),

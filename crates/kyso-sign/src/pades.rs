@@ -1,54 +1,43 @@
 //! Prepare and finalize a PAdES signature.
 use std::path::{Path, PathBuf};
 
-use der::{Any, Decode, Encode};
 use kyso_crypto::SignatureAlgorithm;
 use kyso_pdf::{ByteRange, PreparedPdf, SignatureRequest, SubFilter};
-use kyso_pki::cms::{self, SignedAttributesInput, SignedDataParts};
-use kyso_pki::oids;
 use time::macros::offset;
 use time::OffsetDateTime;
-use x509_cert::attr::Attribute;
 use x509_cert::Certificate;
 
+use crate::signed_attributes::{check_key_family, SignedAttributes};
 use crate::{SignError, SignOptions};
-
-/// rsaEncryption (RFC 8017).
-const RSA_ENCRYPTION: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 /// A document with its signature field written and ByteRange hashed,
 /// waiting for the signature over [`PreparedSignature::to_be_signed`].
 #[derive(Debug)]
 pub struct PreparedSignature {
     pdf: PreparedPdf,
-    signed_attributes: Vec<Attribute>,
-    to_be_signed: Vec<u8>,
-    message_digest: Vec<u8>,
-    signature_algorithm: SignatureAlgorithm,
-    signer_certificate: Certificate,
+    attributes: SignedAttributes,
 }
 
 impl PreparedSignature {
     /// The DER `SET OF Attribute` the key signs (hash it with the
     /// algorithm's digest, or pass it to [`kyso_crypto::Signer::sign`]).
     pub fn to_be_signed(&self) -> &[u8] {
-        &self.to_be_signed
+        self.attributes.to_be_signed()
     }
 
     /// The digest of [`Self::to_be_signed`], for signers that take a
     /// digest ([`kyso_crypto::Signer::sign_digest`], tokens, agents).
     pub fn to_be_signed_digest(&self) -> Vec<u8> {
-        kyso_crypto::digest(self.signature_algorithm.digest(), &self.to_be_signed)
+        self.attributes.to_be_signed_digest()
     }
 
     /// The digest of the ByteRange (the messageDigest attribute).
     pub fn document_digest(&self) -> &[u8] {
-        &self.message_digest
+        self.attributes.message_digest()
     }
 
     pub fn signature_algorithm(&self) -> SignatureAlgorithm {
-        self.signature_algorithm
+        self.attributes.signature_algorithm()
     }
 
     pub fn byte_range(&self) -> ByteRange {
@@ -69,19 +58,7 @@ pub fn prepare(
     options: &SignOptions,
 ) -> Result<PreparedSignature, SignError> {
     let alg = options.signature_algorithm;
-    // The key family must fit the certificate before anything is written.
-    let is_rsa_key = options
-        .signer_certificate
-        .tbs_certificate
-        .subject_public_key_info
-        .algorithm
-        .oid
-        == RSA_ENCRYPTION;
-    if is_rsa_key != alg.is_rsa() {
-        return Err(SignError::AlgorithmMismatch {
-            algorithm: alg.to_string(),
-        });
-    }
+    check_key_family(&options.signer_certificate, alg)?;
     let signing_time = options
         .signing_time
         .unwrap_or_else(|| OffsetDateTime::now_utc().to_offset(offset!(+7)));
@@ -100,22 +77,9 @@ pub fn prepare(
     req.fill = options.fill.clone();
     let mut pdf = kyso_pdf::prepare(input, output, &req)?;
     let message_digest = pdf.digest(alg.digest())?;
-    let signed_attributes = cms::signed_attributes(&SignedAttributesInput {
-        content_type: oids::CT_DATA,
-        message_digest: &message_digest,
-        signer_certificate: &options.signer_certificate,
-        signing_time: None,
-        extra: Vec::new(),
-    })?;
-    let to_be_signed = cms::signed_attributes_der(&signed_attributes)?;
-    Ok(PreparedSignature {
-        pdf,
-        signed_attributes,
-        to_be_signed,
-        message_digest,
-        signature_algorithm: alg,
-        signer_certificate: options.signer_certificate.clone(),
-    })
+    // No signing-time attribute in PAdES: the time is /M or the time-stamp's.
+    let attributes = SignedAttributes::new(&options.signer_certificate, alg, message_digest, None)?;
+    Ok(PreparedSignature { pdf, attributes })
 }
 
 /// Phase 3: check `signature` against the signer certificate, assemble the
@@ -130,40 +94,6 @@ pub fn finalize(
     chain: &[Certificate],
     timestamp: Option<Vec<u8>>,
 ) -> Result<PathBuf, SignError> {
-    let spki = prepared
-        .signer_certificate
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()?;
-    kyso_crypto::verify_signature(
-        &spki,
-        prepared.signature_algorithm,
-        &prepared.to_be_signed,
-        signature,
-    )
-    .map_err(SignError::BadSignature)?;
-    let mut unsigned_attributes = Vec::new();
-    if let Some(token) = timestamp {
-        let mut values = der::asn1::SetOfVec::new();
-        values.insert(Any::from_der(&token)?)?;
-        unsigned_attributes.push(Attribute {
-            oid: oids::AA_SIGNATURE_TIME_STAMP_TOKEN,
-            values,
-        });
-    }
-    let mut certificates = Vec::with_capacity(chain.len() + 1);
-    certificates.push(prepared.signer_certificate.clone());
-    certificates.extend(chain.iter().cloned());
-    let der = cms::assemble_signed_data(SignedDataParts {
-        encapsulated_content_type: oids::CT_DATA,
-        encapsulated_content: None,
-        digest_algorithm: prepared.signature_algorithm.digest(),
-        signature_algorithm: prepared.signature_algorithm,
-        signed_attributes: prepared.signed_attributes,
-        signature: signature.to_vec(),
-        signer_certificate: &prepared.signer_certificate,
-        certificates,
-        unsigned_attributes,
-    })?;
+    let der = prepared.attributes.assemble(signature, chain, timestamp)?;
     Ok(prepared.pdf.finalize(&der)?)
 }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use kyso_crypto::Signer;
 use x509_cert::Certificate;
 
-use crate::{finalize, prepare, signature_timestamp_request, token_from_response};
+use crate::signed_attributes::signature_timestamp;
+use crate::{finalize, prepare};
 use crate::{SignError, SignOptions};
 
 /// The caller's TSA transport: takes a DER TimeStampReq and returns the
@@ -28,14 +29,6 @@ pub fn sign_pdf(
     options.signature_algorithm = signer.algorithm();
     let prepared = prepare(input, output, &options)?;
     let signature = signer.sign(prepared.to_be_signed())?;
-    let timestamp = match tsa {
-        None => None,
-        Some(transport) => {
-            let query = signature_timestamp_request(&signature)?;
-            let response = transport(&query.request_der)
-                .map_err(|e| SignError::TsaTransport(e.to_string()))?;
-            Some(token_from_response(&response, &query)?)
-        }
-    };
+    let timestamp = signature_timestamp(&signature, tsa)?;
     finalize(prepared, &signature, chain, timestamp)
 }

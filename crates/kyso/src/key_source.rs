@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use der::{Decode, Encode};
-use kyso_crypto::pkcs11::{KeySelector, ObjectClassName, PinUser};
+use kyso_crypto::pkcs11::{KeySelector, ObjectClassName, ObjectSummary, PinUser};
 use kyso_crypto::{DigestAlgorithm, SignatureAlgorithm, Signer, SoftwareKey};
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
 use x509_cert::Certificate;
@@ -166,14 +166,7 @@ impl KeySourceArgs {
         // Certificates stored on the token (public objects).
         let mut certificate = None;
         let mut others = Vec::new();
-        for o in objects
-            .iter()
-            .filter(|o| o.class == ObjectClassName::Certificate)
-        {
-            let Some(v) = &o.value else { continue };
-            let Ok(c) = Certificate::from_der(v) else {
-                continue;
-            };
+        for (_, c) in certificates_on_token(&objects) {
             let spki = c.tbs_certificate.subject_public_key_info.to_der()?;
             if spki == info.spki && certificate.is_none() {
                 certificate = Some(c);
@@ -204,6 +197,17 @@ impl KeySourceArgs {
 }
 
 /// The certificates of `pool` that issue `leaf`, its issuer, and so on,
+/// The X.509 certificates stored on a token, each with the object holding
+/// it; objects that do not parse as certificates are skipped.
+pub(crate) fn certificates_on_token(
+    objects: &[ObjectSummary],
+) -> impl Iterator<Item = (&ObjectSummary, Certificate)> {
+    objects
+        .iter()
+        .filter(|o| o.class == ObjectClassName::Certificate)
+        .filter_map(|o| Some((o, Certificate::from_der(o.value.as_ref()?).ok()?)))
+}
+
 /// in that order (the other certificates are left out).
 pub(crate) fn chain_above(leaf: &Certificate, mut pool: Vec<Certificate>) -> Vec<Certificate> {
     let mut chain: Vec<Certificate> = Vec::new();

@@ -5,116 +5,8 @@
 //! PostgreSQL.
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
+use common::token::{Hsm, PIN, SO_PIN};
 use common::*;
-
-const SO_PIN: &str = "87654321";
-const PIN: &str = "123456";
-
-/// A SoftHSM2 token directory of its own (SOFTHSM2_CONF) for one test.
-struct Hsm {
-    dir: tempfile::TempDir,
-    module: PathBuf,
-}
-
-fn softhsm_module() -> Option<PathBuf> {
-    let mut c = vec![PathBuf::from("/usr/lib/softhsm/libsofthsm2.so")];
-    if let Ok(rd) = std::fs::read_dir("/usr/lib") {
-        for e in rd.flatten() {
-            c.push(e.path().join("softhsm/libsofthsm2.so"));
-        }
-    }
-    c.push(PathBuf::from("/usr/local/lib/softhsm/libsofthsm2.so"));
-    c.into_iter().find(|p| p.exists())
-}
-
-impl Hsm {
-    /// None (skip) when SoftHSM2 is missing, unless KYSO_REQUIRE_PEERS=1.
-    fn new() -> Option<Hsm> {
-        let util = Command::new("softhsm2-util").arg("--version").output();
-        let (Some(module), Ok(_)) = (softhsm_module(), util) else {
-            if std::env::var("KYSO_REQUIRE_PEERS").as_deref() == Ok("1") {
-                panic!("softhsm2 is required (KYSO_REQUIRE_PEERS=1) but not installed");
-            }
-            eprintln!("SKIP: softhsm2 not installed (apt-get install softhsm2 opensc)");
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tokens")).unwrap();
-        std::fs::write(
-            dir.path().join("softhsm2.conf"),
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\n",
-                dir.path().join("tokens").display()
-            ),
-        )
-        .unwrap();
-        Some(Hsm { dir, module })
-    }
-
-    fn conf(&self) -> PathBuf {
-        self.dir.path().join("softhsm2.conf")
-    }
-
-    fn init_token(&self, label: &str) {
-        let out = Command::new("softhsm2-util")
-            .env("SOFTHSM2_CONF", self.conf())
-            .args(["--init-token", "--free", "--label", label])
-            .args(["--so-pin", SO_PIN, "--pin", PIN])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// `kyso ARGS…` with this token directory and module, and `envs`.
-    fn kyso_raw(&self, d: &Deployment, envs: &[(&str, &str)], args: &[&str]) -> Output {
-        let mut c = Command::new(KYSO);
-        c.args(["--data", d.data().to_str().unwrap(), "--db", &d.db])
-            .args(args)
-            .env("SOFTHSM2_CONF", self.conf())
-            .env("KYSO_PKCS11_MODULE", &self.module)
-            .env("KYSO_LOG", "warn")
-            .env_remove("KYSO_KEY_PASSWORD");
-        for (k, v) in envs {
-            c.env(k, v);
-        }
-        c.output().expect("run kyso")
-    }
-
-    fn kyso(&self, d: &Deployment, envs: &[(&str, &str)], args: &[&str]) -> String {
-        let out = self.kyso_raw(d, envs, args);
-        assert!(
-            out.status.success(),
-            "kyso {args:?} failed:\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn pkcs11_tool(&self, args: &[&str]) -> String {
-        let out = Command::new("pkcs11-tool")
-            .env("SOFTHSM2_CONF", self.conf())
-            .arg("--module")
-            .arg(&self.module)
-            .args(args)
-            .output()
-            .expect("pkcs11-tool");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success(), "pkcs11-tool {args:?}: {text}");
-        text
-    }
-}
 
 fn p(d: &Deployment, name: &str) -> String {
     d.path(name).to_str().unwrap().to_string()
@@ -125,7 +17,7 @@ fn p(d: &Deployment, name: &str) -> String {
 fn sign_and_verify(hsm: &Hsm, d: &Deployment, pin_var: (&str, &str), key: &str, alg: &str) {
     let dir = d.dir.path();
     std::fs::write(dir.join("doc.txt"), format!("Công văn số 01 — {alg}")).unwrap();
-    hsm.kyso(
+    hsm.kyso_envs_ok(
         d,
         &[pin_var],
         &[
@@ -187,7 +79,7 @@ fn keys_on_the_token_sign_and_take_their_certificate() {
     let pin = ("AN_PIN", PIN);
     hsm.init_token("an");
     for (label, ty) in [("an-rsa", "rsa-2048"), ("an-ec", "p-256")] {
-        let out = hsm.kyso(
+        let out = hsm.kyso_envs_ok(
             &d,
             &[pin],
             &[
@@ -229,7 +121,7 @@ fn keys_on_the_token_sign_and_take_their_certificate() {
     d.kyso(&["ca", "init", "--organization", "Sở KH&CN tỉnh Ninh Bình"]);
     d.kyso(&["ca", "cert", "issuing", "-o", &p(&d, "issuing.pem")]);
     d.kyso(&["ca", "cert", "root", "-o", &p(&d, "root.pem")]);
-    hsm.kyso(
+    hsm.kyso_envs_ok(
         &d,
         &[pin],
         &[
@@ -258,7 +150,7 @@ fn keys_on_the_token_sign_and_take_their_certificate() {
         "-o",
         &p(&d, "an.pem"),
     ]);
-    hsm.kyso(
+    hsm.kyso_envs_ok(
         &d,
         &[pin],
         &[
@@ -278,7 +170,7 @@ fn keys_on_the_token_sign_and_take_their_certificate() {
         ],
     );
     // A certificate for another key is refused.
-    let out = hsm.kyso_raw(
+    let out = hsm.kyso_envs(
         &d,
         &[pin],
         &[
@@ -296,7 +188,7 @@ fn keys_on_the_token_sign_and_take_their_certificate() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not for the key"));
 
-    let list = hsm.kyso(&d, &[], &["token", "list", "--token", "an", "--json"]);
+    let list = hsm.kyso_envs_ok(&d, &[], &["token", "list", "--token", "an", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     let objects = v[0]["objects"].as_array().unwrap();
     let certs: Vec<_> = objects
@@ -317,7 +209,7 @@ fn keys_on_the_token_sign_and_take_their_certificate() {
     assert_eq!(v[0]["user_pin"], "ok");
     // Without login no private key is listed; with login both are.
     assert!(!objects.iter().any(|o| o["class"] == "private-key"));
-    let list = hsm.kyso(
+    let list = hsm.kyso_envs_ok(
         &d,
         &[pin],
         &["token", "list", "--token", "an", "--pin-env", "AN_PIN"],
@@ -330,7 +222,7 @@ fn keys_on_the_token_sign_and_take_their_certificate() {
     // The key found by its certificate signs, and openssl verifies the
     // signature with the certificate.
     std::fs::write(d.path("doc.txt"), "Quyết định").unwrap();
-    hsm.kyso(
+    hsm.kyso_envs_ok(
         &d,
         &[pin],
         &[
@@ -377,7 +269,7 @@ fn recovery_on(d: &Deployment) {
     hsm.init_token("an");
     let good = ("GOOD", PIN);
     let wrong = ("WRONG", "000000");
-    hsm.kyso(
+    hsm.kyso_envs_ok(
         d,
         &[good],
         &[
@@ -395,7 +287,7 @@ fn recovery_on(d: &Deployment) {
     );
     // Wrong PINs: refused, reported with the token's state, PIN not shown.
     for _ in 0..3 {
-        let out = hsm.kyso_raw(
+        let out = hsm.kyso_envs(
             d,
             &[wrong],
             &[
@@ -421,14 +313,14 @@ fn recovery_on(d: &Deployment) {
         assert!(err.contains("user PIN count-low"), "{err}");
         assert!(!err.contains("000000"), "the PIN leaked: {err}");
     }
-    let list = hsm.kyso(d, &[], &["token", "list", "--json"]);
+    let list = hsm.kyso_envs_ok(d, &[], &["token", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(v[0]["user_pin"], "count-low", "{list}");
     let serial = v[0]["serial"].as_str().unwrap().to_string();
 
     // A wrong SO PIN fails and is recorded as a failed attempt.
     let new = ("NEW_PIN", "24681357");
-    let out = hsm.kyso_raw(
+    let out = hsm.kyso_envs(
         d,
         &[("SO", "11111111"), new],
         &[
@@ -453,7 +345,7 @@ fn recovery_on(d: &Deployment) {
     );
 
     // The security officer recovers the token with a new user PIN.
-    let out = hsm.kyso(
+    let out = hsm.kyso_envs_ok(
         d,
         &[("SO", SO_PIN), new],
         &[
@@ -474,7 +366,7 @@ fn recovery_on(d: &Deployment) {
 
     // The old PIN no longer works; the new one signs again.
     std::fs::write(d.path("report.txt"), "Báo cáo định kỳ").unwrap();
-    let out = hsm.kyso_raw(
+    let out = hsm.kyso_envs(
         d,
         &[good],
         &[
@@ -493,7 +385,7 @@ fn recovery_on(d: &Deployment) {
         ],
     );
     assert!(!out.status.success());
-    hsm.kyso(
+    hsm.kyso_envs_ok(
         d,
         &[new],
         &[
@@ -532,7 +424,7 @@ fn recovery_on(d: &Deployment) {
     assert!(ok.contains("Verified OK"));
 
     // The holder changes the PIN the officer set.
-    hsm.kyso(
+    hsm.kyso_envs_ok(
         d,
         &[new, ("MINE", "97531246")],
         &[
@@ -546,7 +438,7 @@ fn recovery_on(d: &Deployment) {
             "MINE",
         ],
     );
-    hsm.kyso(
+    hsm.kyso_envs_ok(
         d,
         &[("MINE", "97531246")],
         &[
@@ -566,7 +458,7 @@ fn recovery_on(d: &Deployment) {
     );
 
     // The records: one failed attempt, one completed recovery.
-    let recs = hsm.kyso(d, &[], &["token", "recoveries", "--json"]);
+    let recs = hsm.kyso_envs_ok(d, &[], &["token", "recoveries", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&recs).unwrap();
     let v = v.as_array().unwrap();
     assert_eq!(v.len(), 2, "{recs}");
@@ -578,12 +470,12 @@ fn recovery_on(d: &Deployment) {
     assert_eq!(v[1]["token_label"], "an");
     assert!(v[1]["recovered_at"].as_str().unwrap().ends_with('Z'));
     assert!(!recs.contains(SO_PIN) && !recs.contains("24681357"));
-    let text = hsm.kyso(d, &[], &["token", "recoveries", "--token-serial", &serial]);
+    let text = hsm.kyso_envs_ok(d, &[], &["token", "recoveries", "--token-serial", &serial]);
     assert!(
         text.contains("completed") && text.contains("Trần Thị Bình"),
         "{text}"
     );
-    let none = hsm.kyso(d, &[], &["token", "recoveries", "--token-serial", "nope"]);
+    let none = hsm.kyso_envs_ok(d, &[], &["token", "recoveries", "--token-serial", "nope"]);
     assert!(none.contains("no token recoveries"), "{none}");
 }
 
@@ -600,17 +492,17 @@ fn missing_module_and_token_are_clear_errors() {
     let Some(hsm) = Hsm::new() else { return };
     let d = first_deployment();
     hsm.init_token("an");
-    let out = hsm.kyso_raw(
+    let out = hsm.kyso_envs(
         &d,
         &[],
         &["token", "list", "--module", "/nonexistent/libpkcs11.so"],
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load the PKCS#11 module"));
-    let out = hsm.kyso_raw(&d, &[], &["token", "list", "--token", "khong-co"]);
+    let out = hsm.kyso_envs(&d, &[], &["token", "list", "--token", "khong-co"]);
     // Listing filters; using a missing token is an error.
     assert!(out.status.success());
-    let out = hsm.kyso_raw(
+    let out = hsm.kyso_envs(
         &d,
         &[("P", PIN)],
         &[

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
-use der::{Decode, Encode};
+use der::Encode;
 use kyso_crypto::pkcs11::ObjectClassName;
 use x509_cert::Certificate;
 
@@ -149,14 +149,7 @@ fn identity(
     };
     let mut candidates = Vec::new();
     let mut others = Vec::new();
-    for o in objects
-        .iter()
-        .filter(|o| o.class == ObjectClassName::Certificate)
-    {
-        let Some(v) = &o.value else { continue };
-        let Ok(c) = Certificate::from_der(v) else {
-            continue;
-        };
+    for (o, c) in crate::key_source::certificates_on_token(&objects) {
         let chosen = match (&key_label, &want_id) {
             (Some(l), _) => &o.label == l && public_ids.contains(&o.id),
             (None, Some(id)) => &o.id == id,

@@ -89,6 +89,43 @@ impl Hsm {
         o
     }
 
+    /// `kyso ARGS…` with this token directory, KYSO_PKCS11_MODULE and
+    /// `envs` only (no PIN variable unless `envs` names one).
+    pub fn kyso_envs(&self, d: &Deployment, envs: &[(&str, &str)], args: &[&str]) -> Output {
+        let mut c = Command::new(KYSO);
+        c.args(["--data", d.data().to_str().unwrap(), "--db", &d.db])
+            .args(args)
+            .env("SOFTHSM2_CONF", self.conf())
+            .env("KYSO_PKCS11_MODULE", &self.module)
+            .env("KYSO_LOG", "warn")
+            .env_remove("KYSO_KEY_PASSWORD");
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        c.output().expect("run kyso")
+    }
+
+    /// [`Self::kyso_envs`] that must succeed; its stdout.
+    pub fn kyso_envs_ok(&self, d: &Deployment, envs: &[(&str, &str)], args: &[&str]) -> String {
+        let out = self.kyso_envs(d, envs, args);
+        assert!(out.status.success(), "kyso {args:?} failed: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// OpenSC's pkcs11-tool on this token directory; must succeed.
+    pub fn pkcs11_tool(&self, args: &[&str]) -> String {
+        let out = Command::new("pkcs11-tool")
+            .env("SOFTHSM2_CONF", self.conf())
+            .arg("--module")
+            .arg(&self.module)
+            .args(args)
+            .output()
+            .expect("pkcs11-tool");
+        let t = text(&out);
+        assert!(out.status.success(), "pkcs11-tool {args:?}: {t}");
+        t
+    }
+
     /// On token `token`: a key `label` of `key_type` generated on the
     /// token, a CSR, the certificate issued by the lab's CA, stored on the
     /// token with the issuing and root certificates. Returns the
