@@ -196,20 +196,27 @@ fn remove_files(p: &Pending) {
     }
 }
 
+/// The request body, or the refusal of a malformed one.
+fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, Box<Response>> {
+    body.map(|Json(r)| r).map_err(|e| {
+        Box::new(refuse(
+            e.status(),
+            "bad-request",
+            "yêu cầu không hợp lệ",
+            &format!("malformed request: {}", e.body_text()),
+        ))
+    })
+}
+
 async fn prepare(
     State(state): State<Arc<RemoteSigning>>,
     body: Result<Json<PrepareRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let Json(req) = match body {
-        Ok(b) => b,
-        Err(e) => {
-            return refuse(
-                e.status(),
-                "bad-request",
-                "yêu cầu không hợp lệ",
-                &format!("malformed request: {}", e.body_text()),
-            )
-        }
+    let req = match json_body(body) {
+        Ok(r) => r,
+        Err(r) => return *r,
     };
     let now = OffsetDateTime::now_utc();
     sweep(&state, now);
@@ -417,16 +424,9 @@ async fn finalize(
     State(state): State<Arc<RemoteSigning>>,
     body: Result<Json<FinalizeRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let Json(req) = match body {
-        Ok(b) => b,
-        Err(e) => {
-            return refuse(
-                e.status(),
-                "bad-request",
-                "yêu cầu không hợp lệ",
-                &format!("malformed request: {}", e.body_text()),
-            )
-        }
+    let req = match json_body(body) {
+        Ok(r) => r,
+        Err(r) => return *r,
     };
     let now = OffsetDateTime::now_utc();
     let unknown = || {
