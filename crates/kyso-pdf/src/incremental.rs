@@ -36,11 +36,11 @@ pub(crate) const STALE_TRAILER_KEYS: &[&[u8]] = &[
 /// without [`PreparedPdf::finalize`] removes the temporary file.
 #[derive(Debug)]
 pub struct PreparedPdf {
-    file: NamedTempFile,
-    output: PathBuf,
-    byte_range: ByteRange,
-    contents_size: usize,
-    field_name: String,
+    pub(crate) file: NamedTempFile,
+    pub(crate) output: PathBuf,
+    pub(crate) byte_range: ByteRange,
+    pub(crate) contents_size: usize,
+    pub(crate) field_name: String,
 }
 
 fn find_unique(haystack: &[u8], needle: &[u8]) -> Result<usize, PdfError> {

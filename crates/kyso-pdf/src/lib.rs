@@ -25,6 +25,7 @@ mod incremental;
 mod layout;
 mod mdp;
 mod open;
+mod resume;
 pub mod revision;
 pub mod signature_dict;
 mod signatures;

@@ -10,14 +10,15 @@
 //! checks it, consumes the nonce atomically in the database, adds the
 //! server's own time-stamp (B-T) and returns the signed PDF.
 //!
-//! The prepared document lives in this process (a temporary directory and
-//! memory) for [`PENDING_TTL`]; the nonce's one-time use and expiry live in
-//! the database (`pending_signature`). With several replicas, /sign/prepare
-//! and /sign/finalize of one document must reach the same replica (sticky
-//! sessions); a nonce is still used at most once across all of them.
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+//! Nothing is kept in this process between the two requests: the prepared
+//! document, its `/ByteRange` and the nonce's one-time use and expiry
+//! ([`PENDING_TTL`]) live in the database (`pending_signature`,
+//! `pending_document`). Any replica may receive /sign/finalize: it rebuilds
+//! the signed attributes from the stored file, checks they hash to the
+//! digest it handed out, and consumes the nonce at most once across all
+//! replicas. Temporary files exist only during one request.
+use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
@@ -29,8 +30,9 @@ use base64::Engine;
 use der::{Decode, Encode};
 use kyso_ca::Ca;
 use kyso_crypto::SignatureAlgorithm;
-use kyso_sign::{PreparedSignature, SignOptions};
-use kyso_store::{CertificateStatus, ConsumeRefusal, PendingSignatureRecord};
+
+use kyso_sign::{ByteRange, SignOptions};
+use kyso_store::{CertificateStatus, ConsumeRefusal, PendingDocument, PendingSignatureRecord};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use x509_cert::Certificate;
@@ -41,24 +43,17 @@ pub const PENDING_TTL: Duration = Duration::minutes(10);
 pub const MAX_PDF: usize = 25 * 1024 * 1024;
 /// Largest request body (the PDF in base64 inside JSON).
 const MAX_BODY: usize = MAX_PDF / 3 * 4 + 64 * 1024;
-/// Most documents waiting at once in this process.
-const MAX_PENDING: usize = 256;
+/// Most documents waiting at once, across every replica (each is kept in
+/// the database until signed or expired).
+const MAX_PENDING: u64 = 256;
 /// Longest document title.
 const MAX_TITLE: usize = 200;
 
-struct Pending {
-    prepared: PreparedSignature,
-    certificate: Certificate,
-    input: PathBuf,
-    output: PathBuf,
-    title: String,
-    expires_at: OffsetDateTime,
-}
-
 struct RemoteSigning {
     ca: Arc<Ca>,
+    /// Files of requests in progress, each in its own subdirectory that
+    /// the request removes.
     work: tempfile::TempDir,
-    pending: Mutex<HashMap<String, Pending>>,
 }
 
 /// The routes of browser signing. When no work directory can be made they
@@ -71,11 +66,7 @@ pub fn remote_signing_routes(ca: Arc<Ca>) -> Router {
             return Router::new();
         }
     };
-    let state = Arc::new(RemoteSigning {
-        ca,
-        work,
-        pending: Mutex::new(HashMap::new()),
-    });
+    let state = Arc::new(RemoteSigning { ca, work });
     Router::new()
         .route("/sign", get(page))
         .route("/sign/prepare", post(prepare))
@@ -169,31 +160,19 @@ struct PrepareResponse {
     expires_at: String,
 }
 
-/// Drop documents whose time is up.
-fn sweep(state: &RemoteSigning, now: OffsetDateTime) {
-    let expired: Vec<Pending> = {
-        let Ok(mut map) = state.pending.lock() else {
-            return;
-        };
-        let keys: Vec<String> = map
-            .iter()
-            .filter(|(_, p)| p.expires_at <= now)
-            .map(|(k, _)| k.clone())
-            .collect();
-        keys.into_iter().filter_map(|k| map.remove(&k)).collect()
-    };
-    for p in expired {
-        remove_files(&p);
+/// Delete the stored documents whose time is up (their nonce rows stay,
+/// so a late signature is told "expired").
+async fn sweep(state: &RemoteSigning, now: OffsetDateTime) {
+    if let Err(e) = state.ca.store().purge_pending_documents(now).await {
+        tracing::warn!("browser signing: purging expired documents: {e}");
     }
 }
 
-fn remove_files(p: &Pending) {
-    let _ = std::fs::remove_file(&p.input);
-    // The prepared output is written beside `output` by kyso-pdf; whatever
-    // it left there goes with the directory of this document.
-    if let Some(dir) = p.output.parent() {
-        let _ = std::fs::remove_dir_all(dir);
-    }
+/// A request's own directory under the work directory, removed on drop.
+fn request_dir(state: &RemoteSigning) -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("req-")
+        .tempdir_in(state.work.path())
 }
 
 /// The request body, or the refusal of a malformed one.
@@ -219,7 +198,7 @@ async fn prepare(
         Err(r) => return *r,
     };
     let now = OffsetDateTime::now_utc();
-    sweep(&state, now);
+    sweep(&state, now).await;
     let title: String = req.title.trim().chars().take(MAX_TITLE).collect();
     if title.is_empty() || title.chars().any(char::is_control) {
         return refuse(
@@ -282,7 +261,11 @@ async fn prepare(
             "the certificate's key type is not supported",
         );
     };
-    if state.pending.lock().map(|m| m.len()).unwrap_or(MAX_PENDING) >= MAX_PENDING {
+    let waiting = match state.ca.store().open_pending_documents(now).await {
+        Ok(n) => n,
+        Err(e) => return internal("store", e),
+    };
+    if waiting >= MAX_PENDING {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "busy",
@@ -296,14 +279,13 @@ async fn prepare(
     }
     let nonce = hex::encode(nonce);
     let nonce_sha = sha256_hex(nonce.as_bytes());
-    let dir = state.work.path().join(&nonce_sha);
-    if let Err(e) = std::fs::create_dir(&dir) {
-        return internal("work directory", e);
-    }
-    let input = dir.join("in.pdf");
-    let output = dir.join("signed.pdf");
+    let dir = match request_dir(&state) {
+        Ok(d) => d,
+        Err(e) => return internal("work directory", e),
+    };
+    let input = dir.path().join("in.pdf");
+    let output = dir.path().join("signed.pdf");
     if let Err(e) = std::fs::write(&input, &pdf) {
-        let _ = std::fs::remove_dir_all(&dir);
         return internal("write", e);
     }
     drop(pdf);
@@ -312,24 +294,25 @@ async fn prepare(
     let mut options = SignOptions::new(cert.clone(), algorithm);
     options.name = Some(signer_name);
     options.reason = Some(format!("Ký số / signed: {title}"));
-    let (inp, out) = (input.clone(), output.clone());
-    let prepared =
-        match tokio::task::spawn_blocking(move || kyso_sign::prepare(&inp, &out, &options)).await {
-            Ok(Ok(p)) => p,
-            Ok(Err(e)) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return refuse(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "bad-pdf",
-                    "không chuẩn bị được tài liệu để ký",
-                    &format!("cannot prepare the document for signing: {e}"),
-                );
-            }
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return internal("prepare task", e);
-            }
-        };
+    let prepared = tokio::task::spawn_blocking(move || {
+        let prepared = kyso_sign::prepare(&input, &output, &options)?;
+        let bytes = std::fs::read(prepared.prepared_path())
+            .map_err(|e| kyso_sign::SignError::Pdf(e.into()))?;
+        Ok::<_, kyso_sign::SignError>((prepared, bytes))
+    })
+    .await;
+    let (prepared, prepared_pdf) = match prepared {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad-pdf",
+                "không chuẩn bị được tài liệu để ký",
+                &format!("cannot prepare the document for signing: {e}"),
+            )
+        }
+        Err(e) => return internal("prepare task", e),
+    };
     let digest = prepared.to_be_signed_digest();
     let expires_at = now + PENDING_TTL;
     let cert_der = cert.to_der().unwrap_or_default();
@@ -343,8 +326,23 @@ async fn prepare(
         expires_at,
         consumed_at: None,
     };
-    if let Err(e) = state.ca.store().create_pending_signature(&record).await {
-        let _ = std::fs::remove_dir_all(&dir);
+    let br = prepared.byte_range();
+    let document = PendingDocument {
+        nonce_sha256: nonce_sha,
+        prepared_pdf,
+        contents_start: br.contents_start,
+        contents_end: br.contents_end,
+        contents_size: prepared.contents_size() as u64,
+        field_name: prepared.field_name().to_owned(),
+    };
+    drop(prepared);
+    drop(dir);
+    if let Err(e) = state
+        .ca
+        .store()
+        .create_pending_document(&record, &document)
+        .await
+    {
         return internal("store", e);
     }
     let response = PrepareResponse {
@@ -352,26 +350,12 @@ async fn prepare(
         digest: hex::encode(&digest),
         digest_algorithm: algorithm.digest().name(),
         algorithm: algorithm.to_string(),
-        title: title.clone(),
+        title,
         agency: state.ca.config().organization.clone(),
         certificate_subject: kyso_pki::name::display_name(&cert.tbs_certificate.subject),
         certificate_serial: kyso_pki::certificate::serial_hex(&cert),
         expires_at: iso_vn(expires_at),
     };
-    let pending = Pending {
-        prepared,
-        certificate: cert,
-        input,
-        output,
-        title,
-        expires_at,
-    };
-    match state.pending.lock() {
-        Ok(mut m) => {
-            m.insert(nonce_sha, pending);
-        }
-        Err(_) => return internal("pending map", "poisoned"),
-    }
     Json(response).into_response()
 }
 
@@ -454,43 +438,80 @@ async fn finalize(
             "the signature or certificate cannot be read",
         );
     };
-    // Check before consuming the nonce: a bad answer changes nothing.
-    let checked = {
-        let Ok(map) = state.pending.lock() else {
-            return internal("pending map", "poisoned");
-        };
-        map.get(&nonce_sha).map(|p| -> Result<(), Box<Response>> {
-            if p.certificate != cert {
-                return Err(Box::new(refuse(
-                    StatusCode::FORBIDDEN,
-                    "wrong-certificate",
-                    "chứng thư khác với chứng thư đã dùng khi chuẩn bị",
-                    "the certificate is not the one the document was prepared for",
-                )));
-            }
-            let spki = cert
-                .tbs_certificate
-                .subject_public_key_info
-                .to_der()
-                .unwrap_or_default();
-            kyso_crypto::verify_signature(
-                &spki,
-                p.prepared.signature_algorithm(),
-                p.prepared.to_be_signed(),
-                &signature,
-            )
-            .map_err(|_| {
-                Box::new(refuse(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "bad-signature",
-                    "chữ ký không khớp với tài liệu và chứng thư",
-                    "the signature does not verify for this document and certificate",
-                ))
-            })
-        })
+    let gone = || {
+        refuse(
+            StatusCode::GONE,
+            "expired-nonce",
+            "đã quá hạn ký tài liệu này, hãy tải lên lại",
+            "the time to sign this document is over; upload it again",
+        )
     };
-    if let Some(Err(r)) = checked {
-        return *r;
+    let reused = || {
+        refuse(
+            StatusCode::CONFLICT,
+            "reused-nonce",
+            "mã này đã được dùng",
+            "this nonce was used already",
+        )
+    };
+    let (record, document) = match state.ca.store().pending_document(&nonce_sha).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return unknown(),
+        Err(e) => return internal("store", e),
+    };
+    let document = match document {
+        _ if record.consumed_at.is_some() => return reused(),
+        _ if record.expires_at <= now => return gone(),
+        Some(d) => d,
+        None => return gone(),
+    };
+    // Check before consuming the nonce: a bad answer changes nothing.
+    let cert_der = cert.to_der().unwrap_or_default();
+    if sha256_hex(&cert_der) != record.certificate_sha256 {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "wrong-certificate",
+            "chứng thư khác với chứng thư đã dùng khi chuẩn bị",
+            "the certificate is not the one the document was prepared for",
+        );
+    }
+    let Some(algorithm) = algorithm_for(&cert).filter(|a| a.to_string() == record.algorithm) else {
+        return internal("pending document", "algorithm differs from the stored one");
+    };
+    let dir = match request_dir(&state) {
+        Ok(d) => d,
+        Err(e) => return internal("work directory", e),
+    };
+    let output = dir.path().join("signed.pdf");
+    let expected_digest = record.digest_hex.clone();
+    let (resume_cert, resume_out) = (cert.clone(), output.clone());
+    let work = dir.path().to_path_buf();
+    let resumed = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let prepared = resume_prepared(&work, &resume_out, document, &resume_cert, algorithm)?;
+        if hex::encode(prepared.to_be_signed_digest()) != expected_digest {
+            return Err("the stored document no longer hashes to the digest handed out".into());
+        }
+        Ok(prepared)
+    })
+    .await;
+    let prepared = match resumed {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return internal("pending document", e),
+        Err(e) => return internal("resume task", e),
+    };
+    let spki = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .unwrap_or_default();
+    if kyso_crypto::verify_signature(&spki, algorithm, prepared.to_be_signed(), &signature).is_err()
+    {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-signature",
+            "chữ ký không khớp với tài liệu và chứng thư",
+            "the signature does not verify for this document and certificate",
+        );
     }
     match state
         .ca
@@ -500,72 +521,37 @@ async fn finalize(
     {
         Ok(Ok(_)) => {}
         Ok(Err(ConsumeRefusal::Unknown)) => return unknown(),
-        Ok(Err(ConsumeRefusal::Expired)) => {
-            return refuse(
-                StatusCode::GONE,
-                "expired-nonce",
-                "đã quá hạn ký tài liệu này, hãy tải lên lại",
-                "the time to sign this document is over; upload it again",
-            )
-        }
-        Ok(Err(ConsumeRefusal::AlreadyUsed)) => {
-            return refuse(
-                StatusCode::CONFLICT,
-                "reused-nonce",
-                "mã này đã được dùng",
-                "this nonce was used already",
-            )
-        }
+        Ok(Err(ConsumeRefusal::Expired)) => return gone(),
+        Ok(Err(ConsumeRefusal::AlreadyUsed)) => return reused(),
         Err(e) => return internal("store", e),
     }
-    let pending = match state.pending.lock() {
-        Ok(mut m) => m.remove(&nonce_sha),
-        Err(_) => return internal("pending map", "poisoned"),
-    };
-    let Some(pending) = pending else {
-        // Consumed in the database, but prepared by another process (or
-        // before a restart).
-        return refuse(
-            StatusCode::GONE,
-            "expired-nonce",
-            "tài liệu chờ ký không còn trên máy chủ này, hãy tải lên lại",
-            "the prepared document is no longer on this server; upload it again",
-        );
-    };
+    // The nonce is spent: the stored document is not needed any more.
+    if let Err(e) = state.ca.store().delete_pending_document(&nonce_sha).await {
+        tracing::warn!("browser signing: deleting a finalized document: {e}");
+    }
     // B-T with the server's own TSA.
     let timestamp = match kyso_sign::signature_timestamp_request(&signature) {
         Ok(query) => {
             let resp = state.ca.tsa().respond(&query.request_der).await;
             match kyso_sign::token_from_response(&resp, &query) {
                 Ok(t) => Some(t),
-                Err(e) => {
-                    remove_files(&pending);
-                    return internal("time-stamp", e);
-                }
+                Err(e) => return internal("time-stamp", e),
             }
         }
-        Err(e) => {
-            remove_files(&pending);
-            return internal("time-stamp request", e);
-        }
+        Err(e) => return internal("time-stamp request", e),
     };
     let chain: Vec<Certificate> = [state.ca.issuing_der(), state.ca.root_der()]
         .iter()
         .filter_map(|d| Certificate::from_der(d).ok())
         .collect();
-    let title = pending.title.clone();
-    let files = (pending.input.clone(), pending.output.clone());
-    let prepared = pending.prepared;
+    let title = record.document_title;
     let result = tokio::task::spawn_blocking(move || {
         let path = kyso_sign::finalize(prepared, &signature, &chain, timestamp)
             .map_err(|e| e.to_string())?;
         std::fs::read(&path).map_err(|e| e.to_string())
     })
     .await;
-    let _ = std::fs::remove_file(&files.0);
-    if let Some(dir) = files.1.parent() {
-        let _ = std::fs::remove_dir_all(dir);
-    }
+    drop(dir);
     match result {
         Ok(Ok(bytes)) => {
             let name: String = title
@@ -598,6 +584,42 @@ async fn finalize(
         ),
         Err(e) => internal("finalize task", e),
     }
+}
+
+/// The stored prepared document written back to a file in `work` and
+/// taken up again (see [`kyso_sign::resume`]).
+fn resume_prepared(
+    work: &Path,
+    output: &Path,
+    document: PendingDocument,
+    cert: &Certificate,
+    algorithm: SignatureAlgorithm,
+) -> Result<kyso_sign::PreparedSignature, String> {
+    use std::io::Write;
+    let mut file = tempfile::Builder::new()
+        .prefix("prepared-")
+        .tempfile_in(work)
+        .map_err(|e| e.to_string())?;
+    file.write_all(&document.prepared_pdf)
+        .and_then(|()| file.flush())
+        .map_err(|e| e.to_string())?;
+    let len = document.prepared_pdf.len() as u64;
+    let byte_range = ByteRange {
+        contents_start: document.contents_start,
+        contents_end: document.contents_end,
+        second_len: len.saturating_sub(document.contents_end),
+    };
+    let contents_size = usize::try_from(document.contents_size).map_err(|e| e.to_string())?;
+    kyso_sign::resume(
+        file,
+        output,
+        byte_range,
+        contents_size,
+        document.field_name,
+        cert,
+        algorithm,
+    )
+    .map_err(|e| e.to_string())
 }
 
 async fn page() -> Html<&'static str> {

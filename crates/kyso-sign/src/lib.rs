@@ -26,6 +26,7 @@ mod level;
 mod ltv;
 mod options;
 mod pades;
+mod resume;
 mod sign_pdf;
 mod signed_attributes;
 mod timestamp;
@@ -43,7 +44,7 @@ pub use flow::{
     document_permissions, fill_fields, DocMdp, FieldLock, FillPolicy, NewField, NewFieldKind,
     Permissions,
 };
-pub use kyso_pdf::{open as open_pdf, Font, Image, OpenedPdf, Placement, Rect};
+pub use kyso_pdf::{open as open_pdf, ByteRange, Font, Image, OpenedPdf, Placement, Rect};
 pub use level::PadesLevel;
 pub use ltv::{
     add_document_timestamp, extend, CertificateEvidence, EvidenceStatus, LtvReport,
@@ -51,6 +52,7 @@ pub use ltv::{
 };
 pub use options::SignOptions;
 pub use pades::{finalize, prepare, PreparedSignature};
+pub use resume::resume;
 pub use sign_pdf::{sign_pdf, TsaTransport};
 pub use timestamp::{
     document_timestamp_request, signature_timestamp_request, token_from_response, TimeStampQuery,

@@ -47,6 +47,22 @@ impl PreparedSignature {
     pub fn field_name(&self) -> &str {
         self.pdf.field_name()
     }
+
+    /// Bytes reserved for the CMS in `/Contents`.
+    pub fn contents_size(&self) -> usize {
+        self.pdf.contents_size()
+    }
+
+    /// The prepared file (removed when this value is dropped unfinalized):
+    /// what a server stores to finalize in another replica with
+    /// [`crate::resume`].
+    pub fn prepared_path(&self) -> &Path {
+        self.pdf.temp_path()
+    }
+
+    pub(crate) fn from_parts(pdf: PreparedPdf, attributes: SignedAttributes) -> Self {
+        PreparedSignature { pdf, attributes }
+    }
 }
 
 /// Phase 1: write the incremental update of `input` with a new signature

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0001Init),
             Box::new(M0002TokenRecovery),
             Box::new(crate::pending_signature::M0003PendingSignature),
+            Box::new(crate::pending_document::M0004PendingDocument),
         ]
     }
 }

@@ -5,7 +5,7 @@
 //! by one replica, before it expires.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sea_orm_migration::prelude::*;
 use time::OffsetDateTime;
 
@@ -60,6 +60,15 @@ impl Store {
         &self,
         r: &PendingSignatureRecord,
     ) -> Result<(), StoreError> {
+        self.insert_pending_signature(&self.inner.db, r).await
+    }
+
+    /// [`Store::create_pending_signature`] on `db` (a transaction).
+    pub(crate) async fn insert_pending_signature(
+        &self,
+        db: &impl ConnectionTrait,
+        r: &PendingSignatureRecord,
+    ) -> Result<(), StoreError> {
         let row = pending_signature::ActiveModel {
             nonce_sha256: Set(r.nonce_sha256.clone()),
             document_title: Set(r.document_title.clone()),
@@ -71,7 +80,7 @@ impl Store {
             consumed_at: Set(None),
         };
         pending_signature::Entity::insert(row)
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(db)
             .await?;
         Ok(())
     }

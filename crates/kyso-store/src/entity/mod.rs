@@ -4,6 +4,7 @@ pub(crate) mod authority;
 pub(crate) mod certificate;
 pub(crate) mod counter;
 pub(crate) mod crl;
+pub(crate) mod pending_document;
 pub(crate) mod pending_signature;
 pub(crate) mod token_recovery;
 pub(crate) mod trust_anchor;
