@@ -742,7 +742,8 @@ fn has_extension(exts: &Option<Extensions>, oid: ObjectIdentifier) -> bool {
         .any(|e| e.extn_id == oid)
 }
 
-fn is_ca(cert: &Certificate) -> bool {
+/// Whether `cert` is a CA certificate (basicConstraints cA=TRUE).
+pub fn is_ca(cert: &Certificate) -> bool {
     matches!(cert.tbs_certificate.get::<BasicConstraints>(), Ok(Some((_, bc))) if bc.ca)
 }
 

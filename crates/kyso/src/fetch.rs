@@ -68,9 +68,21 @@ pub fn crl(url: &str) -> Result<Vec<u8>> {
     body(resp, "CRL", url, MAX_CRL)
 }
 
+/// One answer about one certificate.
+enum Evidence {
+    Ocsp(Vec<u8>),
+    Crl(Vec<u8>),
+}
+
 /// Revocation evidence for every certificate of `chain` (signer first,
-/// each certificate followed by its issuer): an OCSP answer from the
-/// responder its AIA names, else the CRL of its distribution point.
+/// each certificate followed by its issuer). For an end entity: an OCSP
+/// answer from the responder its AIA names, else the CRL of its
+/// distribution point. For a CA certificate the other way round, its
+/// issuer's CRL first: an OCSP answer about a CA is signed by the CA above
+/// it (kyso's root signs its own), and strict long-term validators
+/// (EN 319 102-1 §5.6.2.1 time-sliding, pyHanko) then ask for revocation
+/// information about that signer too, which a root cannot have; a CRL
+/// signed by a certificate already in the path needs nothing more.
 /// Certificates whose addresses do not answer are listed in the second
 /// value, with the reason, so that the caller can warn.
 pub fn revocation_evidence(
@@ -83,28 +95,38 @@ pub fn revocation_evidence(
         let subject = kyso_pki::name::display_name(&cert.tbs_certificate.subject);
         let (ocsp_urls, crl_urls) = kyso_pki::path::revocation_urls(cert);
         let mut errors = Vec::new();
-        let ocsp_answer = ocsp_urls.iter().find_map(|url| {
-            let request = kyso_pki::ocsp::build_ocsp_request(
-                cert,
-                issuer,
-                kyso_crypto::DigestAlgorithm::Sha256,
-                None,
-            )
-            .map_err(|e| errors.push(format!("OCSP {url}: {e}")))
-            .ok()?;
-            ocsp(url, &request)
-                .map_err(|e| errors.push(format!("{e:#}")))
-                .ok()
-        });
-        if let Some(der) = ocsp_answer {
-            evidence.ocsp_responses.push(der);
-            continue;
-        }
-        let crl_answer = crl_urls
-            .iter()
-            .find_map(|url| crl(url).map_err(|e| errors.push(format!("{e:#}"))).ok());
-        match crl_answer {
-            Some(der) => {
+        let by_ocsp = |errors: &mut Vec<String>| {
+            ocsp_urls.iter().find_map(|url| {
+                let request = kyso_pki::ocsp::build_ocsp_request(
+                    cert,
+                    issuer,
+                    kyso_crypto::DigestAlgorithm::Sha256,
+                    None,
+                )
+                .map_err(|e| errors.push(format!("OCSP {url}: {e}")))
+                .ok()?;
+                ocsp(url, &request)
+                    .map_err(|e| errors.push(format!("{e:#}")))
+                    .ok()
+                    .map(Evidence::Ocsp)
+            })
+        };
+        let by_crl = |errors: &mut Vec<String>| {
+            crl_urls.iter().find_map(|url| {
+                crl(url)
+                    .map_err(|e| errors.push(format!("{e:#}")))
+                    .ok()
+                    .map(Evidence::Crl)
+            })
+        };
+        let found = if kyso_pki::path::is_ca(cert) {
+            by_crl(&mut errors).or_else(|| by_ocsp(&mut errors))
+        } else {
+            by_ocsp(&mut errors).or_else(|| by_crl(&mut errors))
+        };
+        match found {
+            Some(Evidence::Ocsp(der)) => evidence.ocsp_responses.push(der),
+            Some(Evidence::Crl(der)) => {
                 if !evidence.crls.contains(&der) {
                     evidence.crls.push(der);
                 }
