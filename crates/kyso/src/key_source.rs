@@ -1,5 +1,6 @@
-//! Where `kyso sign` gets its key: a PKCS#12 file (software key) or a key
-//! on a PKCS#11 token (USB token, HSM). For a token the signer's
+//! Where `kyso sign` gets its key: a PKCS#12 file or a PKCS#8 key file with
+//! its certificate (software keys), or a key on a PKCS#11 token (USB
+//! token, HSM). For a token the signer's
 //! certificate and the CA certificates stored beside it are read from the
 //! token; `--chain FILE.pem` adds the rest. The PIN comes from the
 //! no-echo prompt, an environment variable the user names, or the token's
@@ -24,11 +25,32 @@ const MAX_KEY_FILE: u64 = 1024 * 1024;
 #[derive(clap::Args, Clone, Debug)]
 pub struct KeySourceArgs {
     /// PKCS#12 file with the signing key and its certificate chain.
-    #[arg(long, required_unless_present = "pkcs11", conflicts_with = "pkcs11")]
+    #[arg(
+        long,
+        required_unless_present_any = ["pkcs11", "key"],
+        conflicts_with_all = ["pkcs11", "key"]
+    )]
     pub p12: Option<PathBuf>,
     /// Environment variable holding the PKCS#12 password (asked for when unset).
     #[arg(long, default_value = "KYSO_P12_PASSWORD")]
     pub p12_password_env: String,
+    /// PKCS#8 private key file (PEM `PRIVATE KEY` / `ENCRYPTED PRIVATE KEY`,
+    /// or DER), with --cert.
+    #[arg(
+        long,
+        value_name = "KEY.pem",
+        requires = "cert",
+        conflicts_with = "pkcs11"
+    )]
+    pub key: Option<PathBuf>,
+    /// The certificate of --key (PEM or DER; further certificates in the
+    /// file are embedded as its chain).
+    #[arg(long, value_name = "CERT.pem", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Environment variable holding the password of an encrypted --key
+    /// (asked for when unset).
+    #[arg(long, default_value = "KYSO_SIGNING_KEY_PASSWORD", requires = "key")]
+    pub key_password_env: String,
     /// Sign with a key on a token: path of its PKCS#11 module
     /// (e.g. /usr/lib/softhsm/libsofthsm2.so or the vendor's module).
     #[arg(long, value_name = "MODULE")]
@@ -87,10 +109,13 @@ fn pkcs1v15_for(alg: SignatureAlgorithm) -> Result<SignatureAlgorithm> {
 impl KeySourceArgs {
     /// Open the key (one PIN entry or password for all that follows).
     pub fn load(&self, pkcs1v15: bool) -> Result<LoadedKey> {
-        let mut key = match (&self.p12, &self.pkcs11) {
-            (Some(p12), None) => self.load_p12(p12, pkcs1v15)?,
-            (None, Some(module)) => self.load_token(module, pkcs1v15)?,
-            _ => bail!("cần --p12 FILE hoặc --pkcs11 MODULE / give --p12 FILE or --pkcs11 MODULE"),
+        let mut key = match (&self.p12, &self.pkcs11, &self.key, &self.cert) {
+            (Some(p12), None, None, _) => self.load_p12(p12, pkcs1v15)?,
+            (None, Some(module), None, _) => self.load_token(module, pkcs1v15)?,
+            (None, None, Some(key), Some(cert)) => self.load_key_file(key, cert, pkcs1v15)?,
+            _ => bail!(
+                "cần --p12 FILE, --key FILE --cert FILE hoặc --pkcs11 MODULE / give --p12 FILE, --key FILE --cert FILE or --pkcs11 MODULE"
+            ),
         };
         for f in &self.chain {
             for c in read_certificates(f)? {
@@ -118,6 +143,21 @@ impl KeySourceArgs {
             certificate,
             chain,
             description: format!("PKCS#12 {}", path.display()),
+        })
+    }
+
+    fn load_key_file(&self, path: &Path, cert: &Path, pkcs1v15: bool) -> Result<LoadedKey> {
+        let mut key = crate::key_file::read_pkcs8(path, &self.key_password_env)?;
+        let (certificate, others) = crate::key_file::certificate_for(&key, cert)?;
+        if pkcs1v15 {
+            let alg = pkcs1v15_for(key.algorithm())?;
+            key = key.with_algorithm(alg)?;
+        }
+        Ok(LoadedKey {
+            signer: Box::new(key),
+            chain: chain_above(&certificate, others),
+            certificate,
+            description: format!("key {}", path.display()),
         })
     }
 
@@ -196,7 +236,6 @@ impl KeySourceArgs {
     }
 }
 
-/// The certificates of `pool` that issue `leaf`, its issuer, and so on,
 /// The X.509 certificates stored on a token, each with the object holding
 /// it; objects that do not parse as certificates are skipped.
 pub(crate) fn certificates_on_token(
@@ -208,6 +247,7 @@ pub(crate) fn certificates_on_token(
         .filter_map(|o| Some((o, Certificate::from_der(o.value.as_ref()?).ok()?)))
 }
 
+/// The certificates of `pool` that issue `leaf`, its issuer, and so on,
 /// in that order (the other certificates are left out).
 pub(crate) fn chain_above(leaf: &Certificate, mut pool: Vec<Certificate>) -> Vec<Certificate> {
     let mut chain: Vec<Certificate> = Vec::new();
@@ -227,7 +267,7 @@ pub(crate) fn chain_above(leaf: &Certificate, mut pool: Vec<Certificate>) -> Vec
     chain
 }
 
-fn read_limited(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>> {
     let len = std::fs::metadata(path)
         .with_context(|| format!("không đọc được / cannot read {}", path.display()))?
         .len();

@@ -8,6 +8,7 @@ mod context;
 mod extend_cmd;
 mod fetch;
 mod fill_cmd;
+mod key_file;
 mod key_source;
 mod serve_cmd;
 mod sign_appearance;
