@@ -3,17 +3,19 @@
 //! update, and filling text fields (`/V` plus a regenerated widget
 //! appearance).
 //!
-//! The text-field appearance uses the standard Helvetica in
-//! WinAnsiEncoding: a character it cannot show is drawn as the nearest
-//! WinAnsi letter (`Đ` as `D`, `ệ` as `ê`); the field's value `/V` always
-//! holds the exact NFC text. It moves to the shared embedded Vietnamese
-//! font once that lands.
+//! A filled text field's appearance draws its NFC value with an embedded
+//! subset of the signature appearances' Vietnamese font (Liberation Serif,
+//! Type0/Identity-H with ToUnicode), so `123/QĐ-UBND` shows as written and
+//! extracts as written; `/V` holds the same text. The `/DA` and `/DR`
+//! name the standard Helvetica, as viewers expect for fields they edit.
 use std::collections::HashSet;
 
 use lopdf::{dictionary, Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::appearance::{Appearance, Item, Rgb};
 use crate::field::Rect;
+use crate::font::Font;
 use crate::mdp::{DocMdp, Permissions};
 use crate::text::text_string;
 use crate::PdfError;
@@ -330,23 +332,6 @@ pub(crate) fn push_annot(
     Ok(())
 }
 
-/// Bytes of a PDF literal string for a content stream.
-fn literal(bytes: &[u8]) -> Vec<u8> {
-    let mut out = vec![b'('];
-    for &b in bytes {
-        match b {
-            b'(' | b')' | b'\\' => {
-                out.push(b'\\');
-                out.push(b);
-            }
-            0x20..=0x7e => out.push(b),
-            _ => out.extend_from_slice(format!("\\{b:03o}").as_bytes()),
-        }
-    }
-    out.push(b')');
-    out
-}
-
 /// A number for a content stream, two decimals at most.
 fn num(x: f32) -> String {
     let s = format!("{x:.2}");
@@ -416,12 +401,13 @@ pub(crate) fn add_fields(
             NewFieldKind::Text => {
                 widget.set("FT", "Tx");
                 widget.set("DA", default_appearance(DEFAULT_FONT_SIZE));
-                let ap = inc.new_document.add_object(text_appearance(
+                let ap = text_appearance(
+                    &mut inc.new_document,
                     r.x2 - r.x1,
                     r.y2 - r.y1,
                     DEFAULT_FONT_SIZE,
                     "",
-                ));
+                )?;
                 widget.set("AP", dictionary! { "N" => ap });
             }
             NewFieldKind::Signature => widget.set("FT", "Sig"),
@@ -454,70 +440,40 @@ pub(crate) fn add_fields(
     Ok(added)
 }
 
-/// The WinAnsi bytes drawn for `s`: each character as is when WinAnsi has
-/// it, else its base letter with as many of its accents as WinAnsi has.
-fn win_ansi_nearest(s: &str) -> Vec<u8> {
-    let shown = |c: char| {
-        let u = c as u32;
-        (0x20..0x7f).contains(&u) || (0xa0..=0xff).contains(&u)
-    };
-    let mut out = Vec::new();
-    for c in s.chars() {
-        if shown(c) {
-            out.push(c as u32 as u8);
-            continue;
-        }
-        let mut parts = std::iter::once(c).nfd();
-        let mut base = match parts.next() {
-            Some('Đ') => 'D',
-            Some('đ') => 'd',
-            Some(b) => b,
-            None => continue,
+/// The normal appearance of a single-line text field showing `value`,
+/// added to `doc`: empty, or the text in the embedded font, vertically
+/// centred, clipped to the box by its `/BBox`.
+pub(crate) fn text_appearance(
+    doc: &mut Document,
+    width: f32,
+    height: f32,
+    size: f32,
+    value: &str,
+) -> Result<ObjectId, PdfError> {
+    if value.is_empty() {
+        let dict = dictionary! {
+            "Type" => "XObject",
+            "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), Object::Real(width), Object::Real(height)],
+            "Resources" => Dictionary::new(),
         };
-        for mark in parts {
-            if let Some(m) = unicode_normalization::char::compose(base, mark) {
-                if shown(m) {
-                    base = m;
-                }
-            }
-        }
-        out.push(if shown(base) { base as u32 as u8 } else { b'?' });
+        return Ok(doc.add_object(Stream::new(dict, b"/Tx BMC\nEMC\n".to_vec())));
     }
-    out
-}
-
-/// The normal appearance of a single-line text field showing `value`.
-pub(crate) fn text_appearance(width: f32, height: f32, size: f32, value: &str) -> Stream {
-    let mut c = b"/Tx BMC\n".to_vec();
-    if !value.is_empty() {
-        // Auto size (0) fits the height.
-        let size = if size <= 0.0 {
-            ((height - 4.0) * 0.7).clamp(4.0, 12.0)
-        } else {
-            size
-        };
-        let y = ((height - size * 0.72) / 2.0).max(1.0);
-        c.extend_from_slice(
-            format!(
-                "q 1 1 {} {} re W n BT /Helv {} Tf 0 g 2 {} Td ",
-                num((width - 2.0).max(0.0)),
-                num((height - 2.0).max(0.0)),
-                num(size),
-                num(y)
-            )
-            .as_bytes(),
-        );
-        c.extend_from_slice(&literal(&win_ansi_nearest(value)));
-        c.extend_from_slice(b" Tj ET Q\n");
-    }
-    c.extend_from_slice(b"EMC\n");
-    let dict = dictionary! {
-        "Type" => "XObject",
-        "Subtype" => "Form",
-        "BBox" => vec![0.into(), 0.into(), Object::Real(width), Object::Real(height)],
-        "Resources" => dictionary! { "Font" => dictionary! { "Helv" => helv() } },
+    // Auto size (0) fits the height.
+    let size = if size <= 0.0 {
+        ((height - 4.0) * 0.7).clamp(4.0, 12.0)
+    } else {
+        size
     };
-    Stream::new(dict, c)
+    let mut look = Appearance::new(Font::liberation_serif());
+    look.items.push(Item::Text {
+        x: 2.0,
+        y: ((height - size * 0.72) / 2.0).max(1.0),
+        size,
+        color: Rgb::BLACK,
+        text: value.nfc().collect(),
+    });
+    crate::appearance::write_appearance(doc, width, height, &look)
 }
 
 /// The font size of a `/DA` string (`/Font size Tf`), if any.
@@ -625,12 +581,13 @@ pub(crate) fn fill(
                 .and_then(da_font_size)
                 .or_else(|| da.as_deref().and_then(da_font_size))
                 .unwrap_or(DEFAULT_FONT_SIZE);
-            let ap = inc.new_document.add_object(text_appearance(
+            let ap = text_appearance(
+                &mut inc.new_document,
                 rect.x2 - rect.x1,
                 rect.y2 - rect.y1,
                 size,
                 &value,
-            ));
+            )?;
             dict_mut(inc, w)?.set("AP", dictionary! { "N" => ap });
         }
         done.push(name);
@@ -659,11 +616,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nearest_win_ansi_keeps_what_it_can() {
-        assert_eq!(win_ansi_nearest("123/QĐ-UBND"), b"123/QD-UBND".to_vec());
-        assert_eq!(win_ansi_nearest("Hà Nội"), b"H\xe0 N\xf4i".to_vec());
-        assert_eq!(win_ansi_nearest("ngày"), b"ng\xe0y".to_vec());
-        assert_eq!(win_ansi_nearest("漢"), b"?".to_vec());
+    fn a_filled_value_is_drawn_in_the_embedded_font() {
+        let mut doc = Document::with_version("1.7");
+        let id = text_appearance(&mut doc, 120.0, 20.0, 0.0, "123/QĐ-UBND").unwrap();
+        let ap = doc.get_object(id).unwrap().as_stream().unwrap();
+        let font = ap.dict.get(b"Resources").unwrap().as_dict().unwrap();
+        let f1 = font
+            .get(b"Font")
+            .unwrap()
+            .as_dict()
+            .unwrap()
+            .get(b"F1")
+            .unwrap();
+        let f1 = doc
+            .get_object(f1.as_reference().unwrap())
+            .unwrap()
+            .as_dict()
+            .unwrap();
+        assert_eq!(f1.get(b"Subtype").unwrap().as_name().unwrap(), b"Type0");
+        assert!(f1.has(b"ToUnicode"));
+        let empty = text_appearance(&mut doc, 120.0, 20.0, 0.0, "").unwrap();
+        let empty = doc.get_object(empty).unwrap().as_stream().unwrap();
+        assert_eq!(empty.content, b"/Tx BMC\nEMC\n");
     }
 
     #[test]
