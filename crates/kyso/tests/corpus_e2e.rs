@@ -150,3 +150,129 @@ fn pdfs_from_other_producers_are_signed_and_accepted_by_the_peers() {
         lab.peers.all_valid(&out, 1, true);
     }
 }
+
+/// A hybrid-reference file (ISO 32000-1 §7.5.8.4): a classic xref table
+/// whose trailer's `/XRefStm` points to a cross-reference stream listing
+/// an object kept in an object stream (the page's font).
+fn hybrid_pdf() -> Vec<u8> {
+    let mut out = b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", offsets.len()).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    obj(&mut out, b"<</Type/Catalog/Pages 2 0 R>>");
+    obj(&mut out, b"<</Type/Pages/Kids[3 0 R]/Count 1>>");
+    obj(
+        &mut out,
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 6 0 R>>>>>>",
+    );
+    let content = b"BT /F1 24 Tf 72 720 Td (Hybrid reference file) Tj ET";
+    let mut stream = format!("<</Length {}>>stream\n", content.len()).into_bytes();
+    stream.extend_from_slice(content);
+    stream.extend_from_slice(b"\nendstream");
+    obj(&mut out, &stream);
+    // Object 6 (the font) inside object stream 5.
+    let header = b"6 0 ";
+    let font = b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>";
+    let mut objstm = format!(
+        "<</Type/ObjStm/N 1/First {}/Length {}>>stream\n",
+        header.len(),
+        header.len() + font.len()
+    )
+    .into_bytes();
+    objstm.extend_from_slice(header);
+    objstm.extend_from_slice(font);
+    objstm.extend_from_slice(b"\nendstream");
+    obj(&mut out, &objstm);
+    // Object 7: the cross-reference stream for objects 6 and 7.
+    let xref_stm_at = out.len();
+    let mut rows = vec![2u8, 0, 0, 0, 5, 0, 0];
+    rows.push(1);
+    rows.extend_from_slice(&(xref_stm_at as u32).to_be_bytes());
+    rows.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(
+        format!(
+            "7 0 obj\n<</Type/XRef/Size 8/W[1 4 2]/Index[6 2]/Length {}>>stream\n",
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&rows);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+    // The classic table lists objects 0 to 5 only.
+    let table_at = out.len();
+    out.extend_from_slice(b"xref\n0 6\n0000000000 65535 f \n");
+    for o in &offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<</Size 8/Root 1 0 R/XRefStm {xref_stm_at}>>\nstartxref\n{table_at}\n%%EOF\n"
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn a_hybrid_reference_file_is_signed_and_accepted_by_the_peers() {
+    let Some(lab) = Lab::start() else { return };
+    let input = lab.path("hybrid.pdf");
+    std::fs::write(&input, hybrid_pdf()).unwrap();
+    // The input itself is sound for qpdf, and its font resolves through
+    // the cross-reference stream.
+    lab.peers.qpdf_check(&input);
+    let (ok, t) = run_in(lab.d.dir.path(), "pdftotext", &["hybrid.pdf", "-"]);
+    assert!(ok && t.contains("Hybrid reference file"), "{t}");
+
+    let out = lab.path("hybrid-signed.pdf");
+    lab.kyso_ok(&[
+        "sign",
+        s(&input),
+        "-o",
+        s(&out),
+        "--p12",
+        s(&lab.rsa),
+        "--as",
+        "person",
+        "--page",
+        "1",
+        "--rect",
+        "320,60,560,140",
+    ]);
+    assert!(std::fs::read(&out)
+        .unwrap()
+        .starts_with(&std::fs::read(&input).unwrap()));
+    lab.peers.qpdf_check(&out);
+    let t = lab.peers.pdfsig(&out);
+    assert!(
+        t.contains("Signature is Valid.") && t.contains("Certificate is Trusted."),
+        "pdfsig: {t}"
+    );
+    // pyHanko reads hybrid files only outside its strict mode.
+    if let Some(pyhanko) = common::ltv::pyhanko_exe(&lab.peers) {
+        let (ok, t) = run_in(
+            &lab.peers.dir,
+            s(&pyhanko),
+            &[
+                "sign",
+                "validate",
+                "--no-strict-syntax",
+                "--trust",
+                "root.pem",
+                "--trust-replace",
+                "--other-certs",
+                "issuing.pem",
+                "--pretty-print",
+                s(&out),
+            ],
+        );
+        assert!(
+            ok && t.contains("The signature is judged VALID."),
+            "pyhanko: {t}"
+        );
+    }
+}
