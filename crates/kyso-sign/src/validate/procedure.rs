@@ -115,7 +115,9 @@ fn cms_outcome(e: &CmsVerifyError) -> Outcome {
         CmsVerifyError::SignatureInvalid(_) => SubIndication::SigCryptoFailure,
         CmsVerifyError::WeakAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
     };
-    let mut o = fail(sub, e.to_string(), e.to_string());
+    let m = e.to_string();
+    let (vi, en) = m.split_once(" / ").unwrap_or((&m, &m));
+    let mut o = fail(sub, vi, en);
     if sub == SubIndication::CryptoConstraintsFailure {
         // Circular 15/2025: SHA-1 and short keys fail outright.
         o.indication = Indication::TotalFailed;
@@ -635,10 +637,27 @@ fn validate_one(
     r: &mut SignatureReport,
 ) -> Outcome {
     let fmt = |vi: &str, en: &str| fail(SubIndication::FormatFailure, vi, en);
-    // 1. Format: the signed revision and the ByteRange.
+    // 1. Format: a signature dictionary that cannot be read (wrapped,
+    //    wrong types), then the signed revision and the ByteRange.
+    if let Some(p) = &field.problem {
+        let (vi, en) = p.split_once(" / ").unwrap_or((p, p));
+        return fmt(vi, en);
+    }
     let end = match field.byte_range.get(2..4) {
         Some([b, c]) if *b >= 0 && *c >= 0 => (*b as u128 + *c as u128) as usize,
-        _ => return fmt("/ByteRange không hợp lệ", "invalid /ByteRange"),
+        _ if field.byte_range.len() != 4 => {
+            let n = field.byte_range.len();
+            return fmt(
+                &format!("/ByteRange có {n} số thay vì 4"),
+                &format!("/ByteRange has {n} numbers instead of 4"),
+            );
+        }
+        _ => {
+            return fmt(
+                "/ByteRange có giá trị âm",
+                "/ByteRange holds a negative value",
+            )
+        }
     };
     if end > bytes.len() {
         return fmt(
@@ -908,6 +927,7 @@ pub fn validate_detached(
         doc_mdp: None,
         field_mdp: None,
         lock: None,
+        problem: None,
     };
     let mut r = empty_report(1, &field, ctx);
     r.field = None;
