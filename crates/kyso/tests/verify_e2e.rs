@@ -126,6 +126,59 @@ fn kyso_verify_agrees_with_pyhanko() {
         );
     }
 
+    // Offline, nothing embedded: the revocation status alone is unknown,
+    // so INDETERMINATE / TRY_LATER with "unknown" (not false) validity;
+    // integrity was checked and the path is shown with unknown rows.
+    let (code, v) = verify_json(&lab, &d.path("bb.pdf"), &["--offline"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(
+        verdict(&v, 0),
+        ("INDETERMINATE".into(), "TRY_LATER".into()),
+        "{v:#}"
+    );
+    let sig = &v["signatures"][0];
+    assert_eq!(sig["certificate_valid_at_signing_time"], "unknown", "{v:#}");
+    assert_eq!(sig["integrity"], true, "{v:#}");
+    assert_eq!(sig["covers_whole_document"], true, "{v:#}");
+    assert!(sig["chain"].as_array().unwrap().len() >= 2, "{v:#}");
+    let rows = sig["revocation"].as_array().unwrap();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r["status"] == "unknown"),
+        "{v:#}"
+    );
+    let o = lab.kyso(&[
+        "verify",
+        s(&d.path("bb.pdf")),
+        "--offline",
+        "--trust",
+        s(&lab.path("root.pem")),
+        "--certs",
+        s(&lab.path("issuing.pem")),
+    ]);
+    let t = text(&o);
+    assert!(
+        t.contains("Certificate valid at signing time: chưa xác định / unknown"),
+        "{t}"
+    );
+    // Offline with the evidence embedded (B-LT): decided, TOTAL-PASSED.
+    let (code, v) = verify_json(&lab, &d.path("blt.pdf"), &["--offline"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(
+        v["signatures"][0]["certificate_valid_at_signing_time"],
+        true
+    );
+    // A tampered file: integrity false, validity not evaluated (unknown).
+    let mut bytes = std::fs::read(d.path("bb.pdf")).unwrap();
+    let p = find(&bytes, b"BT").expect("page content");
+    bytes[p + 3] ^= 0x01;
+    std::fs::write(d.path("tampered-offline.pdf"), &bytes).unwrap();
+    let (_, v) = verify_json(&lab, &d.path("tampered-offline.pdf"), &["--offline"]);
+    assert_eq!(v["signatures"][0]["integrity"], false, "{v:#}");
+    assert_eq!(
+        v["signatures"][0]["certificate_valid_at_signing_time"], "unknown",
+        "{v:#}"
+    );
+
     // Text and HTML forms.
     let o = lab.kyso(&[
         "verify",

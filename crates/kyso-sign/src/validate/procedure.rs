@@ -134,6 +134,17 @@ fn path_outcome(e: &PathError, has_poe: bool) -> Outcome {
             SubIndication::OutOfBoundsNoPoe
         }
         PathError::Revoked { .. } => SubIndication::Revoked,
+        // EN 319 102-1 (V1.3.1) §5.2.6 and table 5: when the revocation
+        // status of a certificate of an otherwise valid path cannot be
+        // established, the X.509 validation block returns INDETERMINATE
+        // with TRY_LATER ("the revocation status information is not
+        // available yet; the validation may succeed later", e.g. online
+        // or once the next CRL is out). The other candidates do not fit:
+        // REVOKED_NO_POE and REVOCATION_OUT_OF_BOUNDS_NO_POE need
+        // revocation information that says or dates something (here
+        // there is none), CERTIFICATE_CHAIN_GENERAL_FAILURE is for a
+        // chain that is wrong, and NO_CERTIFICATE_CHAIN_FOUND for one
+        // that is absent; this path was built and checked.
         PathError::RevocationUnknown { .. } => SubIndication::TryLater,
         PathError::WeakKey { .. } | PathError::WeakAlgorithm { .. } => {
             SubIndication::CryptoConstraintsFailure
@@ -152,6 +163,43 @@ fn path_outcome(e: &PathError, has_poe: bool) -> Outcome {
         _ => "đường dẫn chứng thư số không hợp lệ",
     };
     fail(sub, vi, msg)
+}
+
+/// What a path error says about "certificate valid at signing time":
+/// the INDETERMINATE cases (no revocation information, no path to an
+/// anchor, expired or not yet valid without proof of existence of the
+/// signature in the validity period) leave it unknown; the others
+/// (revoked, a broken or constrained chain, weak keys) are failures.
+fn path_check(e: &PathError) -> Check {
+    match e {
+        PathError::RevocationUnknown { .. }
+        | PathError::NoPathToTrustAnchor { .. }
+        | PathError::Expired { .. }
+        | PathError::NotYetValid { .. } => Check::Unknown,
+        _ => Check::Failed,
+    }
+}
+
+/// The revocation status alone is missing: the path is still shown (with
+/// `unknown` rows for the certificates nothing answered for), validated
+/// with [`RevocationPolicy::BestEffort`].
+#[allow(clippy::too_many_arguments)]
+fn partial_path(
+    cert: &Certificate,
+    certs: &[Certificate],
+    embedded: &RevocationEvidence,
+    ctx: &ValidationContext<'_>,
+    time: OffsetDateTime,
+    eku: Option<der::asn1::ObjectIdentifier>,
+    r: &mut SignatureReport,
+) {
+    let mut opts = ValidationOptions::at(time);
+    opts.required_eku = eku;
+    opts.revocation = RevocationPolicy::BestEffort;
+    if let Ok(p) = path::validate_path(cert, certs, ctx.trust, embedded, &opts) {
+        r.chain = p.certificates.iter().map(certificate_info).collect();
+        r.revocation = revocation_rows(&p);
+    }
 }
 
 fn revocation_rows(p: &path::ValidatedPath) -> Vec<RevocationInfo> {
@@ -369,7 +417,8 @@ fn timestamp_info(
                     time: String::new(),
                     tsa: None,
                     intact: false,
-                    trusted: false,
+                    // Not evaluated: the token itself is broken.
+                    trusted: Check::Unknown,
                     problem: Some(e.to_string()),
                 }),
                 None,
@@ -393,9 +442,9 @@ fn timestamp_info(
             let (trusted, problem) = match r {
                 Ok(p) => {
                     w.extend(p.warnings);
-                    (true, None)
+                    (Check::Passed, None)
                 }
-                Err(e) => (false, Some(e.to_string())),
+                Err(e) => (path_check(&e), Some(e.to_string())),
             };
             for x in w {
                 warnings.push(format!("TSA: {x}"));
@@ -413,7 +462,7 @@ fn timestamp_info(
                     trusted,
                     problem,
                 }),
-                trusted.then_some(ts.gen_time),
+                trusted.is_passed().then_some(ts.gen_time),
             )
         }
     }
@@ -449,15 +498,15 @@ fn empty_report(
         cms_signing_time: None,
         timestamp: None,
         validation_time: iso8601_vn(ctx.now),
-        integrity: false,
-        certificate_valid_at_signing_time: false,
+        integrity: Check::Unknown,
+        certificate_valid_at_signing_time: Check::Unknown,
         chain: Vec::new(),
         revocation: Vec::new(),
         digest_algorithm: None,
         signature_algorithm: None,
         doc_mdp: field.doc_mdp,
         signed_revision_length: None,
-        covers_whole_document: false,
+        covers_whole_document: Check::Unknown,
         modifications: Vec::new(),
         reason: field.reason.clone(),
         location: field.location.clone(),
@@ -466,6 +515,21 @@ fn empty_report(
 }
 
 fn apply(r: &mut SignatureReport, o: Outcome) {
+    // The signed bytes were shown not to verify (or cannot even be
+    // delimited): integrity failed. Other failures before the signature
+    // check leave it unknown.
+    if r.integrity == Check::Unknown
+        && matches!(
+            o.sub,
+            Some(
+                SubIndication::FormatFailure
+                    | SubIndication::HashFailure
+                    | SubIndication::SigCryptoFailure
+            )
+        )
+    {
+        r.integrity = Check::Failed;
+    }
     r.indication = o.indication;
     r.sub_indication = o.sub;
     r.message_vi = o.vi;
@@ -606,7 +670,7 @@ pub fn validate_pdf(
         );
         apply(&mut r, o);
         // Level.
-        if field.kind == SignatureKind::Signature && r.integrity {
+        if field.kind == SignatureKind::Signature && r.integrity.is_passed() {
             let mut level = "B-B";
             if r.timestamp.as_ref().is_some_and(|t| t.intact) {
                 level = "B-T";
@@ -681,14 +745,15 @@ fn validate_one(
     }
     r.signed_revision_length = Some(end as u64);
     let tail = &bytes[end..];
-    r.covers_whole_document = tail.iter().all(u8::is_ascii_whitespace);
+    let covers_whole_document = tail.iter().all(u8::is_ascii_whitespace);
+    r.covers_whole_document = covers_whole_document.into();
     let a = field.byte_range[1] as usize;
     let b = field.byte_range[2] as usize;
     let ranges = [(0usize, a), (b, end - b)];
     let digest = |alg: DigestAlgorithm| Ok(digest_ranges(bytes, &ranges, alg));
 
     // 2. Modification analysis against the whole document.
-    if !r.covers_whole_document {
+    if !covers_whole_document {
         let policy = DiffPolicy { doc_mdp, locks };
         let changes = diff::analyse(&signed_doc, doc, &policy);
         r.modifications = changes
@@ -721,7 +786,7 @@ fn validate_one(
                         time: iso8601_vn(ts.gen_time),
                         tsa: Some(certificate_info(&ts.cms.signer)),
                         intact: true,
-                        trusted: false,
+                        trusted: Check::Unknown,
                         problem: None,
                     });
                     (ts.cms, ts.gen_time, None)
@@ -762,7 +827,7 @@ fn validate_one(
             }
             (cms, ts_time.unwrap_or(ctx.now), ts_time)
         };
-    r.integrity = true;
+    r.integrity = Check::Passed;
     r.digest_algorithm = Some(cms.digest_algorithm.name().into());
     r.signature_algorithm = Some(cms.signature_algorithm.to_string());
     r.cms_signing_time = cms.signing_time.map(iso8601_vn);
@@ -805,19 +870,26 @@ fn validate_one(
     let path = match path {
         Ok(p) => p,
         Err(e) => {
+            r.certificate_valid_at_signing_time = path_check(&e);
+            if let Some(t) = r.timestamp.as_mut() {
+                if field.kind == SignatureKind::DocTimeStamp {
+                    t.trusted = path_check(&e);
+                }
+            }
             if let PathError::RevocationUnknown { .. } = e {
                 r.warnings.push("không có OCSP hay CRL nào trả lời cho chứng thư số / no OCSP responder or CRL answered for the certificate".into());
+                partial_path(&cms.signer, &certs, &embedded, ctx, signing_time, eku, r);
             }
             return path_outcome(&e, sig_ts.is_some());
         }
     };
-    r.certificate_valid_at_signing_time = true;
+    r.certificate_valid_at_signing_time = Check::Passed;
     r.chain = path.certificates.iter().map(certificate_info).collect();
     r.revocation = revocation_rows(&path);
     r.warnings.extend(path.warnings.iter().cloned());
     if let Some(t) = r.timestamp.as_mut() {
         if field.kind == SignatureKind::DocTimeStamp {
-            t.trusted = true;
+            t.trusted = Check::Passed;
         }
     }
 
@@ -847,12 +919,12 @@ fn validate_one(
         .and_then(|s| s.common_name.clone())
         .unwrap_or_default();
     let when = iso8601_vn(signing_time);
-    let later = if r.covers_whole_document {
+    let later = if covers_whole_document {
         ""
     } else {
         " Các thay đổi sau đó đều được phép."
     };
-    let later_en = if r.covers_whole_document {
+    let later_en = if covers_whole_document {
         ""
     } else {
         " Later changes are all allowed."
@@ -932,13 +1004,13 @@ pub fn validate_detached(
     let mut r = empty_report(1, &field, ctx);
     r.field = None;
     r.sub_filter = None;
-    r.covers_whole_document = true;
+    r.covers_whole_document = Check::Passed;
     let o = (|| {
         let cms = match cms_verify::verify_signed_data(trim_der(&der_bytes), Some(digest)) {
             Ok(c) => c,
             Err(e) => return cms_outcome(&e),
         };
-        r.integrity = true;
+        r.integrity = Check::Passed;
         r.digest_algorithm = Some(cms.digest_algorithm.name().into());
         r.signature_algorithm = Some(cms.signature_algorithm.to_string());
         r.cms_signing_time = cms.signing_time.map(iso8601_vn);
@@ -969,9 +1041,15 @@ pub fn validate_detached(
             None,
             &mut r.warnings,
         ) {
-            Err(e) => path_outcome(&e, ts_time.is_some()),
+            Err(e) => {
+                r.certificate_valid_at_signing_time = path_check(&e);
+                if let PathError::RevocationUnknown { .. } = e {
+                    partial_path(&cms.signer, &certs, &cms.revocation, ctx, t, None, &mut r);
+                }
+                path_outcome(&e, ts_time.is_some())
+            }
             Ok(p) => {
-                r.certificate_valid_at_signing_time = true;
+                r.certificate_valid_at_signing_time = Check::Passed;
                 r.chain = p.certificates.iter().map(certificate_info).collect();
                 r.revocation = revocation_rows(&p);
                 r.warnings.extend(p.warnings.iter().cloned());

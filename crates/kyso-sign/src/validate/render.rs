@@ -65,15 +65,16 @@ pub fn text(rep: &ValidationReport) -> String {
                 "  Dấu thời gian / Time-stamp: {} (toàn vẹn / intact: {}, tin cậy / trusted: {})",
                 if t.time.is_empty() { "—" } else { &t.time },
                 t.intact,
-                t.trusted
+                t.trusted.as_text()
             );
         }
         let _ = writeln!(o, "  Mức / Level: {}", opt(&s.level));
-        let _ = writeln!(o, "  Toàn vẹn / Integrity: {}", s.integrity);
+        let _ = writeln!(o, "  Toàn vẹn / Integrity: {}", s.integrity.as_text());
         let _ = writeln!(
             o,
             "  Chứng thư hợp lệ tại thời điểm ký / Certificate valid at signing time: {} ({})",
-            s.certificate_valid_at_signing_time, s.validation_time
+            s.certificate_valid_at_signing_time.as_text(),
+            s.validation_time
         );
         if let Some(p) = s.doc_mdp {
             let _ = writeln!(o, "  Chữ ký chứng thực / Certification: DocMDP P={p}");
@@ -81,7 +82,7 @@ pub fn text(rep: &ValidationReport) -> String {
         let _ = writeln!(
             o,
             "  Bao phủ toàn bộ tệp / Covers the whole file: {}",
-            s.covers_whole_document
+            s.covers_whole_document.as_text()
         );
         for m in &s.modifications {
             let _ = writeln!(
@@ -157,16 +158,22 @@ pub fn html(rep: &ValidationReport) -> String {
         if let Some(t) = &s.timestamp {
             row(
                 "Dấu thời gian / Time-stamp",
-                &format!("{} (intact {}, trusted {})", t.time, t.intact, t.trusted),
+                &format!(
+                    "{} (intact {}, trusted {})",
+                    t.time,
+                    t.intact,
+                    t.trusted.as_text()
+                ),
             );
         }
         row("Mức / Level", opt(&s.level));
-        row("Toàn vẹn / Integrity", &s.integrity.to_string());
+        row("Toàn vẹn / Integrity", s.integrity.as_text());
         row(
             "Hợp lệ tại thời điểm ký / Valid at signing time",
             &format!(
                 "{} ({})",
-                s.certificate_valid_at_signing_time, s.validation_time
+                s.certificate_valid_at_signing_time.as_text(),
+                s.validation_time
             ),
         );
         for m in &s.modifications {
