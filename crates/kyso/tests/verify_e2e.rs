@@ -287,6 +287,86 @@ fn detached_cms_from_openssl() {
         );
         assert!(ok, "openssl cms -verify {name}: {t}");
     }
+    // Signed attributes are verified over the signer's own bytes: the SET
+    // members put out of DER order and re-signed with the key verify
+    // (openssl agrees); put out of order without re-signing, they fail.
+    let p7s = std::fs::read(d.path("plain.p7s")).unwrap();
+    let (at, attrs_len, members) = signed_attribute_members(&p7s);
+    assert!(
+        members.len() >= 3,
+        "openssl writes several signed attributes"
+    );
+    let mut reordered_attrs = vec![0x31];
+    reordered_attrs.extend_from_slice(
+        &p7s[at + 1..at + attrs_len - members.iter().map(Vec::len).sum::<usize>()],
+    );
+    for m in members.iter().rev() {
+        reordered_attrs.extend_from_slice(m);
+    }
+    assert_eq!(reordered_attrs.len(), attrs_len);
+    let mut swapped = p7s.clone();
+    swapped[at + 1..at + attrs_len].copy_from_slice(&reordered_attrs[1..]);
+    std::fs::write(d.path("attrs.der"), &reordered_attrs).unwrap();
+    openssl(
+        &dir,
+        &[
+            "dgst",
+            "-sha256",
+            "-sign",
+            "rsa.key",
+            "-out",
+            "attrs.sig",
+            "attrs.der",
+        ],
+    );
+    let sig = std::fs::read(d.path("attrs.sig")).unwrap();
+    let sig_at = signature_value_offset(&p7s, at + attrs_len);
+    let mut resigned = swapped.clone();
+    resigned[sig_at..sig_at + sig.len()].copy_from_slice(&sig);
+    std::fs::write(d.path("resigned.p7s"), &resigned).unwrap();
+    std::fs::write(d.path("swapped.p7s"), &swapped).unwrap();
+    for (name, ok) in [("resigned.p7s", true), ("swapped.p7s", false)] {
+        let (code, v) = verify_json(
+            &lab,
+            &d.path("report.xlsx"),
+            &["--signature", s(&d.path(name))],
+        );
+        let (peer, t) = run_in(
+            &dir,
+            "openssl",
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                name,
+                "-content",
+                "report.xlsx",
+                "-CAfile",
+                "root.pem",
+                "-certfile",
+                "issuing.pem",
+                "-out",
+                "/dev/null",
+                "-purpose",
+                "any",
+            ],
+        );
+        assert_eq!(peer, ok, "openssl cms -verify {name}: {t}");
+        if ok {
+            assert_eq!(code, 0, "{name}: {v:#}");
+        } else {
+            assert_eq!(code, 2, "{name}: {v:#}");
+            assert_eq!(
+                verdict(&v, 0),
+                ("TOTAL-FAILED".into(), "SIG_CRYPTO_FAILURE".into()),
+                "{name}: {v:#}"
+            );
+        }
+    }
+
     // The content changed: HASH_FAILURE.
     std::fs::write(d.path("other.xlsx"), b"another file").unwrap();
     let (code, v) = verify_json(
@@ -336,4 +416,48 @@ fn detached_cms_from_openssl() {
     );
     assert_eq!(code, 2);
     assert_eq!(verdict(&v, 0).1, "FORMAT_FAILURE");
+}
+
+/// (header length, total length) of the DER TLV at the start of `b`.
+fn tlv(b: &[u8]) -> (usize, usize) {
+    let first = b[1] as usize;
+    if first < 0x80 {
+        return (2, 2 + first);
+    }
+    let n = first & 0x7f;
+    let len = b[2..2 + n]
+        .iter()
+        .fold(0usize, |a, x| (a << 8) | *x as usize);
+    (2 + n, 2 + n + len)
+}
+
+/// Offset of the `[0] IMPLICIT` signed attributes of the SignerInfo of
+/// `p7s`, their total length, and each attribute's encoding in order.
+fn signed_attribute_members(p7s: &[u8]) -> (usize, usize, Vec<Vec<u8>>) {
+    let raw = kyso_pki::cms_verify::raw_signed_attributes(p7s)
+        .unwrap()
+        .expect("signed attributes");
+    let mut tagged = raw.clone();
+    tagged[0] = 0xa0;
+    let at = find(p7s, &tagged).expect("the attributes in the file");
+    let (h, total) = tlv(&raw);
+    let mut members = Vec::new();
+    let mut rest = &raw[h..total];
+    while !rest.is_empty() {
+        let (_, t) = tlv(rest);
+        members.push(rest[..t].to_vec());
+        rest = &rest[t..];
+    }
+    (at, total, members)
+}
+
+/// Offset of the signature value's content octets: after the signed
+/// attributes (ending at `after_attrs`) come signatureAlgorithm and the
+/// signature OCTET STRING.
+fn signature_value_offset(p7s: &[u8], after_attrs: usize) -> usize {
+    let (_, alg) = tlv(&p7s[after_attrs..]);
+    let sig = after_attrs + alg;
+    assert_eq!(p7s[sig], 0x04, "OCTET STRING");
+    let (h, _) = tlv(&p7s[sig..]);
+    sig + h
 }
