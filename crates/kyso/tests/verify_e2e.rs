@@ -461,3 +461,175 @@ fn signature_value_offset(p7s: &[u8], after_attrs: usize) -> usize {
     let (h, _) = tlv(&p7s[sig..]);
     sig + h
 }
+
+/// The modification analysis goes revision by revision: in the
+/// two-signature flow (kyso sign --certify P2 with the fields, kyso fill,
+/// kyso sign --field seal) the approver's signature is followed by a
+/// "form-filling" and a "signature" revision, both allowed; when an
+/// update between them rewrites the page content, that revision alone is
+/// reported as not allowed and the approver's signature fails while the
+/// later seal stays valid. pyHanko judges the same files.
+#[test]
+fn modifications_are_analysed_per_revision() {
+    let Some(lab) = Lab::start() else {
+        return;
+    };
+    let d = &lab.d;
+    std::fs::write(d.path("draft.pdf"), hand_pdf()).unwrap();
+    let (rsa, ec) = (s(&lab.rsa).to_string(), s(&lab.ec).to_string());
+    let p = |n: &str| d.path(n).to_str().unwrap().to_string();
+    lab.kyso_ok(&[
+        "sign",
+        &p("draft.pdf"),
+        "-o",
+        &p("approved.pdf"),
+        "--p12",
+        &rsa,
+        "--page",
+        "1",
+        "--rect",
+        "330,200,530,280",
+        "--text-field",
+        "so_ky_hieu@1:72,780,272,800",
+        "--text-field",
+        "ngay_ban_hanh@1:350,780,530,800",
+        "--seal-field",
+        "seal@1:260,180,380,300",
+        "--certify",
+        "P2",
+    ]);
+    lab.kyso_ok(&[
+        "fill",
+        &p("approved.pdf"),
+        "-o",
+        &p("filled.pdf"),
+        "--set",
+        "so_ky_hieu=123/QĐ-UBND",
+        "--set",
+        "ngay_ban_hanh=22/11/2026",
+    ]);
+    // The page content rewritten in an update after the fill.
+    incremental(
+        &d.path("filled.pdf"),
+        &d.path("filled-tampered.pdf"),
+        |doc| {
+            let page = first_page(doc);
+            let content = doc.new_document.add_object(lopdf::Stream::new(
+                lopdf::dictionary! {},
+                b"BT /F1 24 Tf 72 700 Td (PAID 1000000 VND) Tj ET".to_vec(),
+            ));
+            doc.opt_clone_object_to_new_document(page).unwrap();
+            let pd = doc
+                .new_document
+                .get_object_mut(page)
+                .unwrap()
+                .as_dict_mut()
+                .unwrap();
+            pd.set("Contents", lopdf::Object::Reference(content));
+        },
+    );
+    for (input, out) in [
+        ("filled.pdf", "issued.pdf"),
+        ("filled-tampered.pdf", "issued-tampered.pdf"),
+    ] {
+        lab.kyso_ok(&[
+            "sign",
+            &p(input),
+            "-o",
+            &p(out),
+            "--p12",
+            &ec,
+            "--field",
+            "seal",
+        ]);
+    }
+    let kinds = |v: &serde_json::Value, i: usize| -> Vec<(String, bool)> {
+        v["signatures"][i]["later_revisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["kind"].as_str().unwrap().to_string(),
+                    r["allowed"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+
+    let (ok, t) = lab.peers.pyhanko(&d.path("issued.pdf")).unwrap();
+    assert!(ok, "pyhanko issued.pdf: {t}");
+    let (code, v) = verify_json(&lab, &d.path("issued.pdf"), &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(
+        kinds(&v, 0),
+        vec![("form-filling".into(), true), ("signature".into(), true)],
+        "{v:#}"
+    );
+    assert!(kinds(&v, 1).is_empty(), "{v:#}");
+    let revs = v["signatures"][0]["later_revisions"].as_array().unwrap();
+    assert!(revs[1]["message_en"]
+        .as_str()
+        .unwrap()
+        .contains("existing empty field 'seal'"));
+    assert!(revs[0]["message_vi"]
+        .as_str()
+        .unwrap()
+        .contains("điền biểu mẫu"));
+    // Revisions follow each other: each update starts where the one before ended.
+    assert_eq!(revs[0]["end"], revs[1]["start"]);
+    // (the signed revision, up to its `%%EOF` and end of line)
+    let signed = v["signatures"][0]["signed_revision_length"]
+        .as_u64()
+        .unwrap();
+    let start = revs[0]["start"].as_u64().unwrap();
+    assert!(start >= signed && start - signed <= 2, "{v:#}");
+    // Every change is attributed to its revision.
+    for m in v["signatures"][0]["modifications"].as_array().unwrap() {
+        assert!(m["revision"].as_u64().is_some(), "{m}");
+    }
+
+    let (ok, t) = lab.peers.pyhanko(&d.path("issued-tampered.pdf")).unwrap();
+    assert!(!ok, "pyhanko accepted the rewritten page: {t}");
+    let (code, v) = verify_json(&lab, &d.path("issued-tampered.pdf"), &[]);
+    assert_eq!(code, 2, "{v:#}");
+    assert_ne!(v["indication"], "TOTAL-PASSED");
+    assert_eq!(
+        verdict(&v, 0),
+        ("TOTAL-FAILED".into(), "DISALLOWED_MODIFICATION".into()),
+        "{v:#}"
+    );
+    assert_eq!(
+        kinds(&v, 0),
+        vec![
+            ("form-filling".into(), true),
+            ("page-content".into(), false),
+            ("signature".into(), true)
+        ],
+        "{v:#}"
+    );
+    let bad = &v["signatures"][0]["later_revisions"][1];
+    assert!(
+        v["signatures"][0]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Revision {}", bad["revision"])),
+        "{v:#}"
+    );
+    // The seal came after the rewrite and covers it.
+    assert_eq!(verdict(&v, 1).0, "TOTAL-PASSED", "{v:#}");
+    // The text form gives one sentence per revision.
+    let o = lab.kyso(&[
+        "verify",
+        &p("issued-tampered.pdf"),
+        "--trust",
+        s(&lab.path("root.pem")),
+        "--certs",
+        s(&lab.path("issuing.pem")),
+    ]);
+    let t = text(&o);
+    assert!(
+        t.contains("page content changed") && t.contains("KHÔNG được phép"),
+        "{t}"
+    );
+}

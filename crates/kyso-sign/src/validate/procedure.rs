@@ -4,7 +4,6 @@
 //! modification analysis. No network I/O: revocation evidence that is not
 //! embedded comes from the caller's [`EvidenceFetcher`].
 use kyso_crypto::DigestAlgorithm;
-use kyso_pdf::diff::{self, DiffPolicy};
 use kyso_pdf::lopdf::{self, Document, Object, ObjectId};
 use kyso_pdf::revision;
 use kyso_pdf::signature_dict::{self, SignatureField, SignatureKind};
@@ -508,6 +507,7 @@ fn empty_report(
         signed_revision_length: None,
         covers_whole_document: Check::Unknown,
         modifications: Vec::new(),
+        later_revisions: Vec::new(),
         reason: field.reason.clone(),
         location: field.location.clone(),
         warnings: Vec::new(),
@@ -643,10 +643,19 @@ pub fn validate_pdf(
         })
         .collect();
     items.sort_by_key(|(_, e)| e.unwrap_or(usize::MAX));
-    let certification: Option<(usize, u8)> = items
+    // Every update after the first signature, compared with the revision
+    // before it, under the DocMDP/FieldMDP in force when it was made.
+    let marks: Vec<super::revisions::SignatureMark<'_>> = items
         .iter()
-        .filter_map(|(f, e)| Some(((*e)?, f.doc_mdp?)))
-        .min_by_key(|(e, _)| *e);
+        .map(|(f, e)| super::revisions::SignatureMark {
+            end: *e,
+            kind: f.kind,
+            field: &f.name,
+            doc_mdp: f.doc_mdp,
+            locks: f.field_mdp.iter().chain(f.lock.iter()).cloned().collect(),
+        })
+        .collect();
+    let steps = super::revisions::analyse(bytes, &doc, &marks, &mut rep.warnings);
     let doc_ts_ends: Vec<usize> = items
         .iter()
         .filter(|(f, _)| f.kind == SignatureKind::DocTimeStamp)
@@ -655,19 +664,8 @@ pub fn validate_pdf(
 
     for (i, (field, _)) in items.iter().enumerate() {
         let mut r = empty_report(i + 1, field, ctx);
-        // Locks from this and earlier signatures.
         let end_hint = items[i].1.unwrap_or(usize::MAX);
-        let locks: Vec<_> = items
-            .iter()
-            .filter(|(_, e)| e.unwrap_or(usize::MAX) <= end_hint)
-            .flat_map(|(f, _)| f.field_mdp.iter().chain(f.lock.iter()).cloned())
-            .collect();
-        let doc_mdp = certification
-            .filter(|(e, _)| *e <= end_hint)
-            .map(|(_, p)| p);
-        let o = validate_one(
-            bytes, &doc, field, ctx, &dss_certs, &dss_ev, doc_mdp, locks, &mut r,
-        );
+        let o = validate_one(bytes, field, ctx, &dss_certs, &dss_ev, &steps, &mut r);
         apply(&mut r, o);
         // Level.
         if field.kind == SignatureKind::Signature && r.integrity.is_passed() {
@@ -688,16 +686,13 @@ pub fn validate_pdf(
     Ok(finish(rep))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn validate_one(
     bytes: &[u8],
-    doc: &Document,
     field: &SignatureField,
     ctx: &ValidationContext<'_>,
     dss_certs: &[Certificate],
     dss_ev: &RevocationEvidence,
-    doc_mdp: Option<u8>,
-    locks: Vec<signature_dict::FieldLock>,
+    steps: &[RevisionInfo],
     r: &mut SignatureReport,
 ) -> Outcome {
     let fmt = |vi: &str, en: &str| fail(SubIndication::FormatFailure, vi, en);
@@ -752,20 +747,18 @@ fn validate_one(
     let ranges = [(0usize, a), (b, end - b)];
     let digest = |alg: DigestAlgorithm| Ok(digest_ranges(bytes, &ranges, alg));
 
-    // 2. Modification analysis against the whole document.
-    if !covers_whole_document {
-        let policy = DiffPolicy { doc_mdp, locks };
-        let changes = diff::analyse(&signed_doc, doc, &policy);
-        r.modifications = changes
-            .iter()
-            .map(|c| ModificationInfo {
-                object: c.object.map(|(n, g)| format!("{n} {g}")),
-                allowed: c.allowed,
-                code: c.code.into(),
-                reason: c.reason.clone(),
-            })
-            .collect();
-    }
+    // 2. Modification analysis: the updates after the signed revision,
+    //    each against the revision before it.
+    r.later_revisions = steps
+        .iter()
+        .filter(|s| s.start >= end as u64)
+        .cloned()
+        .collect();
+    r.modifications = r
+        .later_revisions
+        .iter()
+        .flat_map(|s| s.changes.iter().cloned())
+        .collect();
 
     // 3. The CMS (or the time-stamp token of a document time-stamp).
     let mut certs: Vec<Certificate> = dss_certs.to_vec();
@@ -893,23 +886,20 @@ fn validate_one(
         }
     }
 
-    // 5. Modifications after the signature.
-    let bad: Vec<&ModificationInfo> = r.modifications.iter().filter(|m| !m.allowed).collect();
+    // 5. Modifications after the signature, revision by revision.
+    let bad: Vec<&RevisionInfo> = r.later_revisions.iter().filter(|s| !s.allowed).collect();
     if !bad.is_empty() {
-        let reasons: Vec<&str> = bad.iter().map(|m| m.reason.as_str()).collect();
-        let (vi, en): (Vec<&str>, Vec<&str>) = reasons
-            .iter()
-            .map(|s| s.split_once(" / ").unwrap_or((s, s)))
-            .unzip();
+        let vi: Vec<&str> = bad.iter().map(|s| s.message_vi.as_str()).collect();
+        let en: Vec<&str> = bad.iter().map(|s| s.message_en.as_str()).collect();
         return fail(
             SubIndication::DisallowedModification,
             format!(
-                "Tài liệu đã bị thay đổi sau khi ký theo cách không được phép: {}",
-                vi.join("; ")
+                "Tài liệu đã bị thay đổi sau khi ký theo cách không được phép. {}",
+                vi.join(" ")
             ),
             format!(
-                "The document was changed after signing in a way that is not allowed: {}",
-                en.join("; ")
+                "The document was changed after signing in a way that is not allowed. {}",
+                en.join(" ")
             ),
         );
     }
@@ -919,15 +909,23 @@ fn validate_one(
         .and_then(|s| s.common_name.clone())
         .unwrap_or_default();
     let when = iso8601_vn(signing_time);
-    let later = if covers_whole_document {
-        ""
+    let (later, later_en) = if r.later_revisions.is_empty() {
+        (String::new(), String::new())
     } else {
-        " Các thay đổi sau đó đều được phép."
-    };
-    let later_en = if covers_whole_document {
-        ""
-    } else {
-        " Later changes are all allowed."
+        let vi: Vec<&str> = r
+            .later_revisions
+            .iter()
+            .map(|s| s.message_vi.as_str())
+            .collect();
+        let en: Vec<&str> = r
+            .later_revisions
+            .iter()
+            .map(|s| s.message_en.as_str())
+            .collect();
+        (
+            format!(" Các thay đổi sau đó đều được phép. {}", vi.join(" ")),
+            format!(" Later changes are all allowed. {}", en.join(" ")),
+        )
     };
     if field.kind == SignatureKind::DocTimeStamp {
         passed(

@@ -84,18 +84,27 @@ pub fn text(rep: &ValidationReport) -> String {
             "  Bao phủ toàn bộ tệp / Covers the whole file: {}",
             s.covers_whole_document.as_text()
         );
-        for m in &s.modifications {
+        for v in &s.later_revisions {
             let _ = writeln!(
                 o,
-                "  {} [{}{}] {}",
-                if m.allowed { "✓" } else { "✗" },
-                m.code,
-                m.object
-                    .as_deref()
-                    .map(|x| format!(" {x}"))
-                    .unwrap_or_default(),
-                m.reason
+                "  {} {} / {}",
+                if v.allowed { "✓" } else { "✗" },
+                v.message_vi,
+                v.message_en
             );
+            for m in &v.changes {
+                let _ = writeln!(
+                    o,
+                    "      {} [{}{}] {}",
+                    if m.allowed { "✓" } else { "✗" },
+                    m.code,
+                    m.object
+                        .as_deref()
+                        .map(|x| format!(" {x}"))
+                        .unwrap_or_default(),
+                    m.reason
+                );
+            }
         }
         for w in &s.warnings {
             let _ = writeln!(o, "  Cảnh báo / Warning: {w}");
@@ -140,7 +149,12 @@ pub fn html(rep: &ValidationReport) -> String {
             esc(&s.message_en)
         );
         let mut row = |k: &str, v: &str| {
-            let _ = writeln!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+            let _ = writeln!(
+                o,
+                "<tr><th>{}</th><td>{}</td></tr>",
+                esc(k),
+                esc(v).replace('\n', "<br>")
+            );
         };
         if let Some(c) = &s.signer {
             row("Người ký / Signer", &c.subject);
@@ -176,14 +190,23 @@ pub fn html(rep: &ValidationReport) -> String {
                 s.validation_time
             ),
         );
-        for m in &s.modifications {
+        for v in &s.later_revisions {
+            let mut text = format!("{}\n{}", v.message_vi, v.message_en);
+            for m in &v.changes {
+                text.push_str(&format!(
+                    "\n{} [{}] {}",
+                    if m.allowed { "✓" } else { "✗" },
+                    m.code,
+                    m.reason
+                ));
+            }
             row(
-                if m.allowed {
-                    "Thay đổi được phép / Allowed change"
+                if v.allowed {
+                    "Phiên bản sau, được phép / Later revision, allowed"
                 } else {
-                    "Thay đổi KHÔNG được phép / Disallowed change"
+                    "Phiên bản sau, KHÔNG được phép / Later revision, NOT allowed"
                 },
-                &m.reason,
+                &text,
             );
         }
         for w in &s.warnings {

@@ -166,6 +166,29 @@ pub struct ModificationInfo {
     pub allowed: bool,
     pub code: String,
     pub reason: String,
+    /// The revision (1-based, counted by `%%EOF`) whose update made the
+    /// change; null for a detached signature.
+    pub revision: Option<usize>,
+}
+
+/// One incremental update after a signature, compared with the revision
+/// just before it and judged against the DocMDP/FieldMDP in force then.
+#[derive(Clone, Debug, Serialize)]
+pub struct RevisionInfo {
+    /// 1-based revision number (the `%%EOF` that ends it).
+    pub revision: usize,
+    /// Byte offsets: the update spans `[start, end)`.
+    pub start: u64,
+    pub end: u64,
+    /// `signature`, `document-timestamp`, `dss`, `form-filling`,
+    /// `annotation`, `page-content`, `metadata`, `no-change` or `other`.
+    pub kind: String,
+    /// Every change in it is allowed.
+    pub allowed: bool,
+    /// One plain sentence: what the update did and whether it is allowed.
+    pub message_vi: String,
+    pub message_en: String,
+    pub changes: Vec<ModificationInfo>,
 }
 
 /// Revocation status of one certificate of the path.
@@ -227,7 +250,11 @@ pub struct SignatureReport {
     /// The signature covers the whole file as it is (`"unknown"` when the
     /// `/ByteRange` is unusable).
     pub covers_whole_document: Check,
+    /// Every change after the signature (the `changes` of
+    /// `later_revisions`, flattened).
     pub modifications: Vec<ModificationInfo>,
+    /// The incremental updates after the signature, oldest first.
+    pub later_revisions: Vec<RevisionInfo>,
     pub reason: Option<String>,
     pub location: Option<String>,
     pub warnings: Vec<String>,
