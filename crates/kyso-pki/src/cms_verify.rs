@@ -246,6 +246,8 @@ pub fn verify_signed_data(
     der: &[u8],
     detached_digest: Option<&dyn Fn(DigestAlgorithm) -> Result<Vec<u8>, String>>,
 ) -> Result<VerifiedCms, CmsVerifyError> {
+    let deduplicated = without_repeated_certificates(der);
+    let der = deduplicated.as_deref().unwrap_or(der);
     let sd = crate::cms::parse_signed_data(der).map_err(fmt_err)?;
     if sd.signer_infos.0.len() != 1 {
         return Err(CmsVerifyError::Format(format!(
@@ -507,6 +509,84 @@ pub fn raw_signed_attributes(der: &[u8]) -> Result<Option<Vec<u8>>, CmsVerifyErr
     Ok(Some(raw))
 }
 
+/// DER length octets for `len`.
+fn der_length(len: usize) -> Vec<u8> {
+    if len < 0x80 {
+        return vec![len as u8];
+    }
+    let bytes: Vec<u8> = len
+        .to_be_bytes()
+        .iter()
+        .copied()
+        .skip_while(|b| *b == 0)
+        .collect();
+    let mut out = vec![0x80 | bytes.len() as u8];
+    out.extend(bytes);
+    out
+}
+
+fn wrap(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = vec![tag];
+    out.extend(der_length(len));
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// The TLVs that make up `content`.
+fn members(mut content: &[u8]) -> Result<Vec<&[u8]>, CmsVerifyError> {
+    let mut out = Vec::new();
+    while !content.is_empty() {
+        let (_, _, t) = tlv(content)?;
+        out.push(&content[..t]);
+        content = &content[t..];
+    }
+    Ok(out)
+}
+
+/// The ContentInfo `der` with repeated entries of SignedData.certificates
+/// and .crls dropped, or `None` when there are none. Some signers (e.g.
+/// pyHanko with the signer's certificate also in its registry) list a
+/// certificate twice; X.690 allows equal elements in a SET OF, but `der`
+/// refuses them. Neither set is covered by the signature, so dropping the
+/// copies changes nothing that is verified.
+fn without_repeated_certificates(der: &[u8]) -> Option<Vec<u8>> {
+    let (ci, _) = enter(der, 0x30).ok()?;
+    let (_, _, t) = tlv(ci).ok()?;
+    let (oid, rest) = ci.split_at(t);
+    let (explicit, _) = enter(rest, 0xa0).ok()?;
+    let (sd, _) = enter(explicit, 0x30).ok()?;
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut changed = false;
+    for e in members(sd).ok()? {
+        if matches!(e[0], 0xa0 | 0xa1) {
+            let (_, h, t) = tlv(e).ok()?;
+            let all = members(&e[h..t]).ok()?;
+            let mut unique: Vec<&[u8]> = Vec::new();
+            for m in all {
+                if !unique.contains(&m) {
+                    unique.push(m);
+                }
+            }
+            if unique.len() != members(&e[h..t]).ok()?.len() {
+                changed = true;
+                parts.push(wrap(e[0], &unique));
+                continue;
+            }
+        }
+        parts.push(e.to_vec());
+    }
+    if !changed {
+        return None;
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    let sd = wrap(0x30, &refs);
+    let explicit = wrap(0xa0, &[&sd]);
+    Some(wrap(0x30, &[oid, &explicit]))
+}
+
 /// A verified RFC 3161 time-stamp token.
 #[derive(Clone, Debug)]
 pub struct VerifiedTimestamp {
@@ -523,6 +603,8 @@ pub fn verify_time_stamp_token(
     token_der: &[u8],
     imprint: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>, String>,
 ) -> Result<VerifiedTimestamp, CmsVerifyError> {
+    let deduplicated = without_repeated_certificates(token_der);
+    let token_der = deduplicated.as_deref().unwrap_or(token_der);
     let cms = verify_signed_data(token_der, None)?;
     if cms.econtent_type != oids::CT_TST_INFO {
         return Err(fmt_err("the time-stamp token does not hold a TSTInfo"));
@@ -571,6 +653,41 @@ mod tests {
         for cut in 0..ci.len() {
             assert!(raw_signed_attributes(&ci[..cut]).is_err());
         }
+        assert!(without_repeated_certificates(&ci).is_none());
+    }
+
+    #[test]
+    fn repeated_certificates_are_dropped() {
+        let ci_of = |certs: &[&[u8]]| {
+            let c = wrap(0xa0, certs);
+            let sd = wrap(
+                0x30,
+                &[
+                    &[0x02, 0x01, 0x01],
+                    &[0x31, 0x00],
+                    &[0x30, 0x00],
+                    &c,
+                    &[0x31, 0x00],
+                ],
+            );
+            let explicit = wrap(0xa0, &[&sd]);
+            wrap(0x30, &[&[0x06, 0x01, 0x2a], &explicit])
+        };
+        let (a, b): (&[u8], &[u8]) = (&[0x30, 0x01, 0x01], &[0x30, 0x01, 0x02]);
+        assert_eq!(
+            without_repeated_certificates(&ci_of(&[a, b, a])),
+            Some(ci_of(&[a, b]))
+        );
+        assert_eq!(without_repeated_certificates(&ci_of(&[a, b])), None);
+        let big = vec![0x30, 0x81, 0xc8]
+            .into_iter()
+            .chain([7u8; 200])
+            .collect::<Vec<u8>>();
+        let fixed = without_repeated_certificates(&ci_of(&[&big, &big])).unwrap();
+        assert_eq!(fixed, ci_of(&[&big]));
+        assert_eq!(der_length(0x7f), vec![0x7f]);
+        assert_eq!(der_length(0x80), vec![0x81, 0x80]);
+        assert_eq!(der_length(0x1234), vec![0x82, 0x12, 0x34]);
     }
 
     #[test]

@@ -27,6 +27,8 @@ fn kyso_verify_agrees_with_pyhanko() {
             "approve:cert.pdf:cert-approve.pdf",
             "bb:bb.pdf:two.pdf",
             "doc-ts:plain.pdf:docts.pdf",
+            "leafonly:plain.pdf:leaf.pdf",
+            "leafdup:plain.pdf:leafdup.pdf",
         ],
     )
     .is_none()
@@ -178,6 +180,56 @@ fn kyso_verify_agrees_with_pyhanko() {
         v["signatures"][0]["certificate_valid_at_signing_time"], "unknown",
         "{v:#}"
     );
+
+    // The issuing CA is neither in the file nor in the options: online it
+    // is fetched from the signer certificate's AIA caIssuers URL (kyso
+    // serve publishes it) and the report says from where; offline there
+    // is no path.
+    let (ok, t) = lab.peers.pyhanko(&d.path("leaf.pdf")).unwrap();
+    assert!(ok, "pyhanko leaf.pdf: {t}");
+    let (leaf, root) = (d.path("leaf.pdf"), lab.path("root.pem"));
+    let leaf_args = |extra: &[&str]| {
+        let mut a = vec!["verify", s(&leaf), "--trust", s(&root), "--json"];
+        a.extend_from_slice(extra);
+        let o = lab.kyso(&a);
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+        (o.status.code(), v)
+    };
+    let (code, v) = leaf_args(&[]);
+    assert_eq!(code, Some(0), "{v:#}");
+    let sig = &v["signatures"][0];
+    let fetched = sig["fetched_certificates"].as_array().unwrap();
+    assert_eq!(fetched.len(), 1, "{v:#}");
+    assert!(
+        fetched[0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/pki/issuing.crt"),
+        "{v:#}"
+    );
+    assert_eq!(fetched[0]["for_subject"], sig["signer"]["subject"], "{v:#}");
+    assert_eq!(
+        fetched[0]["certificate"]["subject"], sig["signer"]["issuer"],
+        "{v:#}"
+    );
+    assert_eq!(sig["chain"].as_array().unwrap().len(), 3, "{v:#}");
+    let (code, v) = leaf_args(&["--offline"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(
+        verdict(&v, 0),
+        ("INDETERMINATE".into(), "NO_CERTIFICATE_CHAIN_FOUND".into()),
+        "{v:#}"
+    );
+    assert!(v["signatures"][0]["fetched_certificates"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // A certificate listed twice in SignedData.certificates (X.690 allows
+    // it; pyHanko does it) is no format failure.
+    let (code, v) = verify_json(&lab, &d.path("leafdup.pdf"), &[]);
+    assert_eq!(code, 0, "{v:#}");
 
     // Text and HTML forms.
     let o = lab.kyso(&[

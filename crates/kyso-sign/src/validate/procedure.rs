@@ -29,6 +29,14 @@ pub const MAX_SIGNATURES: usize = 256;
 /// per certificate for which nothing answered.
 pub type EvidenceFetcher<'a> = &'a dyn Fn(&[Certificate]) -> (RevocationEvidence, Vec<String>);
 
+/// Fetches the certificate(s) an AIA caIssuers URL points to (RFC 5280
+/// §4.2.2.1: DER, PEM or a PKCS#7 certs-only bundle), for path building
+/// when an intermediate is missing. The caller does the network I/O.
+pub type IssuerFetcher<'a> = &'a dyn Fn(&str) -> Result<Vec<Certificate>, String>;
+
+/// Rounds of AIA caIssuers fetching per path (each may add one level).
+const MAX_AIA_ROUNDS: usize = 4;
+
 /// What a validation runs against.
 pub struct ValidationContext<'a> {
     pub trust: &'a TrustStore,
@@ -36,6 +44,9 @@ pub struct ValidationContext<'a> {
     pub extra_certificates: Vec<Certificate>,
     /// `None`: offline, only embedded revocation data is used.
     pub fetch: Option<EvidenceFetcher<'a>>,
+    /// `None`: offline, missing intermediates are not fetched from the
+    /// AIA caIssuers URLs of the certificates.
+    pub fetch_issuer: Option<IssuerFetcher<'a>>,
     /// The current time.
     pub now: OffsetDateTime,
     /// The date printed on the document (`--document-date`), compared
@@ -226,20 +237,113 @@ fn revocation_rows(p: &path::ValidatedPath) -> Vec<RevocationInfo> {
         .collect()
 }
 
-/// Path validation with embedded evidence first, then fetched evidence.
-/// Returns the path (or the error) and warnings.
+/// The highest certificate reachable from `cert` through issuer names
+/// among `certs`: the one whose issuer is missing when no path is found.
+fn top_of_partial_chain<'c>(cert: &'c Certificate, certs: &'c [Certificate]) -> &'c Certificate {
+    let mut cur = cert;
+    for _ in 0..MAX_AIA_ROUNDS * 4 {
+        let tbs = &cur.tbs_certificate;
+        if tbs.subject == tbs.issuer {
+            break;
+        }
+        match certs
+            .iter()
+            .find(|c| c.tbs_certificate.subject == tbs.issuer && *c != cur)
+        {
+            Some(next) => cur = next,
+            None => break,
+        }
+    }
+    cur
+}
+
+/// No path to a trust anchor: fetch the missing issuer from the AIA
+/// caIssuers URLs of the top of the partial chain (not offline), record
+/// what came from where, and try again; up to [`MAX_AIA_ROUNDS`] levels.
+#[allow(clippy::too_many_arguments)]
+fn complete_with_aia(
+    cert: &Certificate,
+    certs: &mut Vec<Certificate>,
+    embedded: &RevocationEvidence,
+    ctx: &ValidationContext<'_>,
+    opts: &ValidationOptions,
+    mut result: Result<path::ValidatedPath, PathError>,
+    warnings: &mut Vec<String>,
+    fetched: &mut Vec<FetchedCertificate>,
+) -> Result<path::ValidatedPath, PathError> {
+    let Some(fetch) = ctx.fetch_issuer else {
+        return result;
+    };
+    let mut tried: Vec<String> = Vec::new();
+    for _ in 0..MAX_AIA_ROUNDS {
+        let Err(PathError::NoPathToTrustAnchor { .. }) = &result else {
+            break;
+        };
+        let top = top_of_partial_chain(cert, certs).clone();
+        let urls: Vec<String> = path::ca_issuers_urls(&top)
+            .into_iter()
+            .filter(|u| !tried.contains(u))
+            .collect();
+        if urls.is_empty() {
+            break;
+        }
+        let mut added = false;
+        for url in urls {
+            tried.push(url.clone());
+            match fetch(&url) {
+                Ok(found) => {
+                    for c in found {
+                        // Only a certificate that issues `top` helps.
+                        if c.tbs_certificate.subject != top.tbs_certificate.issuer
+                            || certs.contains(&c)
+                        {
+                            continue;
+                        }
+                        fetched.push(FetchedCertificate {
+                            url: url.clone(),
+                            for_subject: kyso_pki::name::display_name(&top.tbs_certificate.subject),
+                            certificate: certificate_info(&c),
+                        });
+                        certs.push(c);
+                        added = true;
+                    }
+                }
+                Err(e) => warnings.push(format!(
+                    "không tải được chứng thư của tổ chức cấp (AIA caIssuers) / cannot fetch the issuer certificate (AIA caIssuers) from {url}: {e}"
+                )),
+            }
+            if added {
+                break;
+            }
+        }
+        if !added {
+            break;
+        }
+        result = path::validate_path(cert, certs, ctx.trust, embedded, opts);
+    }
+    result
+}
+
+/// Path validation with embedded evidence first, then fetched evidence;
+/// a missing intermediate is fetched from AIA caIssuers when online.
+/// Returns the path (or the error); warnings and fetched certificates go
+/// to `warnings` and `fetched`.
+#[allow(clippy::too_many_arguments)]
 fn validate_chain(
     cert: &Certificate,
-    certs: &[Certificate],
+    certs: &mut Vec<Certificate>,
     embedded: &RevocationEvidence,
     ctx: &ValidationContext<'_>,
     time: OffsetDateTime,
     eku: Option<der::asn1::ObjectIdentifier>,
     warnings: &mut Vec<String>,
+    fetched: &mut Vec<FetchedCertificate>,
 ) -> Result<path::ValidatedPath, PathError> {
     let mut opts = ValidationOptions::at(time);
     opts.required_eku = eku;
     let first = path::validate_path(cert, certs, ctx.trust, embedded, &opts);
+    let first = complete_with_aia(cert, certs, embedded, ctx, &opts, first, warnings, fetched);
+    let certs: &[Certificate] = certs;
     match first {
         Err(PathError::RevocationUnknown { .. }) => {}
         other => return other,
@@ -405,6 +509,7 @@ fn timestamp_info(
     embedded: &RevocationEvidence,
     ctx: &ValidationContext<'_>,
     warnings: &mut Vec<String>,
+    fetched: &mut Vec<FetchedCertificate>,
 ) -> (Option<TimestampInfo>, Option<OffsetDateTime>) {
     match cms_verify::verify_time_stamp_token(token, imprint) {
         Err(e) => {
@@ -431,12 +536,13 @@ fn timestamp_info(
             // The TSA's own path is checked at the time it proves.
             let r = validate_chain(
                 &ts.cms.signer,
-                &certs,
+                &mut certs,
                 &ev,
                 ctx,
                 ts.gen_time,
                 Some(KP_TIME_STAMPING),
                 &mut w,
+                fetched,
             );
             let (trusted, problem) = match r {
                 Ok(p) => {
@@ -508,6 +614,7 @@ fn empty_report(
         covers_whole_document: Check::Unknown,
         modifications: Vec::new(),
         later_revisions: Vec::new(),
+        fetched_certificates: Vec::new(),
         reason: field.reason.clone(),
         location: field.location.clone(),
         warnings: Vec::new(),
@@ -814,7 +921,15 @@ fn validate_one(
                 let imprint = move |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, &sv));
                 let mut extra = certs.clone();
                 extra.extend(cms.certificates.iter().cloned());
-                let (info, t) = timestamp_info(tok, &imprint, &extra, dss_ev, ctx, &mut r.warnings);
+                let (info, t) = timestamp_info(
+                    tok,
+                    &imprint,
+                    &extra,
+                    dss_ev,
+                    ctx,
+                    &mut r.warnings,
+                    &mut r.fetched_certificates,
+                );
                 r.timestamp = info;
                 ts_time = t;
             }
@@ -853,12 +968,13 @@ fn validate_one(
     let eku = (field.kind == SignatureKind::DocTimeStamp).then_some(KP_TIME_STAMPING);
     let path = validate_chain(
         &cms.signer,
-        &certs,
+        &mut certs,
         &embedded,
         ctx,
         signing_time,
         eku,
         &mut r.warnings,
+        &mut r.fetched_certificates,
     );
     let path = match path {
         Ok(p) => p,
@@ -1018,8 +1134,15 @@ pub fn validate_detached(
         if let Some(tok) = &cms.timestamp_token {
             let sv = cms.signature_value.clone();
             let imprint = move |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, &sv));
-            let (info, t) =
-                timestamp_info(tok, &imprint, &certs, &cms.revocation, ctx, &mut r.warnings);
+            let (info, t) = timestamp_info(
+                tok,
+                &imprint,
+                &certs,
+                &cms.revocation,
+                ctx,
+                &mut r.warnings,
+                &mut r.fetched_certificates,
+            );
             r.timestamp = info;
             ts_time = t;
         }
@@ -1032,12 +1155,13 @@ pub fn validate_detached(
         r.level = Some(if ts_time.is_some() { "B-T" } else { "B-B" }.into());
         match validate_chain(
             &cms.signer,
-            &certs,
+            &mut certs,
             &cms.revocation,
             ctx,
             t,
             None,
             &mut r.warnings,
+            &mut r.fetched_certificates,
         ) {
             Err(e) => {
                 r.certificate_valid_at_signing_time = path_check(&e);

@@ -191,6 +191,16 @@ pub struct RevisionInfo {
     pub changes: Vec<ModificationInfo>,
 }
 
+/// A certificate fetched from an AIA caIssuers URL to complete a path.
+#[derive(Clone, Debug, Serialize)]
+pub struct FetchedCertificate {
+    /// Where it came from.
+    pub url: String,
+    /// The subject of the certificate whose issuer it is.
+    pub for_subject: String,
+    pub certificate: CertificateInfo,
+}
+
 /// Revocation status of one certificate of the path.
 #[derive(Clone, Debug, Serialize)]
 pub struct RevocationInfo {
@@ -240,6 +250,10 @@ pub struct SignatureReport {
     /// signing time, or not evaluated because an earlier check failed).
     pub certificate_valid_at_signing_time: Check,
     pub chain: Vec<CertificateInfo>,
+    /// Intermediates missing from the file and the options, fetched from
+    /// the AIA caIssuers URL of the certificate they issue (never
+    /// offline).
+    pub fetched_certificates: Vec<FetchedCertificate>,
     pub revocation: Vec<RevocationInfo>,
     pub digest_algorithm: Option<String>,
     pub signature_algorithm: Option<String>,
