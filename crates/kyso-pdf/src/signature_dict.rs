@@ -337,10 +337,9 @@ pub fn parse_pdf_date(s: &str) -> Option<time::OffsetDateTime> {
             _ => Some(default),
         }
     };
-    if s.len() < 4 || !s[..4].chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let year: i32 = s[..4].parse().ok()?;
+    // `get`, not indexing: the string may hold non-ASCII characters.
+    let year_digits = s.get(..4).filter(|y| y.chars().all(|c| c.is_ascii_digit()))?;
+    let year: i32 = year_digits.parse().ok()?;
     let month = digits(4..6, 1)?;
     let day = digits(6..8, 1)?;
     let hour = digits(8..10, 0)?;
@@ -377,6 +376,11 @@ mod tests {
         assert!(parse_pdf_date("D:2026").is_some());
         assert!(parse_pdf_date("garbage").is_none());
         assert!(parse_pdf_date("D:20261340").is_none());
+        // Found by the pdf_verify fuzz target: a multi-byte character
+        // inside the year panicked on a byte index.
+        assert!(parse_pdf_date("202ÊÔ123054338+07'00'").is_none());
+        assert!(parse_pdf_date("D:2026ÊÔ").is_some());
+        assert!(parse_pdf_date("Ê").is_none());
     }
 
     /// A one-field form whose field `/V` is `v` (objects `extra` added).
