@@ -338,7 +338,9 @@ pub fn parse_pdf_date(s: &str) -> Option<time::OffsetDateTime> {
         }
     };
     // `get`, not indexing: the string may hold non-ASCII characters.
-    let year_digits = s.get(..4).filter(|y| y.chars().all(|c| c.is_ascii_digit()))?;
+    let year_digits = s
+        .get(..4)
+        .filter(|y| y.chars().all(|c| c.is_ascii_digit()))?;
     let year: i32 = year_digits.parse().ok()?;
     let month = digits(4..6, 1)?;
     let day = digits(6..8, 1)?;
