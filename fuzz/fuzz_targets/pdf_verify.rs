@@ -9,6 +9,7 @@ fuzz_target!(|data: &[u8]| {
         trust: &trust,
         extra_certificates: Vec::new(),
         fetch: None,
+        fetch_issuer: None,
         now: time::OffsetDateTime::UNIX_EPOCH,
         document_date: None,
     };

@@ -68,6 +68,12 @@ pub struct SignatureField {
     pub field_mdp: Option<FieldLock>,
     /// The field's `/Lock` dictionary.
     pub lock: Option<FieldLock>,
+    /// Why the signature dictionary the field refers to is malformed (it
+    /// cannot be parsed, is not a dictionary, or its `/ByteRange` or
+    /// `/Contents` has the wrong type), "Vietnamese / English". A
+    /// verifier reports such a field as a signature with a format failure
+    /// rather than as no signature (signature wrapping).
+    pub problem: Option<String>,
 }
 
 fn text(o: &Object) -> Option<String> {
@@ -206,25 +212,74 @@ fn walk(
         return Ok(());
     };
     let signature_id = v_obj.as_reference().ok();
-    let Some(sig) = dict_of(doc, v_obj) else {
-        return Ok(());
+    let empty = Dictionary::new();
+    let mut problem = None;
+    let sig = match deref(doc, v_obj) {
+        Some(Object::Dictionary(s)) => s,
+        // A direct null is an empty field (ISO 32000-1 §7.3.9).
+        Some(Object::Null) if signature_id.is_none() => return Ok(()),
+        Some(other) => {
+            problem = Some(format!(
+                "giá trị /V của trường chữ ký là {} thay vì từ điển chữ ký / the signature field's /V is a {} instead of a signature dictionary",
+                other.enum_variant(),
+                other.enum_variant()
+            ));
+            &empty
+        }
+        None => {
+            let (n, g) = signature_id.unwrap_or((0, 0));
+            problem = Some(if doc.reference_table.get(n).is_some() {
+                format!("từ điển chữ ký (đối tượng {n} {g}) không phân tích được: có thể bị chèn đối tượng khác vào (signature wrapping) / the signature dictionary (object {n} {g}) cannot be parsed: other objects may have been wrapped into it")
+            } else {
+                format!("từ điển chữ ký (đối tượng {n} {g}) không có trong tệp / the signature dictionary (object {n} {g}) is missing from the file")
+            });
+            &empty
+        }
     };
     let kind = match get(doc, sig, b"Type").and_then(text).as_deref() {
         Some("DocTimeStamp") => SignatureKind::DocTimeStamp,
         _ => SignatureKind::Signature,
     };
     let byte_range = match get(doc, sig, b"ByteRange") {
-        Some(Object::Array(a)) => a
-            .iter()
-            .map(|x| match deref(doc, x) {
-                Some(Object::Integer(i)) => *i,
-                _ => -1,
-            })
-            .collect(),
+        Some(Object::Array(a)) => {
+            let v: Vec<Option<i64>> = a
+                .iter()
+                .map(|x| match deref(doc, x) {
+                    Some(Object::Integer(i)) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            if problem.is_none() && v.contains(&None) {
+                problem = Some("/ByteRange chứa giá trị không phải số nguyên / /ByteRange holds a value that is not an integer".into());
+            }
+            v.into_iter().map(|x| x.unwrap_or(-1)).collect()
+        }
+        Some(_) if problem.is_none() => {
+            problem = Some("/ByteRange không phải một mảng / /ByteRange is not an array".into());
+            Vec::new()
+        }
+        None if problem.is_none() => {
+            problem = Some(
+                "từ điển chữ ký thiếu /ByteRange / the signature dictionary has no /ByteRange"
+                    .into(),
+            );
+            Vec::new()
+        }
         _ => Vec::new(),
     };
     let contents = match sig.get(b"Contents") {
         Ok(Object::String(b, _)) => b.clone(),
+        Ok(_) if problem.is_none() => {
+            // An indirect /Contents is not covered by the ByteRange gap.
+            problem = Some("/Contents không phải chuỗi trực tiếp trong từ điển chữ ký / /Contents is not a direct string in the signature dictionary".into());
+            Vec::new()
+        }
+        Err(_) if problem.is_none() => {
+            problem = Some(
+                "từ điển chữ ký thiếu /Contents / the signature dictionary has no /Contents".into(),
+            );
+            Vec::new()
+        }
         _ => Vec::new(),
     };
     let mut doc_mdp = None;
@@ -268,6 +323,7 @@ fn walk(
         doc_mdp,
         field_mdp,
         lock,
+        problem,
     });
     Ok(())
 }
@@ -281,10 +337,11 @@ pub fn parse_pdf_date(s: &str) -> Option<time::OffsetDateTime> {
             _ => Some(default),
         }
     };
-    if s.len() < 4 || !s[..4].chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let year: i32 = s[..4].parse().ok()?;
+    // `get`, not indexing: the string may hold non-ASCII characters.
+    let year_digits = s
+        .get(..4)
+        .filter(|y| y.chars().all(|c| c.is_ascii_digit()))?;
+    let year: i32 = year_digits.parse().ok()?;
     let month = digits(4..6, 1)?;
     let day = digits(6..8, 1)?;
     let hour = digits(8..10, 0)?;
@@ -321,6 +378,79 @@ mod tests {
         assert!(parse_pdf_date("D:2026").is_some());
         assert!(parse_pdf_date("garbage").is_none());
         assert!(parse_pdf_date("D:20261340").is_none());
+        // Found by the pdf_verify fuzz target: a multi-byte character
+        // inside the year panicked on a byte index.
+        assert!(parse_pdf_date("202ÊÔ123054338+07'00'").is_none());
+        assert!(parse_pdf_date("D:2026ÊÔ").is_some());
+        assert!(parse_pdf_date("Ê").is_none());
+    }
+
+    /// A one-field form whose field `/V` is `v` (objects `extra` added).
+    fn form_with(v: Object, extra: Vec<(ObjectId, Object)>) -> Document {
+        use lopdf::dictionary;
+        let mut doc = Document::with_version("1.7");
+        for (id, o) in extra {
+            doc.objects.insert(id, o);
+        }
+        let field = doc.add_object(
+            dictionary! {"FT" => "Sig", "T" => Object::string_literal("Sig1"), "V" => v},
+        );
+        let acro = doc.add_object(dictionary! {"Fields" => vec![field.into()]});
+        let root = doc.add_object(dictionary! {"Type" => "Catalog", "AcroForm" => acro});
+        doc.trailer.set("Root", root);
+        doc
+    }
+
+    #[test]
+    fn a_broken_signature_dictionary_is_listed_with_its_problem() {
+        use lopdf::dictionary;
+        // /V refers to an object the file does not hold.
+        let doc = form_with(Object::Reference((50, 0)), vec![]);
+        let f = signature_fields(&doc).unwrap();
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].problem.as_deref().unwrap().contains("missing"),
+            "{f:?}"
+        );
+        // /V is an integer.
+        let f = signature_fields(&form_with(Object::Integer(3), vec![])).unwrap();
+        assert!(f[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("instead of a signature dictionary"));
+        // /ByteRange with a name, /Contents missing.
+        let sig = dictionary! {"Type" => "Sig", "ByteRange" => vec![0.into(), 10.into(), "X".into(), 5.into()]};
+        let f = signature_fields(&form_with(
+            Object::Reference((60, 0)),
+            vec![((60, 0), sig.into())],
+        ))
+        .unwrap();
+        assert!(
+            f[0].problem.as_deref().unwrap().contains("not an integer"),
+            "{f:?}"
+        );
+        let sig = dictionary! {"Type" => "Sig", "ByteRange" => vec![0.into(), 10.into(), 20.into(), 5.into()]};
+        let f = signature_fields(&form_with(
+            Object::Reference((60, 0)),
+            vec![((60, 0), sig.into())],
+        ))
+        .unwrap();
+        assert!(
+            f[0].problem.as_deref().unwrap().contains("no /Contents"),
+            "{f:?}"
+        );
+        // A well-formed dictionary has no problem; a direct null /V is an empty field.
+        let sig = dictionary! {"Type" => "Sig", "ByteRange" => vec![0.into(), 10.into(), 20.into(), 5.into()], "Contents" => Object::String(vec![0x30, 0], lopdf::StringFormat::Hexadecimal)};
+        let f = signature_fields(&form_with(
+            Object::Reference((60, 0)),
+            vec![((60, 0), sig.into())],
+        ))
+        .unwrap();
+        assert!(f[0].problem.is_none(), "{f:?}");
+        assert!(signature_fields(&form_with(Object::Null, vec![]))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -246,6 +246,8 @@ pub fn verify_signed_data(
     der: &[u8],
     detached_digest: Option<&dyn Fn(DigestAlgorithm) -> Result<Vec<u8>, String>>,
 ) -> Result<VerifiedCms, CmsVerifyError> {
+    let deduplicated = without_repeated_certificates(der);
+    let der = deduplicated.as_deref().unwrap_or(der);
     let sd = crate::cms::parse_signed_data(der).map_err(fmt_err)?;
     if sd.signer_infos.0.len() != 1 {
         return Err(CmsVerifyError::Format(format!(
@@ -312,7 +314,7 @@ pub fn verify_signed_data(
             };
             (c.clone(), EssBinding::Absent)
         }
-        Some(attrs) => {
+        Some(_) => {
             let ct = signed_value(info, oids::AA_CONTENT_TYPE)?
                 .ok_or_else(|| fmt_err("the contentType signed attribute is missing"))?
                 .decode_as::<ObjectIdentifier>()
@@ -365,9 +367,14 @@ pub fn verify_signed_data(
             } else {
                 EssBinding::Absent
             };
-            // DER SET OF as re-encoded; DER-conforming producers (all
-            // PAdES/CAdES signers) encode it identically.
-            (attrs.to_der().map_err(fmt_err)?, ess)
+            // RFC 5652 §5.4: the signature is over the signed attributes
+            // exactly as the signer encoded them, with the [0] IMPLICIT
+            // tag replaced by SET (0x31). `der` re-sorts SET OF values
+            // while decoding, so a re-encoding of `attrs` would differ
+            // from the signer's bytes whenever they are not in DER order.
+            let raw = raw_signed_attributes(der)?
+                .ok_or_else(|| fmt_err("signed attributes not found in the encoding"))?;
+            (raw, ess)
         }
     };
     kyso_crypto::verify_signature(&spki_der, signature_algorithm, &message, &signature_value)
@@ -417,6 +424,169 @@ pub fn verify_signed_data(
     })
 }
 
+/// One BER/DER TLV with a definite length: (tag, header length, total
+/// length). Only single-byte tags (all CMS needs).
+fn tlv(b: &[u8]) -> Result<(u8, usize, usize), CmsVerifyError> {
+    let bad = || fmt_err("truncated or indefinite-length encoding");
+    let (&tag, rest) = b.split_first().ok_or_else(bad)?;
+    if tag & 0x1f == 0x1f {
+        return Err(fmt_err("multi-byte ASN.1 tag"));
+    }
+    let (&first, rest) = rest.split_first().ok_or_else(bad)?;
+    let (len, header) = if first < 0x80 {
+        (first as usize, 2)
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return Err(bad());
+        }
+        (
+            rest[..n].iter().fold(0usize, |a, x| (a << 8) | *x as usize),
+            2 + n,
+        )
+    };
+    let total = header.checked_add(len).ok_or_else(bad)?;
+    if total > b.len() {
+        return Err(bad());
+    }
+    Ok((tag, header, total))
+}
+
+/// The content octets of the TLV at the start of `b`, and what follows it.
+fn enter(b: &[u8], want: u8) -> Result<(&[u8], &[u8]), CmsVerifyError> {
+    let (tag, h, t) = tlv(b)?;
+    if tag != want {
+        return Err(fmt_err(format!(
+            "unexpected ASN.1 tag {tag:#04x} (expected {want:#04x})"
+        )));
+    }
+    Ok((&b[h..t], &b[t..]))
+}
+
+/// Skips the TLV at the start of `b`.
+fn skip(b: &[u8]) -> Result<(u8, &[u8]), CmsVerifyError> {
+    let (tag, _, t) = tlv(b)?;
+    Ok((tag, &b[t..]))
+}
+
+/// The signed attributes of the first SignerInfo of the ContentInfo `der`
+/// exactly as encoded, with their `[0] IMPLICIT` tag replaced by SET
+/// (0x31): the bytes the signature covers (RFC 5652 §5.4). `None` when
+/// the SignerInfo has no signed attributes.
+pub fn raw_signed_attributes(der: &[u8]) -> Result<Option<Vec<u8>>, CmsVerifyError> {
+    // ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content }
+    let (ci, _) = enter(der, 0x30)?;
+    let (_, ci) = skip(ci)?; // contentType
+    let (explicit, _) = enter(ci, 0xa0)?;
+    // SignedData ::= SEQUENCE { version, digestAlgorithms SET,
+    //   encapContentInfo, [0] certificates OPT, [1] crls OPT, signerInfos SET }
+    let (sd, _) = enter(explicit, 0x30)?;
+    let (_, mut sd) = skip(sd)?; // version
+    let (_, rest) = skip(sd)?; // digestAlgorithms
+    sd = rest;
+    let (_, rest) = skip(sd)?; // encapContentInfo
+    sd = rest;
+    let signer_infos = loop {
+        let (tag, h, t) = tlv(sd)?;
+        match tag {
+            0xa0 | 0xa1 => sd = &sd[t..],
+            0x31 => break &sd[h..t],
+            _ => return Err(fmt_err(format!("unexpected tag {tag:#04x} in SignedData"))),
+        }
+    };
+    // SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm,
+    //   [0] IMPLICIT signedAttrs OPT, ... }
+    let (si, _) = enter(signer_infos, 0x30)?;
+    let (_, si) = skip(si)?; // version
+    let (_, si) = skip(si)?; // sid (issuerAndSerialNumber or [0] SKI)
+    let (_, si) = skip(si)?; // digestAlgorithm
+    let (tag, _, t) = tlv(si)?;
+    if tag != 0xa0 {
+        return Ok(None);
+    }
+    let mut raw = si[..t].to_vec();
+    raw[0] = 0x31;
+    Ok(Some(raw))
+}
+
+/// DER length octets for `len`.
+fn der_length(len: usize) -> Vec<u8> {
+    if len < 0x80 {
+        return vec![len as u8];
+    }
+    let bytes: Vec<u8> = len
+        .to_be_bytes()
+        .iter()
+        .copied()
+        .skip_while(|b| *b == 0)
+        .collect();
+    let mut out = vec![0x80 | bytes.len() as u8];
+    out.extend(bytes);
+    out
+}
+
+fn wrap(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = vec![tag];
+    out.extend(der_length(len));
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// The TLVs that make up `content`.
+fn members(mut content: &[u8]) -> Result<Vec<&[u8]>, CmsVerifyError> {
+    let mut out = Vec::new();
+    while !content.is_empty() {
+        let (_, _, t) = tlv(content)?;
+        out.push(&content[..t]);
+        content = &content[t..];
+    }
+    Ok(out)
+}
+
+/// The ContentInfo `der` with repeated entries of SignedData.certificates
+/// and .crls dropped, or `None` when there are none. Some signers (e.g.
+/// pyHanko with the signer's certificate also in its registry) list a
+/// certificate twice; X.690 allows equal elements in a SET OF, but `der`
+/// refuses them. Neither set is covered by the signature, so dropping the
+/// copies changes nothing that is verified.
+fn without_repeated_certificates(der: &[u8]) -> Option<Vec<u8>> {
+    let (ci, _) = enter(der, 0x30).ok()?;
+    let (_, _, t) = tlv(ci).ok()?;
+    let (oid, rest) = ci.split_at(t);
+    let (explicit, _) = enter(rest, 0xa0).ok()?;
+    let (sd, _) = enter(explicit, 0x30).ok()?;
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut changed = false;
+    for e in members(sd).ok()? {
+        if matches!(e[0], 0xa0 | 0xa1) {
+            let (_, h, t) = tlv(e).ok()?;
+            let all = members(&e[h..t]).ok()?;
+            let mut unique: Vec<&[u8]> = Vec::new();
+            for m in all {
+                if !unique.contains(&m) {
+                    unique.push(m);
+                }
+            }
+            if unique.len() != members(&e[h..t]).ok()?.len() {
+                changed = true;
+                parts.push(wrap(e[0], &unique));
+                continue;
+            }
+        }
+        parts.push(e.to_vec());
+    }
+    if !changed {
+        return None;
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    let sd = wrap(0x30, &refs);
+    let explicit = wrap(0xa0, &[&sd]);
+    Some(wrap(0x30, &[oid, &explicit]))
+}
+
 /// A verified RFC 3161 time-stamp token.
 #[derive(Clone, Debug)]
 pub struct VerifiedTimestamp {
@@ -433,6 +603,8 @@ pub fn verify_time_stamp_token(
     token_der: &[u8],
     imprint: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>, String>,
 ) -> Result<VerifiedTimestamp, CmsVerifyError> {
+    let deduplicated = without_repeated_certificates(token_der);
+    let token_der = deduplicated.as_deref().unwrap_or(token_der);
     let cms = verify_signed_data(token_der, None)?;
     if cms.econtent_type != oids::CT_TST_INFO {
         return Err(fmt_err("the time-stamp token does not hold a TSTInfo"));
@@ -453,6 +625,70 @@ pub fn verify_time_stamp_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_signed_attributes_walks_to_the_signer_info() {
+        // ContentInfo { oid, [0] { SignedData { 1, SET{}, SEQ{}, [0]{},
+        //   SET { SignerInfo { 1, SEQ{}, SEQ{}, [0] {05 00, 04 00} } } } } }
+        let si = [
+            0x30, 0x0d, 0x02, 0x01, 0x01, 0x30, 0x00, 0x30, 0x00, 0xa0, 0x04, 0x05, 0x00, 0x04,
+            0x00,
+        ];
+        let mut sd = vec![0x02, 0x01, 0x01, 0x31, 0x00, 0x30, 0x00, 0xa0, 0x00, 0x31];
+        sd.push(si.len() as u8);
+        sd.extend_from_slice(&si);
+        let mut sd_seq = vec![0x30, sd.len() as u8];
+        sd_seq.extend(sd);
+        let mut explicit = vec![0xa0, sd_seq.len() as u8];
+        explicit.extend(sd_seq);
+        let mut body = vec![0x06, 0x01, 0x2a];
+        body.extend(explicit);
+        let mut ci = vec![0x30, body.len() as u8];
+        ci.extend(body);
+        // The members keep the order they were encoded in (04 after 05).
+        assert_eq!(
+            raw_signed_attributes(&ci).unwrap().unwrap(),
+            vec![0x31, 0x04, 0x05, 0x00, 0x04, 0x00]
+        );
+        for cut in 0..ci.len() {
+            assert!(raw_signed_attributes(&ci[..cut]).is_err());
+        }
+        assert!(without_repeated_certificates(&ci).is_none());
+    }
+
+    #[test]
+    fn repeated_certificates_are_dropped() {
+        let ci_of = |certs: &[&[u8]]| {
+            let c = wrap(0xa0, certs);
+            let sd = wrap(
+                0x30,
+                &[
+                    &[0x02, 0x01, 0x01],
+                    &[0x31, 0x00],
+                    &[0x30, 0x00],
+                    &c,
+                    &[0x31, 0x00],
+                ],
+            );
+            let explicit = wrap(0xa0, &[&sd]);
+            wrap(0x30, &[&[0x06, 0x01, 0x2a], &explicit])
+        };
+        let (a, b): (&[u8], &[u8]) = (&[0x30, 0x01, 0x01], &[0x30, 0x01, 0x02]);
+        assert_eq!(
+            without_repeated_certificates(&ci_of(&[a, b, a])),
+            Some(ci_of(&[a, b]))
+        );
+        assert_eq!(without_repeated_certificates(&ci_of(&[a, b])), None);
+        let big = vec![0x30, 0x81, 0xc8]
+            .into_iter()
+            .chain([7u8; 200])
+            .collect::<Vec<u8>>();
+        let fixed = without_repeated_certificates(&ci_of(&[&big, &big])).unwrap();
+        assert_eq!(fixed, ci_of(&[&big]));
+        assert_eq!(der_length(0x7f), vec![0x7f]);
+        assert_eq!(der_length(0x80), vec![0x81, 0x80]);
+        assert_eq!(der_length(0x1234), vec![0x82, 0x12, 0x34]);
+    }
 
     #[test]
     fn garbage_is_a_format_failure() {

@@ -71,6 +71,7 @@ fn verify(c: &mut Criterion) {
         trust: &trust,
         extra_certificates: Vec::new(),
         fetch: None,
+        fetch_issuer: None,
         now,
         document_date: None,
     };

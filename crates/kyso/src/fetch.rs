@@ -139,3 +139,162 @@ pub fn revocation_evidence(
     }
     (evidence, missing)
 }
+
+/// Largest issuer certificate (or certs-only bundle) read from an AIA
+/// caIssuers URL.
+pub const MAX_CA_ISSUERS: u64 = 1024 * 1024;
+
+/// The certificates an AIA caIssuers URL (RFC 5280 §4.2.2.1) serves: one
+/// DER certificate, a PKCS#7/CMS certs-only bundle (DER), or PEM
+/// (CERTIFICATE, PKCS7 or CMS blocks). Only http and https URLs are
+/// fetched; the answer is capped at [`MAX_CA_ISSUERS`] bytes.
+pub fn ca_issuers(url: &str) -> Result<Vec<x509_cert::Certificate>> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!("chỉ hỗ trợ http/https / only http and https caIssuers URLs are fetched: {url}");
+    }
+    let resp = client()?.get(url).send().with_context(|| {
+        format!("không tải được chứng thư / cannot fetch the certificate at {url}")
+    })?;
+    let bytes = body(resp, "caIssuers", url, MAX_CA_ISSUERS)?;
+    let certs = certificates_in(&bytes).with_context(|| {
+        format!("không đọc được chứng thư / cannot read the certificates from {url}")
+    })?;
+    if certs.is_empty() {
+        bail!("không có chứng thư số / no certificate at {url}");
+    }
+    Ok(certs)
+}
+
+/// Certificates in DER, PKCS#7/CMS certs-only (DER) or PEM bytes.
+pub fn certificates_in(bytes: &[u8]) -> Result<Vec<x509_cert::Certificate>> {
+    use base64::Engine;
+    let der_items = |der: &[u8]| -> Result<Vec<x509_cert::Certificate>> {
+        if let Ok(c) = kyso_pki::certificate::parse_certificate(der) {
+            return Ok(vec![c]);
+        }
+        let sd = kyso_pki::cms::parse_signed_data(der)
+            .map_err(|e| anyhow::anyhow!("neither a certificate nor PKCS#7: {e}"))?;
+        Ok(kyso_pki::cms_verify::certificates_of(&sd))
+    };
+    let Some(text) = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.contains("-----BEGIN "))
+    else {
+        return der_items(bytes);
+    };
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start + 11..];
+        let label_end = after.find("-----").context("malformed PEM")?;
+        let label = &after[..label_end];
+        let body_start = &after[label_end + 5..];
+        let end_marker = format!("-----END {label}-----");
+        let end = body_start.find(&end_marker).context("malformed PEM")?;
+        let b64: String = body_start[..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if matches!(label, "CERTIFICATE" | "PKCS7" | "CMS") {
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .context("malformed PEM base64")?;
+            out.extend(der_items(&der)?);
+        }
+        rest = &body_start[end + end_marker.len()..];
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use kyso_crypto::{KeySpec, Signer, SoftwareKey};
+    use kyso_pki::certificate::{issue, random_serial, to_der, CertificateTemplate};
+
+    fn self_signed(cn: &str) -> x509_cert::Certificate {
+        let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let subject = kyso_pki::name::SubjectName {
+            common_name: cn.into(),
+            ..Default::default()
+        };
+        let template = CertificateTemplate {
+            profile: kyso_pki::profile::Profile::RootCa,
+            subject: subject.to_name().unwrap(),
+            subject_public_key_info: key.public_key_der().to_vec(),
+            serial: random_serial(),
+            not_before: now,
+            not_after: now + time::Duration::days(1),
+            policy_oids: Vec::new(),
+            ocsp_url: None,
+            ca_issuers_url: None,
+            crl_url: None,
+            path_len: None,
+            email_san: None,
+        };
+        issue(&template, None, &key).unwrap()
+    }
+
+    fn pem(label: &str, der: &[u8]) -> String {
+        format!(
+            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+            base64::engine::general_purpose::STANDARD.encode(der)
+        )
+    }
+
+    #[test]
+    fn ca_issuers_answers_in_der_pem_and_pkcs7() {
+        let (a, b) = (self_signed("A"), self_signed("B"));
+        let (da, db) = (to_der(&a), to_der(&b));
+        assert_eq!(certificates_in(&da).unwrap(), vec![a.clone()]);
+        let bundle = format!(
+            "junk\n{}{}",
+            pem("CERTIFICATE", &da),
+            pem("CERTIFICATE", &db)
+        );
+        assert_eq!(
+            certificates_in(bundle.as_bytes()).unwrap(),
+            vec![a.clone(), b.clone()]
+        );
+        // A certs-only PKCS#7 made by openssl, in DER and in PEM.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("c.pem"),
+            pem("CERTIFICATE", &da) + &pem("CERTIFICATE", &db),
+        )
+        .unwrap();
+        let out = std::process::Command::new("openssl")
+            .current_dir(dir.path())
+            .args([
+                "crl2pkcs7",
+                "-nocrl",
+                "-certfile",
+                "c.pem",
+                "-outform",
+                "DER",
+            ])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let got = certificates_in(&o.stdout).unwrap();
+                assert!(got.contains(&a) && got.contains(&b) && got.len() == 2);
+                let p = pem("PKCS7", &o.stdout);
+                assert_eq!(certificates_in(p.as_bytes()).unwrap().len(), 2);
+            }
+            _ if std::env::var("KYSO_REQUIRE_PEERS").as_deref() == Ok("1") => {
+                panic!("openssl is required")
+            }
+            _ => {}
+        }
+        for junk in [
+            &b""[..],
+            b"\x30\x03\x02\x01\x00",
+            b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n",
+        ] {
+            assert!(certificates_in(junk).is_err());
+        }
+        assert!(ca_issuers("ldap://example/cn=x").is_err());
+    }
+}

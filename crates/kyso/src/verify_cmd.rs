@@ -37,7 +37,8 @@ pub struct VerifyArgs {
     /// Extra intermediate certificates (PEM bundle or DER). May be repeated.
     #[arg(long)]
     certs: Vec<PathBuf>,
-    /// Never fetch OCSP or CRLs: use only the revocation data in the file.
+    /// Never fetch OCSP, CRLs or missing intermediate certificates (AIA
+    /// caIssuers): use only what the file and the options hold.
     #[arg(long)]
     offline: bool,
     /// Date printed on the document (YYYY-MM-DD); a different signing date
@@ -112,10 +113,27 @@ fn verify_blocking(
 ) -> Result<u8> {
     let fetch = |chain: &[Certificate]| crate::fetch::revocation_evidence(chain);
     let fetcher: validate::EvidenceFetcher<'_> = &fetch;
+    // Each caIssuers URL is fetched at most once per run.
+    let issuers: std::sync::Mutex<
+        std::collections::HashMap<String, Result<Vec<Certificate>, String>>,
+    > = Default::default();
+    let issuer = |url: &str| -> Result<Vec<Certificate>, String> {
+        let mut cache = issuers.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(url.to_string())
+            .or_insert_with(|| crate::fetch::ca_issuers(url).map_err(|e| format!("{e:#}")))
+            .clone()
+    };
+    let issuer_fetcher: validate::IssuerFetcher<'_> = &issuer;
     let vctx = ValidationContext {
         trust: &trust,
         extra_certificates: extra,
         fetch: if a.offline { None } else { Some(fetcher) },
+        fetch_issuer: if a.offline {
+            None
+        } else {
+            Some(issuer_fetcher)
+        },
         now: time::OffsetDateTime::now_utc(),
         document_date,
     };

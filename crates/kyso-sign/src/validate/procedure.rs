@@ -4,7 +4,6 @@
 //! modification analysis. No network I/O: revocation evidence that is not
 //! embedded comes from the caller's [`EvidenceFetcher`].
 use kyso_crypto::DigestAlgorithm;
-use kyso_pdf::diff::{self, DiffPolicy};
 use kyso_pdf::lopdf::{self, Document, Object, ObjectId};
 use kyso_pdf::revision;
 use kyso_pdf::signature_dict::{self, SignatureField, SignatureKind};
@@ -30,6 +29,14 @@ pub const MAX_SIGNATURES: usize = 256;
 /// per certificate for which nothing answered.
 pub type EvidenceFetcher<'a> = &'a dyn Fn(&[Certificate]) -> (RevocationEvidence, Vec<String>);
 
+/// Fetches the certificate(s) an AIA caIssuers URL points to (RFC 5280
+/// §4.2.2.1: DER, PEM or a PKCS#7 certs-only bundle), for path building
+/// when an intermediate is missing. The caller does the network I/O.
+pub type IssuerFetcher<'a> = &'a dyn Fn(&str) -> Result<Vec<Certificate>, String>;
+
+/// Rounds of AIA caIssuers fetching per path (each may add one level).
+const MAX_AIA_ROUNDS: usize = 4;
+
 /// What a validation runs against.
 pub struct ValidationContext<'a> {
     pub trust: &'a TrustStore,
@@ -37,6 +44,9 @@ pub struct ValidationContext<'a> {
     pub extra_certificates: Vec<Certificate>,
     /// `None`: offline, only embedded revocation data is used.
     pub fetch: Option<EvidenceFetcher<'a>>,
+    /// `None`: offline, missing intermediates are not fetched from the
+    /// AIA caIssuers URLs of the certificates.
+    pub fetch_issuer: Option<IssuerFetcher<'a>>,
     /// The current time.
     pub now: OffsetDateTime,
     /// The date printed on the document (`--document-date`), compared
@@ -115,7 +125,9 @@ fn cms_outcome(e: &CmsVerifyError) -> Outcome {
         CmsVerifyError::SignatureInvalid(_) => SubIndication::SigCryptoFailure,
         CmsVerifyError::WeakAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
     };
-    let mut o = fail(sub, e.to_string(), e.to_string());
+    let m = e.to_string();
+    let (vi, en) = m.split_once(" / ").unwrap_or((&m, &m));
+    let mut o = fail(sub, vi, en);
     if sub == SubIndication::CryptoConstraintsFailure {
         // Circular 15/2025: SHA-1 and short keys fail outright.
         o.indication = Indication::TotalFailed;
@@ -132,6 +144,17 @@ fn path_outcome(e: &PathError, has_poe: bool) -> Outcome {
             SubIndication::OutOfBoundsNoPoe
         }
         PathError::Revoked { .. } => SubIndication::Revoked,
+        // EN 319 102-1 (V1.3.1) §5.2.6 and table 5: when the revocation
+        // status of a certificate of an otherwise valid path cannot be
+        // established, the X.509 validation block returns INDETERMINATE
+        // with TRY_LATER ("the revocation status information is not
+        // available yet; the validation may succeed later", e.g. online
+        // or once the next CRL is out). The other candidates do not fit:
+        // REVOKED_NO_POE and REVOCATION_OUT_OF_BOUNDS_NO_POE need
+        // revocation information that says or dates something (here
+        // there is none), CERTIFICATE_CHAIN_GENERAL_FAILURE is for a
+        // chain that is wrong, and NO_CERTIFICATE_CHAIN_FOUND for one
+        // that is absent; this path was built and checked.
         PathError::RevocationUnknown { .. } => SubIndication::TryLater,
         PathError::WeakKey { .. } | PathError::WeakAlgorithm { .. } => {
             SubIndication::CryptoConstraintsFailure
@@ -150,6 +173,43 @@ fn path_outcome(e: &PathError, has_poe: bool) -> Outcome {
         _ => "đường dẫn chứng thư số không hợp lệ",
     };
     fail(sub, vi, msg)
+}
+
+/// What a path error says about "certificate valid at signing time":
+/// the INDETERMINATE cases (no revocation information, no path to an
+/// anchor, expired or not yet valid without proof of existence of the
+/// signature in the validity period) leave it unknown; the others
+/// (revoked, a broken or constrained chain, weak keys) are failures.
+fn path_check(e: &PathError) -> Check {
+    match e {
+        PathError::RevocationUnknown { .. }
+        | PathError::NoPathToTrustAnchor { .. }
+        | PathError::Expired { .. }
+        | PathError::NotYetValid { .. } => Check::Unknown,
+        _ => Check::Failed,
+    }
+}
+
+/// The revocation status alone is missing: the path is still shown (with
+/// `unknown` rows for the certificates nothing answered for), validated
+/// with [`RevocationPolicy::BestEffort`].
+#[allow(clippy::too_many_arguments)]
+fn partial_path(
+    cert: &Certificate,
+    certs: &[Certificate],
+    embedded: &RevocationEvidence,
+    ctx: &ValidationContext<'_>,
+    time: OffsetDateTime,
+    eku: Option<der::asn1::ObjectIdentifier>,
+    r: &mut SignatureReport,
+) {
+    let mut opts = ValidationOptions::at(time);
+    opts.required_eku = eku;
+    opts.revocation = RevocationPolicy::BestEffort;
+    if let Ok(p) = path::validate_path(cert, certs, ctx.trust, embedded, &opts) {
+        r.chain = p.certificates.iter().map(certificate_info).collect();
+        r.revocation = revocation_rows(&p);
+    }
 }
 
 fn revocation_rows(p: &path::ValidatedPath) -> Vec<RevocationInfo> {
@@ -177,20 +237,113 @@ fn revocation_rows(p: &path::ValidatedPath) -> Vec<RevocationInfo> {
         .collect()
 }
 
-/// Path validation with embedded evidence first, then fetched evidence.
-/// Returns the path (or the error) and warnings.
+/// The highest certificate reachable from `cert` through issuer names
+/// among `certs`: the one whose issuer is missing when no path is found.
+fn top_of_partial_chain<'c>(cert: &'c Certificate, certs: &'c [Certificate]) -> &'c Certificate {
+    let mut cur = cert;
+    for _ in 0..MAX_AIA_ROUNDS * 4 {
+        let tbs = &cur.tbs_certificate;
+        if tbs.subject == tbs.issuer {
+            break;
+        }
+        match certs
+            .iter()
+            .find(|c| c.tbs_certificate.subject == tbs.issuer && *c != cur)
+        {
+            Some(next) => cur = next,
+            None => break,
+        }
+    }
+    cur
+}
+
+/// No path to a trust anchor: fetch the missing issuer from the AIA
+/// caIssuers URLs of the top of the partial chain (not offline), record
+/// what came from where, and try again; up to [`MAX_AIA_ROUNDS`] levels.
+#[allow(clippy::too_many_arguments)]
+fn complete_with_aia(
+    cert: &Certificate,
+    certs: &mut Vec<Certificate>,
+    embedded: &RevocationEvidence,
+    ctx: &ValidationContext<'_>,
+    opts: &ValidationOptions,
+    mut result: Result<path::ValidatedPath, PathError>,
+    warnings: &mut Vec<String>,
+    fetched: &mut Vec<FetchedCertificate>,
+) -> Result<path::ValidatedPath, PathError> {
+    let Some(fetch) = ctx.fetch_issuer else {
+        return result;
+    };
+    let mut tried: Vec<String> = Vec::new();
+    for _ in 0..MAX_AIA_ROUNDS {
+        let Err(PathError::NoPathToTrustAnchor { .. }) = &result else {
+            break;
+        };
+        let top = top_of_partial_chain(cert, certs).clone();
+        let urls: Vec<String> = path::ca_issuers_urls(&top)
+            .into_iter()
+            .filter(|u| !tried.contains(u))
+            .collect();
+        if urls.is_empty() {
+            break;
+        }
+        let mut added = false;
+        for url in urls {
+            tried.push(url.clone());
+            match fetch(&url) {
+                Ok(found) => {
+                    for c in found {
+                        // Only a certificate that issues `top` helps.
+                        if c.tbs_certificate.subject != top.tbs_certificate.issuer
+                            || certs.contains(&c)
+                        {
+                            continue;
+                        }
+                        fetched.push(FetchedCertificate {
+                            url: url.clone(),
+                            for_subject: kyso_pki::name::display_name(&top.tbs_certificate.subject),
+                            certificate: certificate_info(&c),
+                        });
+                        certs.push(c);
+                        added = true;
+                    }
+                }
+                Err(e) => warnings.push(format!(
+                    "không tải được chứng thư của tổ chức cấp (AIA caIssuers) / cannot fetch the issuer certificate (AIA caIssuers) from {url}: {e}"
+                )),
+            }
+            if added {
+                break;
+            }
+        }
+        if !added {
+            break;
+        }
+        result = path::validate_path(cert, certs, ctx.trust, embedded, opts);
+    }
+    result
+}
+
+/// Path validation with embedded evidence first, then fetched evidence;
+/// a missing intermediate is fetched from AIA caIssuers when online.
+/// Returns the path (or the error); warnings and fetched certificates go
+/// to `warnings` and `fetched`.
+#[allow(clippy::too_many_arguments)]
 fn validate_chain(
     cert: &Certificate,
-    certs: &[Certificate],
+    certs: &mut Vec<Certificate>,
     embedded: &RevocationEvidence,
     ctx: &ValidationContext<'_>,
     time: OffsetDateTime,
     eku: Option<der::asn1::ObjectIdentifier>,
     warnings: &mut Vec<String>,
+    fetched: &mut Vec<FetchedCertificate>,
 ) -> Result<path::ValidatedPath, PathError> {
     let mut opts = ValidationOptions::at(time);
     opts.required_eku = eku;
     let first = path::validate_path(cert, certs, ctx.trust, embedded, &opts);
+    let first = complete_with_aia(cert, certs, embedded, ctx, &opts, first, warnings, fetched);
+    let certs: &[Certificate] = certs;
     match first {
         Err(PathError::RevocationUnknown { .. }) => {}
         other => return other,
@@ -356,6 +509,7 @@ fn timestamp_info(
     embedded: &RevocationEvidence,
     ctx: &ValidationContext<'_>,
     warnings: &mut Vec<String>,
+    fetched: &mut Vec<FetchedCertificate>,
 ) -> (Option<TimestampInfo>, Option<OffsetDateTime>) {
     match cms_verify::verify_time_stamp_token(token, imprint) {
         Err(e) => {
@@ -367,7 +521,8 @@ fn timestamp_info(
                     time: String::new(),
                     tsa: None,
                     intact: false,
-                    trusted: false,
+                    // Not evaluated: the token itself is broken.
+                    trusted: Check::Unknown,
                     problem: Some(e.to_string()),
                 }),
                 None,
@@ -381,19 +536,20 @@ fn timestamp_info(
             // The TSA's own path is checked at the time it proves.
             let r = validate_chain(
                 &ts.cms.signer,
-                &certs,
+                &mut certs,
                 &ev,
                 ctx,
                 ts.gen_time,
                 Some(KP_TIME_STAMPING),
                 &mut w,
+                fetched,
             );
             let (trusted, problem) = match r {
                 Ok(p) => {
                     w.extend(p.warnings);
-                    (true, None)
+                    (Check::Passed, None)
                 }
-                Err(e) => (false, Some(e.to_string())),
+                Err(e) => (path_check(&e), Some(e.to_string())),
             };
             for x in w {
                 warnings.push(format!("TSA: {x}"));
@@ -411,7 +567,7 @@ fn timestamp_info(
                     trusted,
                     problem,
                 }),
-                trusted.then_some(ts.gen_time),
+                trusted.is_passed().then_some(ts.gen_time),
             )
         }
     }
@@ -447,16 +603,18 @@ fn empty_report(
         cms_signing_time: None,
         timestamp: None,
         validation_time: iso8601_vn(ctx.now),
-        integrity: false,
-        certificate_valid_at_signing_time: false,
+        integrity: Check::Unknown,
+        certificate_valid_at_signing_time: Check::Unknown,
         chain: Vec::new(),
         revocation: Vec::new(),
         digest_algorithm: None,
         signature_algorithm: None,
         doc_mdp: field.doc_mdp,
         signed_revision_length: None,
-        covers_whole_document: false,
+        covers_whole_document: Check::Unknown,
         modifications: Vec::new(),
+        later_revisions: Vec::new(),
+        fetched_certificates: Vec::new(),
         reason: field.reason.clone(),
         location: field.location.clone(),
         warnings: Vec::new(),
@@ -464,6 +622,21 @@ fn empty_report(
 }
 
 fn apply(r: &mut SignatureReport, o: Outcome) {
+    // The signed bytes were shown not to verify (or cannot even be
+    // delimited): integrity failed. Other failures before the signature
+    // check leave it unknown.
+    if r.integrity == Check::Unknown
+        && matches!(
+            o.sub,
+            Some(
+                SubIndication::FormatFailure
+                    | SubIndication::HashFailure
+                    | SubIndication::SigCryptoFailure
+            )
+        )
+    {
+        r.integrity = Check::Failed;
+    }
     r.indication = o.indication;
     r.sub_indication = o.sub;
     r.message_vi = o.vi;
@@ -577,10 +750,19 @@ pub fn validate_pdf(
         })
         .collect();
     items.sort_by_key(|(_, e)| e.unwrap_or(usize::MAX));
-    let certification: Option<(usize, u8)> = items
+    // Every update after the first signature, compared with the revision
+    // before it, under the DocMDP/FieldMDP in force when it was made.
+    let marks: Vec<super::revisions::SignatureMark<'_>> = items
         .iter()
-        .filter_map(|(f, e)| Some(((*e)?, f.doc_mdp?)))
-        .min_by_key(|(e, _)| *e);
+        .map(|(f, e)| super::revisions::SignatureMark {
+            end: *e,
+            kind: f.kind,
+            field: &f.name,
+            doc_mdp: f.doc_mdp,
+            locks: f.field_mdp.iter().chain(f.lock.iter()).cloned().collect(),
+        })
+        .collect();
+    let steps = super::revisions::analyse(bytes, &doc, &marks, &mut rep.warnings);
     let doc_ts_ends: Vec<usize> = items
         .iter()
         .filter(|(f, _)| f.kind == SignatureKind::DocTimeStamp)
@@ -589,22 +771,11 @@ pub fn validate_pdf(
 
     for (i, (field, _)) in items.iter().enumerate() {
         let mut r = empty_report(i + 1, field, ctx);
-        // Locks from this and earlier signatures.
         let end_hint = items[i].1.unwrap_or(usize::MAX);
-        let locks: Vec<_> = items
-            .iter()
-            .filter(|(_, e)| e.unwrap_or(usize::MAX) <= end_hint)
-            .flat_map(|(f, _)| f.field_mdp.iter().chain(f.lock.iter()).cloned())
-            .collect();
-        let doc_mdp = certification
-            .filter(|(e, _)| *e <= end_hint)
-            .map(|(_, p)| p);
-        let o = validate_one(
-            bytes, &doc, field, ctx, &dss_certs, &dss_ev, doc_mdp, locks, &mut r,
-        );
+        let o = validate_one(bytes, field, ctx, &dss_certs, &dss_ev, &steps, &mut r);
         apply(&mut r, o);
         // Level.
-        if field.kind == SignatureKind::Signature && r.integrity {
+        if field.kind == SignatureKind::Signature && r.integrity.is_passed() {
             let mut level = "B-B";
             if r.timestamp.as_ref().is_some_and(|t| t.intact) {
                 level = "B-T";
@@ -622,23 +793,37 @@ pub fn validate_pdf(
     Ok(finish(rep))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn validate_one(
     bytes: &[u8],
-    doc: &Document,
     field: &SignatureField,
     ctx: &ValidationContext<'_>,
     dss_certs: &[Certificate],
     dss_ev: &RevocationEvidence,
-    doc_mdp: Option<u8>,
-    locks: Vec<signature_dict::FieldLock>,
+    steps: &[RevisionInfo],
     r: &mut SignatureReport,
 ) -> Outcome {
     let fmt = |vi: &str, en: &str| fail(SubIndication::FormatFailure, vi, en);
-    // 1. Format: the signed revision and the ByteRange.
+    // 1. Format: a signature dictionary that cannot be read (wrapped,
+    //    wrong types), then the signed revision and the ByteRange.
+    if let Some(p) = &field.problem {
+        let (vi, en) = p.split_once(" / ").unwrap_or((p, p));
+        return fmt(vi, en);
+    }
     let end = match field.byte_range.get(2..4) {
         Some([b, c]) if *b >= 0 && *c >= 0 => (*b as u128 + *c as u128) as usize,
-        _ => return fmt("/ByteRange không hợp lệ", "invalid /ByteRange"),
+        _ if field.byte_range.len() != 4 => {
+            let n = field.byte_range.len();
+            return fmt(
+                &format!("/ByteRange có {n} số thay vì 4"),
+                &format!("/ByteRange has {n} numbers instead of 4"),
+            );
+        }
+        _ => {
+            return fmt(
+                "/ByteRange có giá trị âm",
+                "/ByteRange holds a negative value",
+            )
+        }
     };
     if end > bytes.len() {
         return fmt(
@@ -662,26 +847,25 @@ fn validate_one(
     }
     r.signed_revision_length = Some(end as u64);
     let tail = &bytes[end..];
-    r.covers_whole_document = tail.iter().all(u8::is_ascii_whitespace);
+    let covers_whole_document = tail.iter().all(u8::is_ascii_whitespace);
+    r.covers_whole_document = covers_whole_document.into();
     let a = field.byte_range[1] as usize;
     let b = field.byte_range[2] as usize;
     let ranges = [(0usize, a), (b, end - b)];
     let digest = |alg: DigestAlgorithm| Ok(digest_ranges(bytes, &ranges, alg));
 
-    // 2. Modification analysis against the whole document.
-    if !r.covers_whole_document {
-        let policy = DiffPolicy { doc_mdp, locks };
-        let changes = diff::analyse(&signed_doc, doc, &policy);
-        r.modifications = changes
-            .iter()
-            .map(|c| ModificationInfo {
-                object: c.object.map(|(n, g)| format!("{n} {g}")),
-                allowed: c.allowed,
-                code: c.code.into(),
-                reason: c.reason.clone(),
-            })
-            .collect();
-    }
+    // 2. Modification analysis: the updates after the signed revision,
+    //    each against the revision before it.
+    r.later_revisions = steps
+        .iter()
+        .filter(|s| s.start >= end as u64)
+        .cloned()
+        .collect();
+    r.modifications = r
+        .later_revisions
+        .iter()
+        .flat_map(|s| s.changes.iter().cloned())
+        .collect();
 
     // 3. The CMS (or the time-stamp token of a document time-stamp).
     let mut certs: Vec<Certificate> = dss_certs.to_vec();
@@ -702,7 +886,7 @@ fn validate_one(
                         time: iso8601_vn(ts.gen_time),
                         tsa: Some(certificate_info(&ts.cms.signer)),
                         intact: true,
-                        trusted: false,
+                        trusted: Check::Unknown,
                         problem: None,
                     });
                     (ts.cms, ts.gen_time, None)
@@ -737,13 +921,21 @@ fn validate_one(
                 let imprint = move |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, &sv));
                 let mut extra = certs.clone();
                 extra.extend(cms.certificates.iter().cloned());
-                let (info, t) = timestamp_info(tok, &imprint, &extra, dss_ev, ctx, &mut r.warnings);
+                let (info, t) = timestamp_info(
+                    tok,
+                    &imprint,
+                    &extra,
+                    dss_ev,
+                    ctx,
+                    &mut r.warnings,
+                    &mut r.fetched_certificates,
+                );
                 r.timestamp = info;
                 ts_time = t;
             }
             (cms, ts_time.unwrap_or(ctx.now), ts_time)
         };
-    r.integrity = true;
+    r.integrity = Check::Passed;
     r.digest_algorithm = Some(cms.digest_algorithm.name().into());
     r.signature_algorithm = Some(cms.signature_algorithm.to_string());
     r.cms_signing_time = cms.signing_time.map(iso8601_vn);
@@ -776,49 +968,54 @@ fn validate_one(
     let eku = (field.kind == SignatureKind::DocTimeStamp).then_some(KP_TIME_STAMPING);
     let path = validate_chain(
         &cms.signer,
-        &certs,
+        &mut certs,
         &embedded,
         ctx,
         signing_time,
         eku,
         &mut r.warnings,
+        &mut r.fetched_certificates,
     );
     let path = match path {
         Ok(p) => p,
         Err(e) => {
+            r.certificate_valid_at_signing_time = path_check(&e);
+            if let Some(t) = r.timestamp.as_mut() {
+                if field.kind == SignatureKind::DocTimeStamp {
+                    t.trusted = path_check(&e);
+                }
+            }
             if let PathError::RevocationUnknown { .. } = e {
                 r.warnings.push("không có OCSP hay CRL nào trả lời cho chứng thư số / no OCSP responder or CRL answered for the certificate".into());
+                partial_path(&cms.signer, &certs, &embedded, ctx, signing_time, eku, r);
             }
             return path_outcome(&e, sig_ts.is_some());
         }
     };
-    r.certificate_valid_at_signing_time = true;
+    r.certificate_valid_at_signing_time = Check::Passed;
     r.chain = path.certificates.iter().map(certificate_info).collect();
     r.revocation = revocation_rows(&path);
     r.warnings.extend(path.warnings.iter().cloned());
     if let Some(t) = r.timestamp.as_mut() {
         if field.kind == SignatureKind::DocTimeStamp {
-            t.trusted = true;
+            t.trusted = Check::Passed;
         }
     }
 
-    // 5. Modifications after the signature.
-    let bad: Vec<&ModificationInfo> = r.modifications.iter().filter(|m| !m.allowed).collect();
+    // 5. Modifications after the signature, revision by revision.
+    let bad: Vec<&RevisionInfo> = r.later_revisions.iter().filter(|s| !s.allowed).collect();
     if !bad.is_empty() {
-        let reasons: Vec<&str> = bad.iter().map(|m| m.reason.as_str()).collect();
-        let (vi, en): (Vec<&str>, Vec<&str>) = reasons
-            .iter()
-            .map(|s| s.split_once(" / ").unwrap_or((s, s)))
-            .unzip();
+        let vi: Vec<&str> = bad.iter().map(|s| s.message_vi.as_str()).collect();
+        let en: Vec<&str> = bad.iter().map(|s| s.message_en.as_str()).collect();
         return fail(
             SubIndication::DisallowedModification,
             format!(
-                "Tài liệu đã bị thay đổi sau khi ký theo cách không được phép: {}",
-                vi.join("; ")
+                "Tài liệu đã bị thay đổi sau khi ký theo cách không được phép. {}",
+                vi.join(" ")
             ),
             format!(
-                "The document was changed after signing in a way that is not allowed: {}",
-                en.join("; ")
+                "The document was changed after signing in a way that is not allowed. {}",
+                en.join(" ")
             ),
         );
     }
@@ -828,15 +1025,23 @@ fn validate_one(
         .and_then(|s| s.common_name.clone())
         .unwrap_or_default();
     let when = iso8601_vn(signing_time);
-    let later = if r.covers_whole_document {
-        ""
+    let (later, later_en) = if r.later_revisions.is_empty() {
+        (String::new(), String::new())
     } else {
-        " Các thay đổi sau đó đều được phép."
-    };
-    let later_en = if r.covers_whole_document {
-        ""
-    } else {
-        " Later changes are all allowed."
+        let vi: Vec<&str> = r
+            .later_revisions
+            .iter()
+            .map(|s| s.message_vi.as_str())
+            .collect();
+        let en: Vec<&str> = r
+            .later_revisions
+            .iter()
+            .map(|s| s.message_en.as_str())
+            .collect();
+        (
+            format!(" Các thay đổi sau đó đều được phép. {}", vi.join(" ")),
+            format!(" Later changes are all allowed. {}", en.join(" ")),
+        )
     };
     if field.kind == SignatureKind::DocTimeStamp {
         passed(
@@ -908,17 +1113,18 @@ pub fn validate_detached(
         doc_mdp: None,
         field_mdp: None,
         lock: None,
+        problem: None,
     };
     let mut r = empty_report(1, &field, ctx);
     r.field = None;
     r.sub_filter = None;
-    r.covers_whole_document = true;
+    r.covers_whole_document = Check::Passed;
     let o = (|| {
         let cms = match cms_verify::verify_signed_data(trim_der(&der_bytes), Some(digest)) {
             Ok(c) => c,
             Err(e) => return cms_outcome(&e),
         };
-        r.integrity = true;
+        r.integrity = Check::Passed;
         r.digest_algorithm = Some(cms.digest_algorithm.name().into());
         r.signature_algorithm = Some(cms.signature_algorithm.to_string());
         r.cms_signing_time = cms.signing_time.map(iso8601_vn);
@@ -928,8 +1134,15 @@ pub fn validate_detached(
         if let Some(tok) = &cms.timestamp_token {
             let sv = cms.signature_value.clone();
             let imprint = move |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, &sv));
-            let (info, t) =
-                timestamp_info(tok, &imprint, &certs, &cms.revocation, ctx, &mut r.warnings);
+            let (info, t) = timestamp_info(
+                tok,
+                &imprint,
+                &certs,
+                &cms.revocation,
+                ctx,
+                &mut r.warnings,
+                &mut r.fetched_certificates,
+            );
             r.timestamp = info;
             ts_time = t;
         }
@@ -942,16 +1155,23 @@ pub fn validate_detached(
         r.level = Some(if ts_time.is_some() { "B-T" } else { "B-B" }.into());
         match validate_chain(
             &cms.signer,
-            &certs,
+            &mut certs,
             &cms.revocation,
             ctx,
             t,
             None,
             &mut r.warnings,
+            &mut r.fetched_certificates,
         ) {
-            Err(e) => path_outcome(&e, ts_time.is_some()),
+            Err(e) => {
+                r.certificate_valid_at_signing_time = path_check(&e);
+                if let PathError::RevocationUnknown { .. } = e {
+                    partial_path(&cms.signer, &certs, &cms.revocation, ctx, t, None, &mut r);
+                }
+                path_outcome(&e, ts_time.is_some())
+            }
             Ok(p) => {
-                r.certificate_valid_at_signing_time = true;
+                r.certificate_valid_at_signing_time = Check::Passed;
                 r.chain = p.certificates.iter().map(certificate_info).collect();
                 r.revocation = revocation_rows(&p);
                 r.warnings.extend(p.warnings.iter().cloned());

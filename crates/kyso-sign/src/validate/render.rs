@@ -65,15 +65,16 @@ pub fn text(rep: &ValidationReport) -> String {
                 "  Dấu thời gian / Time-stamp: {} (toàn vẹn / intact: {}, tin cậy / trusted: {})",
                 if t.time.is_empty() { "—" } else { &t.time },
                 t.intact,
-                t.trusted
+                t.trusted.as_text()
             );
         }
         let _ = writeln!(o, "  Mức / Level: {}", opt(&s.level));
-        let _ = writeln!(o, "  Toàn vẹn / Integrity: {}", s.integrity);
+        let _ = writeln!(o, "  Toàn vẹn / Integrity: {}", s.integrity.as_text());
         let _ = writeln!(
             o,
             "  Chứng thư hợp lệ tại thời điểm ký / Certificate valid at signing time: {} ({})",
-            s.certificate_valid_at_signing_time, s.validation_time
+            s.certificate_valid_at_signing_time.as_text(),
+            s.validation_time
         );
         if let Some(p) = s.doc_mdp {
             let _ = writeln!(o, "  Chữ ký chứng thực / Certification: DocMDP P={p}");
@@ -81,20 +82,29 @@ pub fn text(rep: &ValidationReport) -> String {
         let _ = writeln!(
             o,
             "  Bao phủ toàn bộ tệp / Covers the whole file: {}",
-            s.covers_whole_document
+            s.covers_whole_document.as_text()
         );
-        for m in &s.modifications {
+        for v in &s.later_revisions {
             let _ = writeln!(
                 o,
-                "  {} [{}{}] {}",
-                if m.allowed { "✓" } else { "✗" },
-                m.code,
-                m.object
-                    .as_deref()
-                    .map(|x| format!(" {x}"))
-                    .unwrap_or_default(),
-                m.reason
+                "  {} {} / {}",
+                if v.allowed { "✓" } else { "✗" },
+                v.message_vi,
+                v.message_en
             );
+            for m in &v.changes {
+                let _ = writeln!(
+                    o,
+                    "      {} [{}{}] {}",
+                    if m.allowed { "✓" } else { "✗" },
+                    m.code,
+                    m.object
+                        .as_deref()
+                        .map(|x| format!(" {x}"))
+                        .unwrap_or_default(),
+                    m.reason
+                );
+            }
         }
         for w in &s.warnings {
             let _ = writeln!(o, "  Cảnh báo / Warning: {w}");
@@ -139,7 +149,12 @@ pub fn html(rep: &ValidationReport) -> String {
             esc(&s.message_en)
         );
         let mut row = |k: &str, v: &str| {
-            let _ = writeln!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+            let _ = writeln!(
+                o,
+                "<tr><th>{}</th><td>{}</td></tr>",
+                esc(k),
+                esc(v).replace('\n', "<br>")
+            );
         };
         if let Some(c) = &s.signer {
             row("Người ký / Signer", &c.subject);
@@ -157,26 +172,41 @@ pub fn html(rep: &ValidationReport) -> String {
         if let Some(t) = &s.timestamp {
             row(
                 "Dấu thời gian / Time-stamp",
-                &format!("{} (intact {}, trusted {})", t.time, t.intact, t.trusted),
+                &format!(
+                    "{} (intact {}, trusted {})",
+                    t.time,
+                    t.intact,
+                    t.trusted.as_text()
+                ),
             );
         }
         row("Mức / Level", opt(&s.level));
-        row("Toàn vẹn / Integrity", &s.integrity.to_string());
+        row("Toàn vẹn / Integrity", s.integrity.as_text());
         row(
             "Hợp lệ tại thời điểm ký / Valid at signing time",
             &format!(
                 "{} ({})",
-                s.certificate_valid_at_signing_time, s.validation_time
+                s.certificate_valid_at_signing_time.as_text(),
+                s.validation_time
             ),
         );
-        for m in &s.modifications {
+        for v in &s.later_revisions {
+            let mut text = format!("{}\n{}", v.message_vi, v.message_en);
+            for m in &v.changes {
+                text.push_str(&format!(
+                    "\n{} [{}] {}",
+                    if m.allowed { "✓" } else { "✗" },
+                    m.code,
+                    m.reason
+                ));
+            }
             row(
-                if m.allowed {
-                    "Thay đổi được phép / Allowed change"
+                if v.allowed {
+                    "Phiên bản sau, được phép / Later revision, allowed"
                 } else {
-                    "Thay đổi KHÔNG được phép / Disallowed change"
+                    "Phiên bản sau, KHÔNG được phép / Later revision, NOT allowed"
                 },
-                &m.reason,
+                &text,
             );
         }
         for w in &s.warnings {

@@ -78,6 +78,54 @@ impl SubIndication {
     }
 }
 
+/// The outcome of one check of the report: `true`, `false`, or
+/// `"unknown"` when it could not be decided (not evaluated because an
+/// earlier step failed, or the evidence is missing, e.g. no revocation
+/// information offline). Serialized as JSON `true` / `false` /
+/// `"unknown"`, so a reader of schema version 1 that tests `== true`
+/// keeps working and never mistakes "unknown" for "failed".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Passed,
+    Failed,
+    Unknown,
+}
+
+impl Check {
+    pub fn is_passed(self) -> bool {
+        self == Check::Passed
+    }
+
+    /// "có / yes", "không / no", "chưa xác định / unknown".
+    pub fn as_text(self) -> &'static str {
+        match self {
+            Check::Passed => "có / yes",
+            Check::Failed => "không / no",
+            Check::Unknown => "chưa xác định / unknown",
+        }
+    }
+}
+
+impl From<bool> for Check {
+    fn from(b: bool) -> Self {
+        if b {
+            Check::Passed
+        } else {
+            Check::Failed
+        }
+    }
+}
+
+impl Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Check::Passed => s.serialize_bool(true),
+            Check::Failed => s.serialize_bool(false),
+            Check::Unknown => s.serialize_str("unknown"),
+        }
+    }
+}
+
 /// A certificate as the report shows it.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CertificateInfo {
@@ -104,8 +152,9 @@ pub struct TimestampInfo {
     pub tsa: Option<CertificateInfo>,
     /// Token signature and imprint verified.
     pub intact: bool,
-    /// The TSA certificate chains to a trust anchor.
-    pub trusted: bool,
+    /// The TSA certificate chains to a trust anchor (`"unknown"` when its
+    /// revocation status or path could not be established).
+    pub trusted: Check,
     pub problem: Option<String>,
 }
 
@@ -117,6 +166,39 @@ pub struct ModificationInfo {
     pub allowed: bool,
     pub code: String,
     pub reason: String,
+    /// The revision (1-based, counted by `%%EOF`) whose update made the
+    /// change; null for a detached signature.
+    pub revision: Option<usize>,
+}
+
+/// One incremental update after a signature, compared with the revision
+/// just before it and judged against the DocMDP/FieldMDP in force then.
+#[derive(Clone, Debug, Serialize)]
+pub struct RevisionInfo {
+    /// 1-based revision number (the `%%EOF` that ends it).
+    pub revision: usize,
+    /// Byte offsets: the update spans `[start, end)`.
+    pub start: u64,
+    pub end: u64,
+    /// `signature`, `document-timestamp`, `dss`, `form-filling`,
+    /// `annotation`, `page-content`, `metadata`, `no-change` or `other`.
+    pub kind: String,
+    /// Every change in it is allowed.
+    pub allowed: bool,
+    /// One plain sentence: what the update did and whether it is allowed.
+    pub message_vi: String,
+    pub message_en: String,
+    pub changes: Vec<ModificationInfo>,
+}
+
+/// A certificate fetched from an AIA caIssuers URL to complete a path.
+#[derive(Clone, Debug, Serialize)]
+pub struct FetchedCertificate {
+    /// Where it came from.
+    pub url: String,
+    /// The subject of the certificate whose issuer it is.
+    pub for_subject: String,
+    pub certificate: CertificateInfo,
 }
 
 /// Revocation status of one certificate of the path.
@@ -158,11 +240,20 @@ pub struct SignatureReport {
     pub timestamp: Option<TimestampInfo>,
     /// The time the validation used: the trusted time-stamp, else now.
     pub validation_time: String,
-    /// Hash and signature over the signed bytes verified.
-    pub integrity: bool,
-    /// The path to a trust anchor was valid at `validation_time`.
-    pub certificate_valid_at_signing_time: bool,
+    /// Hash and signature over the signed bytes verified (`"unknown"`
+    /// when they could not be checked: signer certificate missing, an
+    /// algorithm refused before verifying).
+    pub integrity: Check,
+    /// The path to a trust anchor was valid at `validation_time`
+    /// (`"unknown"` when it could not be decided: no revocation
+    /// information, no path found, expired without proof of an earlier
+    /// signing time, or not evaluated because an earlier check failed).
+    pub certificate_valid_at_signing_time: Check,
     pub chain: Vec<CertificateInfo>,
+    /// Intermediates missing from the file and the options, fetched from
+    /// the AIA caIssuers URL of the certificate they issue (never
+    /// offline).
+    pub fetched_certificates: Vec<FetchedCertificate>,
     pub revocation: Vec<RevocationInfo>,
     pub digest_algorithm: Option<String>,
     pub signature_algorithm: Option<String>,
@@ -170,9 +261,14 @@ pub struct SignatureReport {
     pub doc_mdp: Option<u8>,
     /// Byte length of the revision the signature covers.
     pub signed_revision_length: Option<u64>,
-    /// The signature covers the whole file as it is.
-    pub covers_whole_document: bool,
+    /// The signature covers the whole file as it is (`"unknown"` when the
+    /// `/ByteRange` is unusable).
+    pub covers_whole_document: Check,
+    /// Every change after the signature (the `changes` of
+    /// `later_revisions`, flattened).
     pub modifications: Vec<ModificationInfo>,
+    /// The incremental updates after the signature, oldest first.
+    pub later_revisions: Vec<RevisionInfo>,
     pub reason: Option<String>,
     pub location: Option<String>,
     pub warnings: Vec<String>,

@@ -11,7 +11,9 @@ use super::lab::*;
 /// Signs with pyHanko's API; one process makes every file (pyHanko start
 /// up costs ~1 s). Arguments: dir, TSA URL, p12 password, then jobs
 /// `kind:in:out` where kind is bb, bt, blt, blta, certify2 (EC key,
-/// DocMDP P=2), certify1, approve (RSA, new field), doc-ts.
+/// DocMDP P=2), certify1, approve (RSA, new field), doc-ts, leafonly (RSA,
+/// the CMS carries the signer's certificate only: no issuing CA), leafdup
+/// (as leafonly, the signer's certificate listed twice).
 pub const PYHANKO_SIGN: &str = r#"
 import sys
 from pyhanko.sign import signers, timestamps
@@ -46,6 +48,14 @@ for job in sys.argv[4:]:
                 continue
             kw = dict(field_name=f'Sig{n}', subfilter=SigSeedSubFilter.PADES, md_algorithm='sha256')
             signer, ts = rsa, None
+            if kind in ('leafonly', 'leafdup'):
+                # leafdup: the signer's certificate also in the registry,
+                # so pyHanko lists it twice in SignedData.certificates.
+                from pyhanko_certvalidator.registry import SimpleCertificateStore
+                signer = signers.SimpleSigner(
+                    signing_cert=rsa.signing_cert, signing_key=rsa.signing_key,
+                    cert_registry=SimpleCertificateStore.from_certs(
+                        [rsa.signing_cert] if kind == 'leafdup' else []))
             if kind in ('bt', 'blt', 'blta', 'approve'):
                 ts = tst
             if kind in ('blt', 'blta'):
