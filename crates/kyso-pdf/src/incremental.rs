@@ -2,7 +2,7 @@
 //! patching `/ByteRange` in place, hashing the signed ranges from disk and
 //! finally writing the CMS into `/Contents` and renaming into place.
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use kyso_crypto::DigestAlgorithm;
@@ -14,6 +14,8 @@ use crate::field::add_signature;
 use crate::form::{self, FillPolicy};
 use crate::mdp::permissions;
 use crate::open::open;
+use crate::section::write_update;
+use crate::OpenedPdf;
 use crate::{ByteRange, PdfError, SignatureRequest};
 
 /// Largest incremental update searched for the placeholders.
@@ -57,33 +59,6 @@ fn find_unique(haystack: &[u8], needle: &[u8]) -> Result<usize, PdfError> {
     }
 }
 
-/// Write the update of `inc` (the input followed by the new section) to a
-/// temporary file beside `output`. Returns the file and the length of the
-/// previous revisions.
-fn write_update(
-    mut inc: IncrementalDocument,
-    output: &Path,
-) -> Result<(NamedTempFile, u64), PdfError> {
-    for key in STALE_TRAILER_KEYS {
-        inc.new_document.trailer.remove(key);
-    }
-    let prev_len = inc.get_prev_documents_bytes().len() as u64;
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kyso-sign-")
-        .suffix(".pdf.part")
-        .tempfile_in(&dir)?;
-    {
-        let mut w = BufWriter::new(tmp.as_file_mut());
-        inc.save_to(&mut w)?;
-        w.flush()?;
-    }
-    Ok((tmp, prev_len))
-}
-
 /// Fill existing text fields of `input` (name, value) in one incremental
 /// update written to `output` (see [`crate::FillPolicy`] for what is
 /// refused). The input is only read; nothing is written on error.
@@ -98,10 +73,10 @@ pub fn fill(
             "không có trường nào để điền / no field to fill".into(),
         ));
     }
-    let mut inc = open(input)?.doc;
-    let perms = permissions(inc.get_prev_documents())?;
-    form::fill(&mut inc, values, &perms, policy)?;
-    let (tmp, _) = write_update(inc, output)?;
+    let mut opened = open(input)?;
+    let perms = permissions(opened.document())?;
+    form::fill(&mut opened.doc, values, &perms, policy)?;
+    let tmp = write_update(&opened, output, ".kyso-fill-")?;
     tmp.as_file().sync_all()?;
     tmp.persist(output).map_err(|e| PdfError::Io(e.error))?;
     Ok(output.to_path_buf())
@@ -117,7 +92,17 @@ pub fn prepare(
     output: &Path,
     req: &SignatureRequest,
 ) -> Result<PreparedPdf, PdfError> {
-    prepare_with(input, output, req.contents_size, |inc| {
+    prepare_opened(open(input)?, output, req)
+}
+
+/// [`prepare`] on a document already opened (e.g. to place a visible
+/// signature first), so that it is read only once.
+pub fn prepare_opened(
+    opened: OpenedPdf,
+    output: &Path,
+    req: &SignatureRequest,
+) -> Result<PreparedPdf, PdfError> {
+    prepare_with(opened, output, req.contents_size, |inc| {
         let perms = permissions(inc.get_prev_documents())?;
         form::fill(inc, &req.fill, &perms, FillPolicy::Respect)?;
         form::add_fields(inc, &req.new_fields)?;
@@ -125,18 +110,19 @@ pub fn prepare(
     })
 }
 
-/// [`prepare`] with the objects added by `add` (which returns the field
-/// name): a signature dictionary whose `/ByteRange` is the placeholder and
-/// whose `/Contents` is `contents_size` zero bytes.
+/// The objects added by `add` (which returns the field name) as an
+/// update of `opened`: a signature dictionary whose `/ByteRange` is the
+/// placeholder and whose `/Contents` is `contents_size` zero bytes.
 pub(crate) fn prepare_with(
-    input: &Path,
+    mut opened: OpenedPdf,
     output: &Path,
     contents_size: usize,
     add: impl FnOnce(&mut IncrementalDocument) -> Result<String, PdfError>,
 ) -> Result<PreparedPdf, PdfError> {
-    let mut inc = open(input)?.doc;
-    let field_name = add(&mut inc)?;
-    let (mut tmp, prev_len) = write_update(inc, output)?;
+    let field_name = add(&mut opened.doc)?;
+    let prev_len = opened.len;
+    let mut tmp = write_update(&opened, output, ".kyso-sign-")?;
+    drop(opened);
 
     let file = tmp.as_file_mut();
     let total = file.metadata()?.len();

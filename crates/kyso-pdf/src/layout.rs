@@ -40,11 +40,7 @@ fn rect_of(doc: &Document, o: &Object) -> Option<Rect> {
 }
 
 fn page_id(doc: &Document, page: u32) -> Result<ObjectId, PdfError> {
-    let pages = doc.get_pages();
-    pages.get(&page).copied().ok_or(PdfError::NoSuchPage {
-        page,
-        count: pages.len(),
-    })
+    crate::pages::page_id(doc, page)
 }
 
 fn text_of(o: &Object) -> Option<String> {

@@ -1,0 +1,554 @@
+//! Reading a PDF from disk object by object (ISO 32000-1 §7.5): the
+//! cross-reference chain (tables, streams and hybrids, newest section
+//! first), then every object it lists, through a small read cache, without
+//! ever holding the whole file. Stream payloads that signing does not
+//! need (images, anything over [`KEEP_PAYLOAD`], anything once
+//! [`KEEP_BUDGET`] is spent) stay on disk: the stream keeps its
+//! dictionary, its content is left empty and its place is remembered so
+//! that it can be read when asked for.
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+use lopdf::xref::{Xref, XrefEntry, XrefType};
+use lopdf::{Dictionary, Document, Object, ObjectId, ObjectStream, Stream};
+
+use crate::syntax::{Parser, SyntaxError};
+use crate::PdfError;
+
+/// Largest payload kept in memory for one stream.
+pub(crate) const KEEP_PAYLOAD: u64 = 1024 * 1024;
+/// Most payload bytes kept in memory for one document.
+pub(crate) const KEEP_BUDGET: u64 = 64 * 1024 * 1024;
+/// Largest object dictionary, object stream or cross-reference stream read.
+const MAX_OBJECT: usize = 64 * 1024 * 1024;
+/// Most decoded bytes of one object or cross-reference stream.
+const MAX_DECODED: usize = 256 * 1024 * 1024;
+/// Most cross-reference sections followed through `/Prev`.
+const MAX_SECTIONS: usize = 10_000;
+/// Most objects listed.
+const MAX_OBJECTS: u64 = 10_000_000;
+/// Read cache block.
+const BLOCK: usize = 256 * 1024;
+
+fn malformed(what: impl std::fmt::Display) -> PdfError {
+    PdfError::Malformed(what.to_string())
+}
+
+/// Where an object of the cross-reference data lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Entry {
+    Free,
+    Normal { offset: u64, generation: u16 },
+    Compressed { container: u32, index: u16 },
+}
+
+/// The file with a one-block read cache (objects are read in offset
+/// order, so most reads hit it).
+pub(crate) struct Source {
+    file: File,
+    len: u64,
+    block_start: u64,
+    block: Vec<u8>,
+}
+
+impl Source {
+    pub(crate) fn new(file: File) -> Result<Source, PdfError> {
+        let len = file.metadata()?.len();
+        Ok(Source {
+            file,
+            len,
+            block_start: 0,
+            block: Vec::new(),
+        })
+    }
+
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Up to `n` bytes at `offset` (fewer at the end of the file).
+    pub(crate) fn read(&mut self, offset: u64, n: usize) -> Result<Vec<u8>, PdfError> {
+        let end = offset.saturating_add(n as u64).min(self.len);
+        if offset >= end {
+            return Ok(Vec::new());
+        }
+        let want = (end - offset) as usize;
+        if offset >= self.block_start && end <= self.block_start + self.block.len() as u64 {
+            let s = (offset - self.block_start) as usize;
+            return Ok(self.block[s..s + want].to_vec());
+        }
+        if want <= BLOCK / 2 {
+            let size = BLOCK.min((self.len - offset) as usize);
+            let mut block = vec![0u8; size];
+            self.file.read_exact_at(&mut block, offset)?;
+            self.block = block;
+            self.block_start = offset;
+            return Ok(self.block[..want].to_vec());
+        }
+        let mut out = vec![0u8; want];
+        self.file.read_exact_at(&mut out, offset)?;
+        Ok(out)
+    }
+
+    /// Parse with `f` at `offset`, reading a larger window while the
+    /// parser asks for more. Returns the value and the bytes consumed.
+    fn parse_at<T>(
+        &mut self,
+        offset: u64,
+        what: &str,
+        f: impl Fn(&mut Parser) -> Result<T, SyntaxError>,
+    ) -> Result<(T, usize), PdfError> {
+        let mut window = 4096usize;
+        loop {
+            let buf = self.read(offset, window)?;
+            let complete = offset + buf.len() as u64 >= self.len;
+            let mut p = Parser::new(&buf, complete);
+            match f(&mut p) {
+                Ok(v) => return Ok((v, p.pos)),
+                Err(SyntaxError::Incomplete) if window < MAX_OBJECT => window *= 4,
+                Err(SyntaxError::Incomplete) => {
+                    return Err(malformed(format!("{what} at {offset} is too large")))
+                }
+                Err(SyntaxError::Invalid(why)) => {
+                    return Err(malformed(format!("{what} at offset {offset}: {why}")))
+                }
+            }
+        }
+    }
+}
+
+/// An indirect object as found at an offset: its id, the object (a
+/// stream's content still empty) and, for a stream, where its payload
+/// starts.
+struct RawObject {
+    id: ObjectId,
+    object: Object,
+    payload: Option<u64>,
+}
+
+fn read_raw(src: &mut Source, offset: u64) -> Result<RawObject, PdfError> {
+    let ((id, object, start), _) = src.parse_at(offset, "object", |p| {
+        let id = p.object_header()?;
+        let object = p.object(0)?;
+        let start = match object {
+            Object::Dictionary(_) => p.stream_start()?,
+            _ => None,
+        };
+        Ok((id, object, start))
+    })?;
+    let (object, payload) = match (object, start) {
+        (Object::Dictionary(dict), Some(s)) => (
+            Object::Stream(Stream {
+                dict,
+                content: Vec::new(),
+                allows_compression: true,
+                start_position: None,
+            }),
+            Some(offset + s as u64),
+        ),
+        (o, _) => (o, None),
+    };
+    Ok(RawObject {
+        id,
+        object,
+        payload,
+    })
+}
+
+/// The last `startxref` offset.
+fn startxref(src: &mut Source) -> Result<u64, PdfError> {
+    let tail_len = 2048.min(src.len());
+    let tail = src.read(src.len() - tail_len, tail_len as usize)?;
+    let pos = tail
+        .windows(9)
+        .rposition(|w| w == b"startxref")
+        .ok_or(PdfError::Truncated)?;
+    let mut p = Parser::new(&tail[pos + 9..], true);
+    p.unsigned()
+        .map_err(|_| PdfError::BrokenXref)
+        .and_then(|o| match o < src.len() {
+            true => Ok(o),
+            false => Err(PdfError::BrokenXref),
+        })
+}
+
+/// A classic `xref` table section and its trailer.
+fn table_section(
+    src: &mut Source,
+    offset: u64,
+    entries: &mut BTreeMap<u32, Entry>,
+) -> Result<Dictionary, PdfError> {
+    let ((rows, trailer), _) = src.parse_at(offset, "cross-reference table", |p| {
+        p.keyword(b"xref")?;
+        let mut rows = Vec::new();
+        loop {
+            if p.next_is(b"trailer")? {
+                break;
+            }
+            let start = p.unsigned()?;
+            let count = p.unsigned()?;
+            if start + count > MAX_OBJECTS {
+                return Err(SyntaxError::Invalid("too many objects"));
+            }
+            for i in 0..count {
+                let off = p.unsigned()?;
+                let gen = p.unsigned()?;
+                p.skip_white()?;
+                let kind = if p.next_is(b"n")? {
+                    b'n'
+                } else if p.next_is(b"f")? {
+                    b'f'
+                } else {
+                    return Err(SyntaxError::Invalid("bad cross-reference entry"));
+                };
+                rows.push(((start + i) as u32, off, gen, kind));
+            }
+        }
+        let trailer = match p.object(0)? {
+            Object::Dictionary(d) => d,
+            _ => return Err(SyntaxError::Invalid("trailer is not a dictionary")),
+        };
+        Ok((rows, trailer))
+    })?;
+    for (num, off, gen, kind) in rows {
+        let e = match kind {
+            b'n' => Entry::Normal {
+                offset: off,
+                generation: u16::try_from(gen).map_err(|_| PdfError::BrokenXref)?,
+            },
+            _ => Entry::Free,
+        };
+        entries.entry(num).or_insert(e);
+    }
+    Ok(trailer)
+}
+
+fn int(d: &Dictionary, key: &[u8]) -> Option<i64> {
+    d.get(key).ok().and_then(|o| o.as_i64().ok())
+}
+
+/// The payload of a stream whose `/Length` is direct (cross-reference
+/// and object streams), read whole.
+fn direct_payload(src: &mut Source, raw: &RawObject, what: &str) -> Result<Stream, PdfError> {
+    let Object::Stream(s) = &raw.object else {
+        return Err(malformed(format!("{what} is not a stream")));
+    };
+    let start = raw.payload.unwrap_or(0);
+    let len = int(&s.dict, b"Length")
+        .and_then(|l| usize::try_from(l).ok())
+        .ok_or_else(|| malformed(format!("{what}: no direct /Length")))?;
+    if len > MAX_OBJECT || start + len as u64 > src.len() {
+        return Err(malformed(format!("{what}: bad /Length")));
+    }
+    let content = src.read(start, len)?;
+    Ok(Stream {
+        dict: s.dict.clone(),
+        content,
+        allows_compression: true,
+        start_position: None,
+    })
+}
+
+/// A cross-reference stream section (§7.5.8); returns its dictionary.
+fn stream_section(
+    src: &mut Source,
+    offset: u64,
+    entries: &mut BTreeMap<u32, Entry>,
+) -> Result<Dictionary, PdfError> {
+    let raw = read_raw(src, offset)?;
+    let stream = direct_payload(src, &raw, "cross-reference stream")?;
+    if !stream.dict.has_type(b"XRef") {
+        return Err(PdfError::BrokenXref);
+    }
+    let data = stream
+        .decompressed_content_with_limit(MAX_DECODED)
+        .map_err(|e| malformed(format!("cross-reference stream: {e}")))?;
+    let w: Vec<usize> = match stream.dict.get(b"W") {
+        Ok(Object::Array(a)) if a.len() == 3 => a
+            .iter()
+            .map(|o| o.as_i64().ok().and_then(|v| usize::try_from(v).ok()))
+            .collect::<Option<_>>()
+            .ok_or(PdfError::BrokenXref)?,
+        _ => return Err(PdfError::BrokenXref),
+    };
+    if w.iter().any(|&x| x > 8) {
+        return Err(PdfError::BrokenXref);
+    }
+    let size = int(&stream.dict, b"Size").ok_or(PdfError::BrokenXref)?;
+    let index: Vec<i64> = match stream.dict.get(b"Index") {
+        Ok(Object::Array(a)) => a
+            .iter()
+            .map(|o| o.as_i64().ok())
+            .collect::<Option<_>>()
+            .ok_or(PdfError::BrokenXref)?,
+        _ => vec![0, size],
+    };
+    let row = w[0] + w[1] + w[2];
+    let field = |bytes: &[u8]| bytes.iter().fold(0u64, |a, &b| a << 8 | u64::from(b));
+    let mut at = 0usize;
+    for pair in index.chunks(2) {
+        let [start, count] = pair else {
+            return Err(PdfError::BrokenXref);
+        };
+        if *start < 0 || *count < 0 || (start + count) as u64 > MAX_OBJECTS {
+            return Err(PdfError::BrokenXref);
+        }
+        for i in 0..*count {
+            let r = data.get(at..at + row).ok_or(PdfError::BrokenXref)?;
+            at += row;
+            let kind = if w[0] == 0 { 1 } else { field(&r[..w[0]]) };
+            let f2 = field(&r[w[0]..w[0] + w[1]]);
+            let f3 = field(&r[w[0] + w[1]..]);
+            let e = match kind {
+                0 => Entry::Free,
+                1 => Entry::Normal {
+                    offset: f2,
+                    generation: u16::try_from(f3).unwrap_or(0),
+                },
+                2 => Entry::Compressed {
+                    container: u32::try_from(f2).map_err(|_| PdfError::BrokenXref)?,
+                    index: u16::try_from(f3).map_err(|_| PdfError::BrokenXref)?,
+                },
+                // Unknown types are null references (§7.5.8.3).
+                _ => Entry::Free,
+            };
+            entries.entry((start + i) as u32).or_insert(e);
+        }
+    }
+    Ok(stream.dict)
+}
+
+/// The combined cross-reference data, newest section first, and the
+/// newest trailer.
+struct XrefChain {
+    entries: BTreeMap<u32, Entry>,
+    trailer: Dictionary,
+    kind: XrefType,
+    start: u64,
+}
+
+fn xref_chain(src: &mut Source) -> Result<XrefChain, PdfError> {
+    let start = startxref(src)?;
+    let mut entries = BTreeMap::new();
+    let mut newest: Option<(Dictionary, XrefType)> = None;
+    let mut seen = std::collections::HashSet::new();
+    let mut next = Some(start);
+    while let Some(offset) = next {
+        if !seen.insert(offset) || seen.len() > MAX_SECTIONS || offset >= src.len() {
+            return Err(PdfError::BrokenXref);
+        }
+        let head = src.read(offset, 64)?;
+        let first = head
+            .iter()
+            .position(|c| !c.is_ascii_whitespace())
+            .unwrap_or(0);
+        let (trailer, kind) = if head[first..].starts_with(b"xref") {
+            let t = table_section(src, offset + first as u64, &mut entries)
+                .map_err(|_| PdfError::BrokenXref)?;
+            // A hybrid file: the stream holds the compressed objects.
+            if let Some(x) = int(&t, b"XRefStm") {
+                let x = u64::try_from(x).map_err(|_| PdfError::BrokenXref)?;
+                let mut extra = BTreeMap::new();
+                stream_section(src, x, &mut extra)?;
+                for (k, v) in extra {
+                    match entries.get(&k) {
+                        None | Some(Entry::Free) => {
+                            entries.insert(k, v);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            (t, XrefType::CrossReferenceTable)
+        } else {
+            let t = stream_section(src, offset, &mut entries).map_err(|e| match e {
+                PdfError::Io(e) => PdfError::Io(e),
+                _ => PdfError::BrokenXref,
+            })?;
+            (t, XrefType::CrossReferenceStream)
+        };
+        next = match trailer.get(b"Prev") {
+            Ok(o) => Some(
+                o.as_i64()
+                    .ok()
+                    .and_then(|p| u64::try_from(p).ok())
+                    .ok_or(PdfError::BrokenXref)?,
+            ),
+            Err(_) => None,
+        };
+        if newest.is_none() {
+            newest = Some((trailer, kind));
+        }
+    }
+    let (mut trailer, kind) = newest.ok_or(PdfError::BrokenXref)?;
+    for key in crate::incremental::STALE_TRAILER_KEYS {
+        trailer.remove(key);
+    }
+    trailer.remove(b"Prev");
+    trailer.remove(b"XRefStm");
+    Ok(XrefChain {
+        entries,
+        trailer,
+        kind,
+        start,
+    })
+}
+
+/// A document read from disk with some stream payloads left there.
+pub(crate) struct Loaded {
+    pub(crate) doc: Document,
+    /// Streams whose payload was not read: (offset, length) in the file.
+    pub(crate) on_disk: HashMap<ObjectId, (u64, u64)>,
+}
+
+fn is_image(d: &Dictionary) -> bool {
+    d.get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|n| n == b"Image")
+}
+
+/// Read the cross-reference data and every object it lists.
+pub(crate) fn load(src: &mut Source, version: String) -> Result<Loaded, PdfError> {
+    let chain = xref_chain(src)?;
+    if chain.trailer.has(b"Encrypt") {
+        return Err(PdfError::Encrypted);
+    }
+    let mut objects = BTreeMap::new();
+    let mut on_disk = HashMap::new();
+    let mut budget = KEEP_BUDGET;
+    let mut by_offset: Vec<(u64, u32, u16)> = chain
+        .entries
+        .iter()
+        .filter_map(|(&n, e)| match *e {
+            Entry::Normal { offset, generation } if n != 0 => Some((offset, n, generation)),
+            _ => None,
+        })
+        .collect();
+    by_offset.sort_unstable();
+    // Streams whose /Length is a reference: resolved once all are read.
+    let mut indirect_lengths = Vec::new();
+    for (offset, num, generation) in by_offset {
+        if offset >= src.len() {
+            return Err(PdfError::BrokenXref);
+        }
+        let raw = read_raw(src, offset).map_err(|_| PdfError::BrokenXref)?;
+        if raw.id != (num, generation) {
+            return Err(PdfError::BrokenXref);
+        }
+        let id = raw.id;
+        match raw.object {
+            Object::Stream(s) => {
+                let start = raw.payload.unwrap_or(offset);
+                match s.dict.get(b"Length") {
+                    Ok(Object::Reference(r)) => indirect_lengths.push((id, *r, start)),
+                    Ok(o) => {
+                        let len = o.as_i64().ok().and_then(|l| u64::try_from(l).ok());
+                        let len =
+                            len.ok_or_else(|| malformed(format!("object {num}: bad /Length")))?;
+                        on_disk.insert(id, (start, len));
+                    }
+                    Err(_) => {
+                        return Err(malformed(format!("object {num}: stream without /Length")))
+                    }
+                }
+                objects.insert(id, Object::Stream(s));
+            }
+            o => {
+                objects.insert(id, o);
+            }
+        }
+    }
+    for (id, len_id, start) in indirect_lengths {
+        let len = objects
+            .get(&len_id)
+            .and_then(|o| o.as_i64().ok())
+            .and_then(|l| u64::try_from(l).ok())
+            .ok_or_else(|| malformed(format!("object {}: bad /Length", id.0)))?;
+        on_disk.insert(id, (start, len));
+    }
+    // Payloads: check each ends inside the file with `endstream`, keep
+    // the ones signing may read.
+    let mut ids: Vec<ObjectId> = on_disk.keys().copied().collect();
+    ids.sort_unstable_by_key(|id| on_disk[id].0);
+    for id in ids {
+        let (start, len) = on_disk[&id];
+        if start.saturating_add(len) > src.len() {
+            return Err(malformed(format!(
+                "object {}: stream runs past the end of the file",
+                id.0
+            )));
+        }
+        let after = src.read(start + len, 32)?;
+        let mut p = Parser::new(&after, true);
+        if p.keyword(b"endstream").is_err() {
+            return Err(malformed(format!(
+                "object {}: /Length does not end at endstream",
+                id.0
+            )));
+        }
+        let Some(Object::Stream(s)) = objects.get_mut(&id) else {
+            continue;
+        };
+        let needed = s.dict.has_type(b"ObjStm") || s.dict.has_type(b"XRef");
+        if needed || (!is_image(&s.dict) && len <= KEEP_PAYLOAD && len <= budget) {
+            if !needed {
+                budget -= len;
+            }
+            s.content = src.read(start, len as usize)?;
+            on_disk.remove(&id);
+        }
+    }
+    // Objects in object streams (§7.5.7).
+    let containers: std::collections::BTreeSet<u32> = chain
+        .entries
+        .values()
+        .filter_map(|e| match e {
+            Entry::Compressed { container, .. } => Some(*container),
+            _ => None,
+        })
+        .collect();
+    for container in &containers {
+        let Some(Object::Stream(s)) = objects.get(&(*container, 0)) else {
+            return Err(malformed(format!("object stream {container} is missing")));
+        };
+        let os = ObjectStream::new_with_limit(s, Some(MAX_DECODED))
+            .map_err(|e| malformed(format!("object stream {container}: {e}")))?;
+        for (oid, o) in os.objects {
+            let listed_here = matches!(
+                chain.entries.get(&oid.0),
+                Some(Entry::Compressed { container: c, .. }) if c == container
+            );
+            if listed_here {
+                objects.entry(oid).or_insert(o);
+            }
+        }
+    }
+    let mut doc = Document::new();
+    doc.version = version;
+    doc.trailer = chain.trailer;
+    let mut xref = Xref::new(0, chain.kind);
+    for (&n, e) in &chain.entries {
+        let e = match *e {
+            Entry::Free => XrefEntry::Free,
+            Entry::Normal { offset, generation } => XrefEntry::Normal {
+                offset: u32::try_from(offset).map_err(|_| PdfError::TooLarge)?,
+                generation,
+            },
+            Entry::Compressed { container, index } => XrefEntry::Compressed { container, index },
+        };
+        xref.entries.insert(n, e);
+    }
+    let size = int(&doc.trailer, b"Size")
+        .and_then(|s| u32::try_from(s).ok())
+        .unwrap_or(0);
+    let max_listed = chain.entries.keys().next_back().copied().unwrap_or(0);
+    xref.size = size.max(max_listed + 1);
+    doc.reference_table = xref;
+    doc.max_id = (size.max(1) - 1)
+        .max(max_listed)
+        .max(objects.keys().next_back().map_or(0, |id: &ObjectId| id.0));
+    doc.objects = objects;
+    doc.xref_start = usize::try_from(chain.start).map_err(|_| PdfError::TooLarge)?;
+    Ok(Loaded { doc, on_disk })
+}
