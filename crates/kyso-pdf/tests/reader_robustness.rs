@@ -1,0 +1,69 @@
+//! The from-disk reader (`kyso_pdf::open`) on damaged files: every byte
+//! of a small PDF — classic, and rewritten by qpdf with object streams and
+//! a cross-reference stream — replaced by a few values, and the file cut
+//! at many lengths. Each must open or be refused with an error; none may
+//! panic, and a refusal leaves no file behind.
+mod common;
+
+use common::*;
+
+fn variants() -> Vec<(&'static str, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, hand_pdf()).unwrap();
+    let mut out = vec![("classic", hand_pdf())];
+    if have_qpdf() {
+        let objstm = dir.path().join("objstm.pdf");
+        let (ok, text) = qpdf(&[
+            "--object-streams=generate",
+            "--compress-streams=n",
+            plain.to_str().unwrap(),
+            objstm.to_str().unwrap(),
+        ]);
+        assert!(ok, "{text}");
+        out.push(("object streams", std::fs::read(&objstm).unwrap()));
+    }
+    out
+}
+
+fn open_bytes(
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> Result<kyso_pdf::OpenedPdf, kyso_pdf::PdfError> {
+    std::fs::write(path, bytes).unwrap();
+    kyso_pdf::open(path)
+}
+
+#[test]
+fn damaged_files_open_or_are_refused_without_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.pdf");
+    let out = dir.path().join("out.pdf");
+    for (name, good) in variants() {
+        assert!(open_bytes(&path, &good).is_ok(), "{name}");
+        let mut refused = 0;
+        let mut step = |bytes: &[u8]| {
+            if open_bytes(&path, bytes).is_err() {
+                refused += 1;
+                // A refused input is not signed either, and nothing appears.
+                let req = kyso_pdf::SignatureRequest::new(now());
+                assert!(kyso_pdf::prepare(&path, &out, &req).is_err());
+                assert!(!out.exists());
+            }
+        };
+        for i in 0..good.len() {
+            for v in [b'0', b' ', b'/', 0xff] {
+                if good[i] == v {
+                    continue;
+                }
+                let mut bad = good.clone();
+                bad[i] = v;
+                step(&bad);
+            }
+        }
+        for cut in (0..good.len()).step_by(3) {
+            step(&good[..cut]);
+        }
+        assert!(refused > 0, "{name}: no damage was noticed");
+    }
+}
