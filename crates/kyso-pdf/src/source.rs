@@ -395,6 +395,44 @@ fn xref_chain(src: &mut Source) -> Result<XrefChain, PdfError> {
     })
 }
 
+/// How far from the declared end `endstream` is looked for when
+/// `/Length` is wrong (peers such as qpdf and pyHanko accept such files).
+const LENGTH_SLACK: u64 = 4096;
+
+/// The payload's real length: `declared` when `endstream` follows it
+/// (after optional white space), else the distance to the nearest
+/// `endstream` within [`LENGTH_SLACK`] of the declared end, without the
+/// end-of-line before it.
+fn payload_length(src: &mut Source, start: u64, declared: u64) -> Option<u64> {
+    let end = start.checked_add(declared)?;
+    if end <= src.len() {
+        let after = src.read(end, 32).ok()?;
+        if Parser::new(&after, true).keyword(b"endstream").is_ok() {
+            return Some(declared);
+        }
+    }
+    let from = end.saturating_sub(LENGTH_SLACK).max(start).min(src.len());
+    let window = src.read(from, (2 * LENGTH_SLACK) as usize).ok()?;
+    let hits = window
+        .windows(9)
+        .enumerate()
+        .filter(|(_, w)| *w == b"endstream");
+    let (at, _) = hits.min_by_key(|(i, _)| (from + *i as u64).abs_diff(end))?;
+    let mut real = from + at as u64 - start;
+    // The byte just before the payload's end `r`, inside the window.
+    let before = |r: u64| match start + r > from {
+        true => window.get((start + r - from - 1) as usize).copied(),
+        false => None,
+    };
+    if real > 0 && before(real) == Some(b'\n') {
+        real -= 1;
+    }
+    if real > 0 && before(real) == Some(b'\r') {
+        real -= 1;
+    }
+    Some(real)
+}
+
 /// A document read from disk with some stream payloads left there.
 pub(crate) struct Loaded {
     pub(crate) doc: Document,
@@ -472,21 +510,14 @@ pub(crate) fn load(src: &mut Source, version: String) -> Result<Loaded, PdfError
     let mut ids: Vec<ObjectId> = on_disk.keys().copied().collect();
     ids.sort_unstable_by_key(|id| on_disk[id].0);
     for id in ids {
-        let (start, len) = on_disk[&id];
-        if start.saturating_add(len) > src.len() {
-            return Err(malformed(format!(
-                "object {}: stream runs past the end of the file",
-                id.0
-            )));
-        }
-        let after = src.read(start + len, 32)?;
-        let mut p = Parser::new(&after, true);
-        if p.keyword(b"endstream").is_err() {
-            return Err(malformed(format!(
+        let (start, declared) = on_disk[&id];
+        let len = payload_length(src, start, declared).ok_or_else(|| {
+            malformed(format!(
                 "object {}: /Length does not end at endstream",
                 id.0
-            )));
-        }
+            ))
+        })?;
+        on_disk.insert(id, (start, len));
         let Some(Object::Stream(s)) = objects.get_mut(&id) else {
             continue;
         };
