@@ -69,26 +69,37 @@ impl Source {
 
     /// Up to `n` bytes at `offset` (fewer at the end of the file).
     pub(crate) fn read(&mut self, offset: u64, n: usize) -> Result<Vec<u8>, PdfError> {
+        self.with(offset, n, <[u8]>::to_vec)
+    }
+
+    /// `f` on up to `n` bytes at `offset`, borrowed from the cache block
+    /// when they fit in it (no copy).
+    fn with<T>(
+        &mut self,
+        offset: u64,
+        n: usize,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, PdfError> {
         let end = offset.saturating_add(n as u64).min(self.len);
         if offset >= end {
-            return Ok(Vec::new());
+            return Ok(f(&[]));
         }
         let want = (end - offset) as usize;
-        if offset >= self.block_start && end <= self.block_start + self.block.len() as u64 {
-            let s = (offset - self.block_start) as usize;
-            return Ok(self.block[s..s + want].to_vec());
-        }
-        if want <= BLOCK / 2 {
+        let cached =
+            offset >= self.block_start && end <= self.block_start + self.block.len() as u64;
+        if !cached && want <= BLOCK / 2 {
             let size = BLOCK.min((self.len - offset) as usize);
-            let mut block = vec![0u8; size];
-            self.file.read_exact_at(&mut block, offset)?;
-            self.block = block;
+            self.block.resize(size, 0);
+            self.file.read_exact_at(&mut self.block, offset)?;
             self.block_start = offset;
-            return Ok(self.block[..want].to_vec());
+        }
+        if cached || want <= BLOCK / 2 {
+            let s = (offset - self.block_start) as usize;
+            return Ok(f(&self.block[s..s + want]));
         }
         let mut out = vec![0u8; want];
         self.file.read_exact_at(&mut out, offset)?;
-        Ok(out)
+        Ok(f(&out))
     }
 
     /// Parse with `f` at `offset`, reading a larger window while the
@@ -100,12 +111,15 @@ impl Source {
         f: impl Fn(&mut Parser) -> Result<T, SyntaxError>,
     ) -> Result<(T, usize), PdfError> {
         let mut window = 4096usize;
+        let len = self.len;
         loop {
-            let buf = self.read(offset, window)?;
-            let complete = offset + buf.len() as u64 >= self.len;
-            let mut p = Parser::new(&buf, complete);
-            match f(&mut p) {
-                Ok(v) => return Ok((v, p.pos)),
+            let r = self.with(offset, window, |buf| {
+                let complete = offset + buf.len() as u64 >= len;
+                let mut p = Parser::new(buf, complete);
+                f(&mut p).map(|v| (v, p.pos))
+            })?;
+            match r {
+                Ok(v) => return Ok(v),
                 Err(SyntaxError::Incomplete) if window < MAX_OBJECT => window *= 4,
                 Err(SyntaxError::Incomplete) => {
                     return Err(malformed(format!("{what} at {offset} is too large")))
@@ -406,8 +420,12 @@ const LENGTH_SLACK: u64 = 4096;
 fn payload_length(src: &mut Source, start: u64, declared: u64) -> Option<u64> {
     let end = start.checked_add(declared)?;
     if end <= src.len() {
-        let after = src.read(end, 32).ok()?;
-        if Parser::new(&after, true).keyword(b"endstream").is_ok() {
+        let ends = src
+            .with(end, 32, |after| {
+                Parser::new(after, true).keyword(b"endstream").is_ok()
+            })
+            .ok()?;
+        if ends {
             return Some(declared);
         }
     }

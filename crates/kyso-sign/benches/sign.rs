@@ -1,5 +1,5 @@
-//! In-process signing of a 1-page PDF (PAdES B-B, RSA-2048 PSS,
-//! invisible): prepare (parse, incremental update written to a temporary
+//! In-process signing of a 1-page and a 2,000-page PDF (PAdES B-B,
+//! RSA-2048 PSS, invisible): prepare (parse, incremental update written to a temporary
 //! file, ByteRange hashed from it) + the RSA signature + finalize (CMS
 //! into /Contents, file moved into place). Files live in /dev/shm when
 //! there is one, so that the disk's fsync is not what is measured. The
@@ -10,7 +10,7 @@ use kyso_crypto::Signer;
 use time::OffsetDateTime;
 
 mod fixture;
-use fixture::{one_page_pdf, rsa_signer};
+use fixture::{one_page_pdf, pages_pdf, rsa_signer};
 
 fn sign(c: &mut Criterion) {
     let shm = std::path::Path::new("/dev/shm");
@@ -26,6 +26,12 @@ fn sign(c: &mut Criterion) {
     let options = kyso_sign::SignOptions::new(cert, key.algorithm());
     c.bench_function("sign 1-page PAdES B-B (RSA-2048 PSS)", |b| {
         b.iter(|| kyso_sign::sign_pdf(&input, &output, &key, &[], &options, None).unwrap())
+    });
+    // Cost follows the objects a signature touches, not the page count.
+    let manual = dir.path().join("manual.pdf");
+    std::fs::write(&manual, pages_pdf(2000)).unwrap();
+    c.bench_function("sign 2000-page PAdES B-B (RSA-2048 PSS)", |b| {
+        b.iter(|| kyso_sign::sign_pdf(&manual, &output, &key, &[], &options, None).unwrap())
     });
     let message = [7u8; 32];
     c.bench_function("RSA-2048 PSS signature alone", |b| {
