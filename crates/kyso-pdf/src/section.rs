@@ -132,7 +132,7 @@ fn write_section<W: Write>(opened: &OpenedPdf, w: W) -> Result<(), PdfError> {
                 dict.set(k, v);
             }
             let stream = Stream::new(dict, data);
-            write!(w, "{xref_id} 0 obj\n")?;
+            writeln!(w, "{xref_id} 0 obj")?;
             Writer::write_object(&mut w, &Object::Stream(stream))?;
             w.write_all(b"\nendobj\n")?;
         }

@@ -150,12 +150,11 @@ impl<'a> Parser<'a> {
         // "--5" or "5." which lopdf also accepts as reals.
         let trimmed = s.trim_start_matches(['+', '-']);
         let negative = s.len() - trimmed.len() > 0 && s.starts_with('-');
-        let r: f32 = if trimmed.ends_with('.') {
-            trimmed[..trimmed.len() - 1].parse()
-        } else {
-            trimmed.parse()
-        }
-        .map_err(|_| SyntaxError::Invalid("bad number"))?;
+        let r: f32 = trimmed
+            .strip_suffix('.')
+            .unwrap_or(trimmed)
+            .parse()
+            .map_err(|_| SyntaxError::Invalid("bad number"))?;
         if !r.is_finite() {
             return Err(SyntaxError::Invalid("bad number"));
         }
