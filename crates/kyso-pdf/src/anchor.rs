@@ -476,14 +476,13 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
 impl OpenedPdf {
     /// Find `text` on the last page first, then earlier pages; the last
     /// occurrence on a page wins (the signer's name sits at the end).
-    pub fn find_text(&self, text: &str) -> Result<Option<TextHit>, PdfError> {
+    pub fn find_text(&mut self, text: &str) -> Result<Option<TextHit>, PdfError> {
         let needle: Vec<char> = text.nfc().filter(|c| !c.is_whitespace()).collect();
         if needle.is_empty() {
             return Err(PdfError::InvalidOption("empty anchor text".into()));
         }
-        let doc = self.document();
-        for no in (1..=crate::pages::count(doc) as u32).rev() {
-            let id = crate::pages::page_id(doc, no)?;
+        for no in (1..=self.page_count() as u32).rev() {
+            let id = self.load_page(no, true)?;
             let glyphs = page_glyphs(self, id)?;
             let chars: Vec<&Glyph> = glyphs.iter().filter(|g| !g.c.is_whitespace()).collect();
             // Compose what a font drew as base + mark, when that keeps

@@ -234,7 +234,8 @@ pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<Dss
         None => Vec::new(),
     };
     opened.load_from_disk(&on_disk)?;
-    let inc = &mut opened.doc;
+    let mut section = opened.into_update();
+    let inc = &mut section.inc;
     let prev = inc.get_prev_documents();
     let root_id = prev
         .trailer
@@ -330,7 +331,7 @@ pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<Dss
         bytes_added: 0,
     };
     if outcome.certs_added + outcome.ocsps_added + outcome.crls_added + vri_added == 0 {
-        drop(opened);
+        drop(section);
         if input != output {
             std::fs::copy(input, output)?;
         }
@@ -364,9 +365,9 @@ pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<Dss
                 .set("DSS", id);
         }
     }
-    let prev_len = opened.len;
-    let tmp = write_update(&opened, output, ".kyso-dss-")?;
-    drop(opened);
+    let prev_len = section.len;
+    let tmp = write_update(&section, output, ".kyso-dss-")?;
+    drop(section);
     let total = persist(tmp, output)?;
     Ok(DssOutcome {
         bytes_added: total.saturating_sub(prev_len),

@@ -73,10 +73,10 @@ pub fn fill(
             "không có trường nào để điền / no field to fill".into(),
         ));
     }
-    let mut opened = open(input)?;
-    let perms = permissions(opened.document())?;
-    form::fill(&mut opened.doc, values, &perms, policy)?;
-    let tmp = write_update(&opened, output, ".kyso-fill-")?;
+    let mut update = open(input)?.into_update();
+    let perms = permissions(update.inc.get_prev_documents())?;
+    form::fill(&mut update.inc, values, &perms, policy)?;
+    let tmp = write_update(&update, output, ".kyso-fill-")?;
     tmp.as_file().sync_all()?;
     tmp.persist(output).map_err(|e| PdfError::Io(e.error))?;
     Ok(output.to_path_buf())
@@ -98,10 +98,17 @@ pub fn prepare(
 /// [`prepare`] on a document already opened (e.g. to place a visible
 /// signature first), so that it is read only once.
 pub fn prepare_opened(
-    opened: OpenedPdf,
+    mut opened: OpenedPdf,
     output: &Path,
     req: &SignatureRequest,
 ) -> Result<PreparedPdf, PdfError> {
+    // The pages the update places something on.
+    if let crate::Placement::Visible { page, .. } = &req.placement {
+        opened.load_page(*page, false)?;
+    }
+    for f in &req.new_fields {
+        opened.load_page(f.page, false)?;
+    }
     prepare_with(opened, output, req.contents_size, |inc| {
         let perms = permissions(inc.get_prev_documents())?;
         form::fill(inc, &req.fill, &perms, FillPolicy::Respect)?;
@@ -114,15 +121,16 @@ pub fn prepare_opened(
 /// update of `opened`: a signature dictionary whose `/ByteRange` is the
 /// placeholder and whose `/Contents` is `contents_size` zero bytes.
 pub(crate) fn prepare_with(
-    mut opened: OpenedPdf,
+    opened: OpenedPdf,
     output: &Path,
     contents_size: usize,
     add: impl FnOnce(&mut IncrementalDocument) -> Result<String, PdfError>,
 ) -> Result<PreparedPdf, PdfError> {
-    let field_name = add(&mut opened.doc)?;
-    let prev_len = opened.len;
-    let mut tmp = write_update(&opened, output, ".kyso-sign-")?;
-    drop(opened);
+    let mut update = opened.into_update();
+    let field_name = add(&mut update.inc)?;
+    let prev_len = update.len;
+    let mut tmp = write_update(&update, output, ".kyso-sign-")?;
+    drop(update);
 
     let file = tmp.as_file_mut();
     let total = file.metadata()?.len();

@@ -2,25 +2,35 @@
 //! signed. The file is read object by object from disk (`source.rs`):
 //! big stream payloads (scanned page images) are never loaded, so the
 //! memory a signature needs does not grow with the file's size.
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use lopdf::{Document, IncrementalDocument, Object, ObjectId};
 
-use crate::source::{self, Source};
+use crate::source::{Loader, Source};
 use crate::PdfError;
 
-/// A PDF read from disk, ready for an incremental update.
+/// A PDF read from disk, ready for an incremental update. Objects are
+/// read on demand (see `source.rs`): the document holds what signing has
+/// touched so far.
 pub struct OpenedPdf {
-    pub(crate) doc: IncrementalDocument,
+    loader: Loader,
     pub(crate) path: PathBuf,
     /// Length of the file as read: the previous revisions.
     pub(crate) len: u64,
     /// Whether the file ends with an end-of-line.
     pub(crate) ends_with_eol: bool,
-    /// Streams whose payload stayed on disk: (offset, length).
-    on_disk: HashMap<ObjectId, (u64, u64)>,
+}
+
+/// An incremental update being built on an opened PDF.
+pub(crate) struct Update {
+    pub(crate) inc: IncrementalDocument,
+    pub(crate) path: PathBuf,
+    pub(crate) len: u64,
+    pub(crate) ends_with_eol: bool,
+    /// Streams of the previous revisions whose payload was not read.
+    pub(crate) on_disk: HashSet<ObjectId>,
 }
 
 impl std::fmt::Debug for OpenedPdf {
@@ -33,11 +43,30 @@ impl std::fmt::Debug for OpenedPdf {
 }
 
 impl OpenedPdf {
-    /// The document as read (all revisions combined). Streams left on
-    /// disk have an empty content here: read them with
+    /// The document as read so far (all revisions combined): the
+    /// catalog with its form, permissions, DSS and metadata, the page
+    /// tree as far as walked and the pages signing touched. Streams left
+    /// on disk have an empty content here: read them with
     /// [`OpenedPdf::stream_data`].
     pub fn document(&self) -> &Document {
-        self.doc.get_prev_documents()
+        &self.loader.doc
+    }
+
+    /// Read page `page` (1-based) with its annotations and boxes, and with
+    /// `content` its content streams and resources; its id.
+    pub(crate) fn load_page(&mut self, page: u32, content: bool) -> Result<ObjectId, PdfError> {
+        self.loader.page(page, content)
+    }
+
+    /// The update to build on this document.
+    pub(crate) fn into_update(self) -> Update {
+        Update {
+            on_disk: self.loader.on_disk.keys().copied().collect(),
+            inc: IncrementalDocument::create_from(Vec::new(), self.loader.doc),
+            path: self.path,
+            len: self.len,
+            ends_with_eol: self.ends_with_eol,
+        }
     }
 
     /// Number of pages (the page tree's `/Count`).
@@ -61,7 +90,7 @@ impl OpenedPdf {
     /// The raw (still encoded) payload of stream `id`, from memory or,
     /// when it was left on disk, read now.
     pub fn stream_data(&self, id: ObjectId) -> Result<Vec<u8>, PdfError> {
-        match self.on_disk.get(&id) {
+        match self.loader.on_disk.get(&id) {
             Some(&(offset, len)) => {
                 if len > MAX_STREAM_READ {
                     return Err(PdfError::Malformed(format!(
@@ -84,38 +113,28 @@ impl OpenedPdf {
     /// A stream's decoded data (payload read from disk when needed).
     pub fn stream_decoded(&self, id: ObjectId, limit: usize) -> Result<Vec<u8>, PdfError> {
         let mut s = self.document().get_object(id)?.as_stream()?.clone();
-        if self.on_disk.contains_key(&id) {
+        if self.loader.on_disk.contains_key(&id) {
             s.content = self.stream_data(id)?;
         }
         Ok(s.decompressed_content_with_limit(limit)?)
     }
 
     /// Read the payloads of `ids` (streams left on disk) into the
-    /// document. Only before any change to the update.
+    /// document.
     pub(crate) fn load_from_disk(&mut self, ids: &[ObjectId]) -> Result<(), PdfError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        if !self.doc.new_document.objects.is_empty() {
-            return Err(PdfError::Internal("streams loaded after a change".into()));
-        }
-        let mut prev = self.document().clone();
         for id in ids {
             let data = self.stream_data(*id)?;
-            if let Ok(Object::Stream(s)) = prev.get_object_mut(*id) {
+            if let Ok(Object::Stream(s)) = self.loader.doc.get_object_mut(*id) {
                 s.content = data;
             }
-            self.on_disk.remove(id);
+            self.loader.on_disk.remove(id);
         }
-        let trailer = self.doc.new_document.trailer.clone();
-        self.doc = IncrementalDocument::create_from(Vec::new(), prev);
-        self.doc.new_document.trailer = trailer;
         Ok(())
     }
 
     /// Whether `id` is a stream whose payload was left on disk.
     pub(crate) fn is_on_disk(&self, id: ObjectId) -> bool {
-        self.on_disk.contains_key(&id)
+        self.loader.on_disk.contains_key(&id)
     }
 }
 
@@ -154,8 +173,8 @@ pub fn open(path: &Path) -> Result<OpenedPdf, PdfError> {
         return Err(PdfError::Truncated);
     }
     let ends_with_eol = matches!(tail.last(), Some(b'\n' | b'\r'));
-    let loaded = source::load(&mut src, version)?;
-    let doc = loaded.doc;
+    let mut loader = Loader::open(src, version)?;
+    let doc = &loader.doc;
     if doc.trailer.has(b"Encrypt") {
         return Err(PdfError::Encrypted);
     }
@@ -165,12 +184,14 @@ pub fn open(path: &Path) -> Result<OpenedPdf, PdfError> {
     if !matches!(catalog.get(b"Pages"), Ok(Object::Reference(_))) {
         return Err(PdfError::Malformed("no page tree".into()));
     }
-    crate::pages::page_id(&doc, 1).map_err(|_| PdfError::Malformed("no pages".into()))?;
+    loader.page(1, false).map_err(|e| match e {
+        PdfError::NoSuchPage { .. } => PdfError::Malformed("no pages".into()),
+        e => e,
+    })?;
     Ok(OpenedPdf {
-        doc: IncrementalDocument::create_from(Vec::new(), doc),
+        loader,
         path: path.to_path_buf(),
         len,
         ends_with_eol,
-        on_disk: loaded.on_disk,
     })
 }

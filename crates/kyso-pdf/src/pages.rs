@@ -22,7 +22,7 @@ fn root(doc: &Document) -> Option<ObjectId> {
         .ok()
 }
 
-fn is_page(d: &lopdf::Dictionary) -> bool {
+pub(crate) fn is_page(d: &lopdf::Dictionary) -> bool {
     d.get(b"Type")
         .and_then(Object::as_name)
         .is_ok_and(|t| t == b"Page")
@@ -37,7 +37,7 @@ fn kids(d: &lopdf::Dictionary) -> Vec<ObjectId> {
 }
 
 /// Pages under `id`: its `/Count`, 1 for a page.
-fn count_of(doc: &Document, id: ObjectId) -> u64 {
+pub(crate) fn count_of(doc: &Document, id: ObjectId) -> u64 {
     match node(doc, id) {
         Some(d) if is_page(d) => 1,
         Some(d) => d

@@ -12,7 +12,8 @@ use lopdf::{dictionary, Object, Stream, Writer};
 use tempfile::NamedTempFile;
 
 use crate::incremental::STALE_TRAILER_KEYS;
-use crate::{OpenedPdf, PdfError};
+use crate::open::Update;
+use crate::PdfError;
 
 /// Counts the bytes written: the offsets of the new objects.
 struct Counting<W: Write> {
@@ -46,8 +47,9 @@ fn runs(ids: &[u32]) -> Vec<(u32, u32)> {
 
 /// Write the objects of `opened`'s update after `prev_len` bytes already
 /// in `w` (which ends without an end-of-line unless `ends_with_eol`).
-fn write_section<W: Write>(opened: &OpenedPdf, w: W) -> Result<(), PdfError> {
-    let new = &opened.doc.new_document;
+fn write_section<W: Write>(opened: &Update, w: W) -> Result<(), PdfError> {
+    let new = &opened.inc.new_document;
+    let prev = opened.inc.get_prev_documents();
     let mut w = Counting {
         inner: w,
         at: opened.len,
@@ -82,10 +84,10 @@ fn write_section<W: Write>(opened: &OpenedPdf, w: W) -> Result<(), PdfError> {
     for key in STALE_TRAILER_KEYS {
         trailer.remove(key);
     }
-    let prev_xref = i64::try_from(opened.document().xref_start).map_err(|_| PdfError::TooLarge)?;
+    let prev_xref = i64::try_from(prev.xref_start).map_err(|_| PdfError::TooLarge)?;
     trailer.set("Prev", prev_xref);
     let xref_start = w.at;
-    match opened.document().reference_table.cross_reference_type {
+    match prev.reference_table.cross_reference_type {
         XrefType::CrossReferenceTable => {
             trailer.set("Size", i64::from(new.max_id) + 1);
             w.write_all(b"xref\n")?;
@@ -154,12 +156,12 @@ pub(crate) fn dir_of(output: &Path) -> PathBuf {
 /// the new section) to a temporary file beside `output`. The input must
 /// not have changed since it was opened.
 pub(crate) fn write_update(
-    opened: &OpenedPdf,
+    opened: &Update,
     output: &Path,
     prefix: &str,
 ) -> Result<NamedTempFile, PdfError> {
-    for id in opened.doc.new_document.objects.keys() {
-        if opened.is_on_disk(*id) {
+    for id in opened.inc.new_document.objects.keys() {
+        if opened.on_disk.contains(id) {
             return Err(PdfError::Internal(format!(
                 "object {} would be rewritten without its stream data",
                 id.0

@@ -451,153 +451,348 @@ fn payload_length(src: &mut Source, start: u64, declared: u64) -> Option<u64> {
     Some(real)
 }
 
-/// A document read from disk with some stream payloads left there.
-pub(crate) struct Loaded {
-    pub(crate) doc: Document,
-    /// Streams whose payload was not read: (offset, length) in the file.
-    pub(crate) on_disk: HashMap<ObjectId, (u64, u64)>,
-}
-
 fn is_image(d: &Dictionary) -> bool {
     d.get(b"Subtype")
         .and_then(Object::as_name)
         .is_ok_and(|n| n == b"Image")
 }
 
-/// Read the cross-reference data and every object it lists.
-pub(crate) fn load(src: &mut Source, version: String) -> Result<Loaded, PdfError> {
-    let chain = xref_chain(src)?;
-    if chain.trailer.has(b"Encrypt") {
-        return Err(PdfError::Encrypted);
+/// Catalog entries read when a document is opened; the others (outlines,
+/// structure tree, name trees, …) are never needed to sign and stay on
+/// disk.
+const CATALOG_READ: &[&[u8]] = &[
+    b"AcroForm",
+    b"Perms",
+    b"DSS",
+    b"Metadata",
+    b"OutputIntents",
+    b"Extensions",
+    b"Pages",
+];
+
+/// Page entries read with a page; `/Contents` and `/Resources` only when
+/// its text is searched ([`Loader::page`] with `content`).
+const PAGE_READ: &[&[u8]] = &[b"Annots", b"MediaBox", b"CropBox", b"Rotate"];
+
+/// Most objects one document may have read.
+const MAX_LOADED: usize = 2_000_000;
+
+fn is_page_node(o: &Object) -> bool {
+    let d = match o {
+        Object::Dictionary(d) => d,
+        _ => return false,
+    };
+    d.get(b"Type")
+        .and_then(Object::as_name)
+        .is_ok_and(|t| t == b"Page" || t == b"Pages")
+}
+
+/// Every reference inside `o`.
+fn references(o: &Object, out: &mut Vec<ObjectId>) {
+    match o {
+        Object::Reference(id) => out.push(*id),
+        Object::Array(a) => a.iter().for_each(|x| references(x, out)),
+        Object::Dictionary(d) => d.iter().for_each(|(_, x)| references(x, out)),
+        Object::Stream(s) => s.dict.iter().for_each(|(_, x)| references(x, out)),
+        _ => {}
     }
-    let mut objects = BTreeMap::new();
-    let mut on_disk = HashMap::new();
-    let mut budget = KEEP_BUDGET;
-    let mut by_offset: Vec<(u64, u32, u16)> = chain
-        .entries
-        .iter()
-        .filter_map(|(&n, e)| match *e {
-            Entry::Normal { offset, generation } if n != 0 => Some((offset, n, generation)),
-            _ => None,
-        })
-        .collect();
-    by_offset.sort_unstable();
-    // Streams whose /Length is a reference: resolved once all are read.
-    let mut indirect_lengths = Vec::new();
-    for (offset, num, generation) in by_offset {
-        if offset >= src.len() {
-            return Err(PdfError::BrokenXref);
+}
+
+/// Reads objects from disk on demand into a [`Document`]: what signing
+/// touches (catalog, form, permissions, DSS, metadata, the pages it
+/// places something on), not the whole file, so the cost follows the
+/// objects a signature touches rather than the page count or file size.
+pub(crate) struct Loader {
+    src: Source,
+    entries: BTreeMap<u32, Entry>,
+    /// Decoded object streams.
+    object_streams: HashMap<u32, BTreeMap<ObjectId, Object>>,
+    budget: u64,
+    /// Streams whose payload was not read: (offset, length) in the file.
+    pub(crate) on_disk: HashMap<ObjectId, (u64, u64)>,
+    pub(crate) doc: Document,
+}
+
+impl Loader {
+    /// Read the cross-reference data, the trailer, the catalog and what
+    /// signing needs from it.
+    pub(crate) fn open(mut src: Source, version: String) -> Result<Loader, PdfError> {
+        let chain = xref_chain(&mut src)?;
+        if chain.trailer.has(b"Encrypt") {
+            return Err(PdfError::Encrypted);
         }
-        let raw = read_raw(src, offset).map_err(|_| PdfError::BrokenXref)?;
-        if raw.id != (num, generation) {
-            return Err(PdfError::BrokenXref);
-        }
-        let id = raw.id;
-        match raw.object {
-            Object::Stream(s) => {
-                let start = raw.payload.unwrap_or(offset);
-                match s.dict.get(b"Length") {
-                    Ok(Object::Reference(r)) => indirect_lengths.push((id, *r, start)),
-                    Ok(o) => {
-                        let len = o.as_i64().ok().and_then(|l| u64::try_from(l).ok());
-                        let len =
-                            len.ok_or_else(|| malformed(format!("object {num}: bad /Length")))?;
-                        on_disk.insert(id, (start, len));
-                    }
-                    Err(_) => {
-                        return Err(malformed(format!("object {num}: stream without /Length")))
-                    }
+        let mut doc = Document::new();
+        doc.version = version;
+        doc.trailer = chain.trailer;
+        let mut xref = Xref::new(0, chain.kind);
+        for (&n, e) in &chain.entries {
+            let e = match *e {
+                Entry::Free => XrefEntry::Free,
+                Entry::Normal { offset, generation } => XrefEntry::Normal {
+                    offset: u32::try_from(offset).map_err(|_| PdfError::TooLarge)?,
+                    generation,
+                },
+                Entry::Compressed { container, index } => {
+                    XrefEntry::Compressed { container, index }
                 }
-                objects.insert(id, Object::Stream(s));
-            }
-            o => {
-                objects.insert(id, o);
+            };
+            xref.entries.insert(n, e);
+        }
+        let size = int(&doc.trailer, b"Size")
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0);
+        let max_listed = chain.entries.keys().next_back().copied().unwrap_or(0);
+        xref.size = size.max(max_listed + 1);
+        doc.reference_table = xref;
+        doc.max_id = size.max(1).saturating_sub(1).max(max_listed);
+        doc.xref_start = usize::try_from(chain.start).map_err(|_| PdfError::TooLarge)?;
+        let mut l = Loader {
+            src,
+            entries: chain.entries,
+            object_streams: HashMap::new(),
+            budget: KEEP_BUDGET,
+            on_disk: HashMap::new(),
+            doc,
+        };
+        let root = l
+            .doc
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .map_err(|_| PdfError::Malformed("no catalog".into()))?;
+        l.load(root)?;
+        let mut roots = Vec::new();
+        if let Ok(Object::Dictionary(cat)) = l.doc.get_object(root) {
+            for key in CATALOG_READ {
+                if let Ok(v) = cat.get(key) {
+                    references(v, &mut roots);
+                }
             }
         }
+        if let Ok(info) = l.doc.trailer.get(b"Info") {
+            references(&info.clone(), &mut roots);
+        }
+        l.closure(roots)?;
+        Ok(l)
     }
-    for (id, len_id, start) in indirect_lengths {
-        let len = objects
-            .get(&len_id)
-            .and_then(|o| o.as_i64().ok())
+
+    /// Read object `id` (and, for a stream, its payload when kept) into
+    /// the document, unless it is there already. A free or missing
+    /// object is left out, as a null reference (§7.3.10).
+    pub(crate) fn load(&mut self, id: ObjectId) -> Result<(), PdfError> {
+        if self.doc.objects.contains_key(&id) {
+            return Ok(());
+        }
+        if self.doc.objects.len() >= MAX_LOADED {
+            return Err(malformed("too many objects"));
+        }
+        let object = match self.entries.get(&id.0).copied() {
+            Some(Entry::Normal { offset, generation }) if generation == id.1 => {
+                self.read_normal(id, offset)?
+            }
+            Some(Entry::Compressed { container, .. }) if id.1 == 0 => {
+                self.read_compressed(id, container)?
+            }
+            _ => return Ok(()),
+        };
+        if let Some(o) = object {
+            self.doc.objects.insert(id, o);
+        }
+        Ok(())
+    }
+
+    fn read_normal(&mut self, id: ObjectId, offset: u64) -> Result<Option<Object>, PdfError> {
+        if offset >= self.src.len() {
+            return Err(PdfError::BrokenXref);
+        }
+        let raw = read_raw(&mut self.src, offset).map_err(|_| PdfError::BrokenXref)?;
+        if raw.id != id {
+            return Err(PdfError::BrokenXref);
+        }
+        let Object::Stream(mut s) = raw.object else {
+            return Ok(Some(raw.object));
+        };
+        let start = raw.payload.unwrap_or(offset);
+        let declared = match s.dict.get(b"Length") {
+            Ok(Object::Reference(r)) => {
+                let r = *r;
+                if r == id {
+                    return Err(malformed(format!("object {}: bad /Length", id.0)));
+                }
+                self.load(r)?;
+                self.doc.objects.get(&r).and_then(|o| o.as_i64().ok())
+            }
+            Ok(o) => o.as_i64().ok(),
+            Err(_) => None,
+        };
+        let declared = declared
             .and_then(|l| u64::try_from(l).ok())
             .ok_or_else(|| malformed(format!("object {}: bad /Length", id.0)))?;
-        on_disk.insert(id, (start, len));
-    }
-    // Payloads: check each ends inside the file with `endstream`, keep
-    // the ones signing may read.
-    let mut ids: Vec<ObjectId> = on_disk.keys().copied().collect();
-    ids.sort_unstable_by_key(|id| on_disk[id].0);
-    for id in ids {
-        let (start, declared) = on_disk[&id];
-        let len = payload_length(src, start, declared).ok_or_else(|| {
+        let len = payload_length(&mut self.src, start, declared).ok_or_else(|| {
             malformed(format!(
                 "object {}: /Length does not end at endstream",
                 id.0
             ))
         })?;
-        on_disk.insert(id, (start, len));
-        let Some(Object::Stream(s)) = objects.get_mut(&id) else {
-            continue;
-        };
         let needed = s.dict.has_type(b"ObjStm") || s.dict.has_type(b"XRef");
-        if needed || (!is_image(&s.dict) && len <= KEEP_PAYLOAD && len <= budget) {
+        if needed && len > MAX_OBJECT as u64 {
+            return Err(malformed(format!("object stream {} is too large", id.0)));
+        }
+        if needed || (!is_image(&s.dict) && len <= KEEP_PAYLOAD && len <= self.budget) {
             if !needed {
-                budget -= len;
+                self.budget -= len;
             }
-            s.content = src.read(start, len as usize)?;
-            on_disk.remove(&id);
+            s.content = self.src.read(start, len as usize)?;
+        } else {
+            self.on_disk.insert(id, (start, len));
         }
+        Ok(Some(Object::Stream(s)))
     }
-    // Objects in object streams (§7.5.7).
-    let containers: std::collections::BTreeSet<u32> = chain
-        .entries
-        .values()
-        .filter_map(|e| match e {
-            Entry::Compressed { container, .. } => Some(*container),
-            _ => None,
-        })
-        .collect();
-    for container in &containers {
-        let Some(Object::Stream(s)) = objects.get(&(*container, 0)) else {
-            return Err(malformed(format!("object stream {container} is missing")));
-        };
-        let os = ObjectStream::new_with_limit(s, Some(MAX_DECODED))
-            .map_err(|e| malformed(format!("object stream {container}: {e}")))?;
-        for (oid, o) in os.objects {
-            let listed_here = matches!(
-                chain.entries.get(&oid.0),
-                Some(Entry::Compressed { container: c, .. }) if c == container
-            );
-            if listed_here {
-                objects.entry(oid).or_insert(o);
+
+    fn read_compressed(
+        &mut self,
+        id: ObjectId,
+        container: u32,
+    ) -> Result<Option<Object>, PdfError> {
+        if !self.object_streams.contains_key(&container) {
+            let cid = (container, 0);
+            let stream = match self.doc.objects.get(&cid) {
+                Some(o) => o.clone(),
+                None => match self.entries.get(&container).copied() {
+                    Some(Entry::Normal { offset, .. }) => {
+                        self.read_normal(cid, offset)?.ok_or_else(|| {
+                            malformed(format!("object stream {container} is missing"))
+                        })?
+                    }
+                    _ => return Err(malformed(format!("object stream {container} is missing"))),
+                },
+            };
+            let Object::Stream(s) = stream else {
+                return Err(malformed(format!(
+                    "object {container} is not an object stream"
+                )));
+            };
+            let os = ObjectStream::new_with_limit(&s, Some(MAX_DECODED))
+                .map_err(|e| malformed(format!("object stream {container}: {e}")))?;
+            let mine: BTreeMap<ObjectId, Object> = os
+                .objects
+                .into_iter()
+                .filter(|(oid, _)| {
+                    matches!(
+                        self.entries.get(&oid.0),
+                        Some(Entry::Compressed { container: c, .. }) if *c == container
+                    )
+                })
+                .collect();
+            self.object_streams.insert(container, mine);
+        }
+        Ok(self.object_streams[&container].get(&id).cloned())
+    }
+
+    /// Read `roots` and everything they refer to, except that page and
+    /// page-tree nodes are read without what they refer to (pages are
+    /// read by [`Loader::page`]).
+    pub(crate) fn closure(&mut self, roots: Vec<ObjectId>) -> Result<(), PdfError> {
+        let mut todo = roots;
+        let mut seen = std::collections::HashSet::new();
+        while let Some(id) = todo.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            self.load(id)?;
+            match self.doc.objects.get(&id) {
+                Some(o) if !is_page_node(o) => references(o, &mut todo),
+                _ => {}
             }
         }
+        Ok(())
     }
-    let mut doc = Document::new();
-    doc.version = version;
-    doc.trailer = chain.trailer;
-    let mut xref = Xref::new(0, chain.kind);
-    for (&n, e) in &chain.entries {
-        let e = match *e {
-            Entry::Free => XrefEntry::Free,
-            Entry::Normal { offset, generation } => XrefEntry::Normal {
-                offset: u32::try_from(offset).map_err(|_| PdfError::TooLarge)?,
-                generation,
-            },
-            Entry::Compressed { container, index } => XrefEntry::Compressed { container, index },
+
+    /// Read the object of 1-based page `n` with the page-tree nodes above
+    /// it (and their siblings' dictionaries, for `/Count`), its
+    /// annotations and boxes; with `content`, also its content streams
+    /// and resources (inherited ones included). Returns the page's id.
+    pub(crate) fn page(&mut self, n: u32, content: bool) -> Result<ObjectId, PdfError> {
+        let root = self
+            .doc
+            .catalog()
+            .ok()
+            .and_then(|c| c.get(b"Pages").and_then(Object::as_reference).ok())
+            .ok_or_else(|| PdfError::Malformed("no page tree".into()))?;
+        let mut at = root;
+        let mut left = u64::from(n);
+        let mut path = Vec::new();
+        for _ in 0..64 {
+            self.load(at)?;
+            path.push(at);
+            let kids = match self.doc.objects.get(&at) {
+                Some(Object::Dictionary(d)) if !crate::pages::is_page(d) => {
+                    d.get(b"Kids").ok().cloned()
+                }
+                _ => None,
+            };
+            let Some(kids) = kids else {
+                break;
+            };
+            let kids = match kids {
+                Object::Reference(r) => {
+                    self.load(r)?;
+                    self.doc.objects.get(&r).cloned().unwrap_or(Object::Null)
+                }
+                k => k,
+            };
+            let mut ids = Vec::new();
+            references(&kids, &mut ids);
+            let mut next = None;
+            for k in ids {
+                self.load(k)?;
+                let c = crate::pages::count_of(&self.doc, k);
+                if left <= c {
+                    next = Some(k);
+                    break;
+                }
+                left -= c;
+            }
+            match next {
+                Some(k) if !path.contains(&k) => at = k,
+                _ => break,
+            }
+        }
+        let page = crate::pages::page_id(&self.doc, n)?;
+        let mut wanted = Vec::new();
+        let keys: Vec<&[u8]> = if content {
+            PAGE_READ
+                .iter()
+                .copied()
+                .chain([&b"Contents"[..], b"Resources"])
+                .collect()
+        } else {
+            PAGE_READ.to_vec()
         };
-        xref.entries.insert(n, e);
+        for id in path.iter().chain([&page]) {
+            if let Some(Object::Dictionary(d)) = self.doc.objects.get(id) {
+                for k in &keys {
+                    if let Ok(v) = d.get(k) {
+                        references(v, &mut wanted);
+                    }
+                }
+            }
+        }
+        if content {
+            self.closure(wanted)?;
+        } else {
+            // Annotations and boxes themselves, not what they point at.
+            for id in wanted {
+                self.load(id)?;
+                let mut inner = Vec::new();
+                if let Some(Object::Array(a)) = self.doc.objects.get(&id) {
+                    references(&Object::Array(a.clone()), &mut inner);
+                }
+                for i in inner {
+                    self.load(i)?;
+                }
+            }
+        }
+        Ok(page)
     }
-    let size = int(&doc.trailer, b"Size")
-        .and_then(|s| u32::try_from(s).ok())
-        .unwrap_or(0);
-    let max_listed = chain.entries.keys().next_back().copied().unwrap_or(0);
-    xref.size = size.max(max_listed + 1);
-    doc.reference_table = xref;
-    doc.max_id = (size.max(1) - 1)
-        .max(max_listed)
-        .max(objects.keys().next_back().map_or(0, |id: &ObjectId| id.0));
-    doc.objects = objects;
-    doc.xref_start = usize::try_from(chain.start).map_err(|_| PdfError::TooLarge)?;
-    Ok(Loaded { doc, on_disk })
 }

@@ -110,7 +110,7 @@ fn email(cert: &Certificate) -> Option<String> {
 /// none (then `--page/--rect` alone keep the plain person box).
 pub fn placement(
     a: &AppearanceArgs,
-    pdf: &OpenedPdf,
+    pdf: &mut OpenedPdf,
     cert: &Certificate,
     signer_name: &str,
     when: OffsetDateTime,

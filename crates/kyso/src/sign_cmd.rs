@@ -204,11 +204,11 @@ fn sign(a: SignArgs) -> Result<()> {
         let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
         let now = now.replace_nanosecond(0).unwrap_or(now);
         // The PDF is parsed once: for the placement and for the update.
-        let pdf = match a.detached {
+        let mut pdf = match a.detached {
             true => None,
             false => Some(kyso_sign::open_pdf(input)?),
         };
-        let visible = match &pdf {
+        let visible = match &mut pdf {
             None => None,
             Some(pdf) => crate::sign_appearance::placement(
                 &a.appearance,
