@@ -508,6 +508,9 @@ pub(crate) struct Loader {
     /// Decoded object streams.
     object_streams: HashMap<u32, BTreeMap<ObjectId, Object>>,
     budget: u64,
+    /// The catalog, never expanded by [`Loader::closure`] (a DocMDP
+    /// reference's `/Data` points back at it).
+    root: ObjectId,
     /// Streams whose payload was not read: (offset, length) in the file.
     pub(crate) on_disk: HashMap<ObjectId, (u64, u64)>,
     pub(crate) doc: Document,
@@ -551,6 +554,7 @@ impl Loader {
             entries: chain.entries,
             object_streams: HashMap::new(),
             budget: KEEP_BUDGET,
+            root: (0, 0),
             on_disk: HashMap::new(),
             doc,
         };
@@ -560,6 +564,7 @@ impl Loader {
             .get(b"Root")
             .and_then(Object::as_reference)
             .map_err(|_| PdfError::Malformed("no catalog".into()))?;
+        l.root = root;
         l.load(root)?;
         let mut roots = Vec::new();
         if let Ok(Object::Dictionary(cat)) = l.doc.get_object(root) {
@@ -690,8 +695,8 @@ impl Loader {
     }
 
     /// Read `roots` and everything they refer to, except that page and
-    /// page-tree nodes are read without what they refer to (pages are
-    /// read by [`Loader::page`]).
+    /// page-tree nodes and the catalog are read without what they refer
+    /// to (pages are read by [`Loader::page`]).
     pub(crate) fn closure(&mut self, roots: Vec<ObjectId>) -> Result<(), PdfError> {
         let mut todo = roots;
         let mut seen = std::collections::HashSet::new();
@@ -701,7 +706,7 @@ impl Loader {
             }
             self.load(id)?;
             match self.doc.objects.get(&id) {
-                Some(o) if !is_page_node(o) => references(o, &mut todo),
+                Some(o) if !is_page_node(o) && id != self.root => references(o, &mut todo),
                 _ => {}
             }
         }
