@@ -511,6 +511,9 @@ pub(crate) struct Loader {
     /// The catalog, never expanded by [`Loader::closure`] (a DocMDP
     /// reference's `/Data` points back at it).
     root: ObjectId,
+    /// Nested reads (an indirect `/Length`, an object stream): bounded,
+    /// so that objects naming each other cannot recurse without end.
+    depth: u32,
     /// Streams whose payload was not read: (offset, length) in the file.
     pub(crate) on_disk: HashMap<ObjectId, (u64, u64)>,
     pub(crate) doc: Document,
@@ -555,6 +558,7 @@ impl Loader {
             object_streams: HashMap::new(),
             budget: KEEP_BUDGET,
             root: (0, 0),
+            depth: 0,
             on_disk: HashMap::new(),
             doc,
         };
@@ -591,15 +595,24 @@ impl Loader {
         if self.doc.objects.len() >= MAX_LOADED {
             return Err(malformed("too many objects"));
         }
+        if self.depth >= 8 {
+            return Err(malformed(format!(
+                "object {}: objects refer to each other in a loop",
+                id.0
+            )));
+        }
+        self.depth += 1;
         let object = match self.entries.get(&id.0).copied() {
             Some(Entry::Normal { offset, generation }) if generation == id.1 => {
-                self.read_normal(id, offset)?
+                self.read_normal(id, offset)
             }
             Some(Entry::Compressed { container, .. }) if id.1 == 0 => {
-                self.read_compressed(id, container)?
+                self.read_compressed(id, container)
             }
-            _ => return Ok(()),
+            _ => Ok(None),
         };
+        self.depth -= 1;
+        let object = object?;
         if let Some(o) = object {
             self.doc.objects.insert(id, o);
         }

@@ -92,3 +92,43 @@ fn a_wrong_stream_length_is_tolerated_as_peers_do() {
         assert_eq!(opened.page_count(), 1);
     }
 }
+
+/// A PDF from numbered object bodies, with a correct classic xref.
+fn pdf_of(objects: &[&str]) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn streams_whose_lengths_name_each_other_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loop.pdf");
+    let bytes = pdf_of(&[
+        "<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        "<< /Type /Metadata /Length 5 0 R >>\nstream\nabc\nendstream",
+        "<< /Length 4 0 R >>\nstream\nabc\nendstream",
+    ]);
+    let e = open_bytes(&path, &bytes).err().expect("refused");
+    assert!(e.to_string().contains("loop"), "{e}");
+}
