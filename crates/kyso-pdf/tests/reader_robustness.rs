@@ -129,6 +129,6 @@ fn streams_whose_lengths_name_each_other_are_refused() {
         "<< /Type /Metadata /Length 5 0 R >>\nstream\nabc\nendstream",
         "<< /Length 4 0 R >>\nstream\nabc\nendstream",
     ]);
-    let e = open_bytes(&path, &bytes).err().expect("refused");
+    let e = open_bytes(&path, &bytes).expect_err("refused");
     assert!(e.to_string().contains("loop"), "{e}");
 }
