@@ -1,11 +1,11 @@
 //! Reading a PDF from disk object by object (ISO 32000-1 §7.5): the
 //! cross-reference chain (tables, streams and hybrids, newest section
-//! first), then every object it lists, through a small read cache, without
-//! ever holding the whole file. Stream payloads that signing does not
-//! need (images, anything over [`KEEP_PAYLOAD`], anything once
-//! [`KEEP_BUDGET`] is spent) stay on disk: the stream keeps its
-//! dictionary, its content is left empty and its place is remembered so
-//! that it can be read when asked for.
+//! first), then, on demand ([`Loader`]), the objects signing touches,
+//! through a small read cache, without ever holding the whole file.
+//! Stream payloads that signing does not need (images, anything over
+//! [`KEEP_PAYLOAD`], anything once [`KEEP_BUDGET`] is spent) stay on
+//! disk: the stream keeps its dictionary, its content is left empty and
+//! its place is remembered so that it can be read when asked for.
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -23,7 +23,7 @@ pub(crate) const KEEP_BUDGET: u64 = 64 * 1024 * 1024;
 /// Largest object dictionary, object stream or cross-reference stream read.
 const MAX_OBJECT: usize = 64 * 1024 * 1024;
 /// Most decoded bytes of one object or cross-reference stream.
-const MAX_DECODED: usize = 256 * 1024 * 1024;
+const MAX_DECODED: usize = 64 * 1024 * 1024;
 /// Most cross-reference sections followed through `/Prev`.
 const MAX_SECTIONS: usize = 10_000;
 /// Most objects listed.
