@@ -45,6 +45,32 @@ pub struct PreparedPdf {
     field_name: String,
 }
 
+/// The offset of the one hex string of exactly `digits` zeros (the
+/// reserved `/Contents`), in one pass.
+fn find_zero_hex(haystack: &[u8], digits: usize) -> Result<usize, PdfError> {
+    let mut found = None;
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let run = haystack[i + 1..].iter().take_while(|&&c| c == b'0').count();
+        if run == digits && haystack.get(i + 1 + run) == Some(&b'>') {
+            if found.is_some() {
+                return Err(PdfError::Internal(
+                    "placeholder not found exactly once in the update".into(),
+                ));
+            }
+            found = Some(i);
+        }
+        i += 1 + run;
+    }
+    found.ok_or_else(|| {
+        PdfError::Internal("placeholder not found exactly once in the update".into())
+    })
+}
+
 fn find_unique(haystack: &[u8], needle: &[u8]) -> Result<usize, PdfError> {
     let mut hits = haystack
         .windows(needle.len())
@@ -143,13 +169,9 @@ pub(crate) fn prepare_with(
     file.read_to_end(&mut update)?;
 
     let br_pos = prev_len + find_unique(&update, PLACEHOLDER)? as u64;
-    let mut needle = Vec::with_capacity(2 * contents_size + 2);
-    needle.push(b'<');
-    needle.resize(2 * contents_size + 1, b'0');
-    needle.push(b'>');
-    let contents_start = prev_len + find_unique(&update, &needle)? as u64;
+    let contents_start = prev_len + find_zero_hex(&update, 2 * contents_size)? as u64;
     drop(update);
-    let contents_end = contents_start + needle.len() as u64;
+    let contents_end = contents_start + 2 * contents_size as u64 + 2;
     let byte_range = ByteRange {
         contents_start,
         contents_end,

@@ -45,6 +45,45 @@ fn runs(ids: &[u32]) -> Vec<(u32, u32)> {
     out
 }
 
+/// Hex strings longer than this (the reserved `/Contents`) are written
+/// with one hex encoding instead of lopdf's formatter per byte.
+const LONG_HEX: usize = 1024;
+const HEX_MARKER: &[u8] = b"/KysoLongHexString";
+
+/// `Writer::write_object`, with a dictionary's long hex `/Contents`
+/// (tens of kilobytes of zeros waiting for the CMS) encoded at once.
+fn write_object<W: Write>(w: &mut W, object: &Object) -> Result<(), PdfError> {
+    let long = match object {
+        Object::Dictionary(d) => match d.get(b"Contents") {
+            Ok(Object::String(bytes, lopdf::StringFormat::Hexadecimal))
+                if bytes.len() > LONG_HEX =>
+            {
+                Some((d, bytes))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some((dict, bytes)) = long else {
+        Writer::write_object(w, object)?;
+        return Ok(());
+    };
+    let mut marked = dict.clone();
+    marked.set("Contents", Object::Name(HEX_MARKER[1..].to_vec()));
+    let mut out = Vec::new();
+    Writer::write_object(&mut out, &Object::Dictionary(marked))?;
+    let at = out
+        .windows(HEX_MARKER.len())
+        .position(|x| x == HEX_MARKER)
+        .ok_or_else(|| PdfError::Internal("hex marker not written".into()))?;
+    w.write_all(&out[..at])?;
+    w.write_all(b"<")?;
+    w.write_all(hex::encode_upper(bytes).as_bytes())?;
+    w.write_all(b">")?;
+    w.write_all(&out[at + HEX_MARKER.len()..])?;
+    Ok(())
+}
+
 /// Write the objects of `opened`'s update after `prev_len` bytes already
 /// in `w` (which ends without an end-of-line unless `ends_with_eol`).
 fn write_section<W: Write>(opened: &Update, w: W) -> Result<(), PdfError> {
@@ -69,7 +108,7 @@ fn write_section<W: Write>(opened: &Update, w: W) -> Result<(), PdfError> {
                 ""
             }
         )?;
-        Writer::write_object(&mut w, object)?;
+        write_object(&mut w, object)?;
         write!(
             w,
             "{}\nendobj\n",
@@ -193,7 +232,21 @@ pub(crate) fn write_update(
 
 #[cfg(test)]
 mod tests {
-    use super::runs;
+    use super::*;
+
+    #[test]
+    fn long_hex_contents_are_written_as_lopdf_writes_them() {
+        let d = dictionary! {
+            "Type" => "Sig",
+            "Contents" => Object::String(vec![0xab; 3000], lopdf::StringFormat::Hexadecimal),
+            "M" => Object::string_literal("D:2026"),
+        };
+        let mut ours = Vec::new();
+        write_object(&mut ours, &Object::Dictionary(d.clone())).unwrap();
+        let mut theirs = Vec::new();
+        Writer::write_object(&mut theirs, &Object::Dictionary(d)).unwrap();
+        assert_eq!(ours, theirs);
+    }
 
     #[test]
     fn runs_group_consecutive_ids() {
