@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh            # ~2 minutes
 #   DURATION=30 scripts/bench.sh
+#   PDF=0 scripts/bench.sh     # without the PDF part (scripts/bench-pdf.sh)
 #
 # Over HTTP on loopback (wrk, 2 threads, 32 connections):
 #   OCSP, cached answers (no nonce)     kyso serve  vs  openssl ocsp -index … -port -multi 2
@@ -130,3 +131,9 @@ if [ -n "$k_tsa_core" ]; then
   printf '%-38s %12s\n' "  / RSA sign floor of that core" "$(ratio "$k_tsa_core" "$rsa_sign")"
 fi
 echo "certificate issuance (criterion, registry on SQLite): ${issue_ms:-n/a} per certificate"
+
+# PDF signing and verification beside pyHanko (issue 3); PDF=0 skips it.
+if [ "${PDF:-1}" = 1 ]; then
+  echo
+  "$ROOT/scripts/bench-pdf.sh"
+fi

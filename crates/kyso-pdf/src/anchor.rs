@@ -294,8 +294,39 @@ struct TextState {
     rise: f32,
 }
 
-fn page_glyphs(doc: &Document, page: ObjectId) -> Result<Vec<Glyph>, PdfError> {
-    let content = doc.get_page_content(page);
+/// The page's content streams, decoded and joined (payloads left on disk
+/// are read now).
+fn page_content(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<u8>, PdfError> {
+    let doc = pdf.document();
+    let refs = |a: &[Object]| -> Vec<ObjectId> {
+        a.iter().filter_map(|o| o.as_reference().ok()).collect()
+    };
+    let ids = match doc.get_dictionary(page)?.get(b"Contents") {
+        Ok(Object::Reference(id)) => match doc.get_object(*id) {
+            Ok(Object::Array(a)) => refs(a),
+            _ => vec![*id],
+        },
+        Ok(Object::Array(a)) => refs(a),
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        let too_large = || PdfError::Malformed("page content too large".into());
+        let left = MAX_CONTENT.checked_sub(out.len()).ok_or_else(too_large)?;
+        match pdf.stream_decoded(id, left) {
+            Ok(d) => out.extend_from_slice(&d),
+            Err(PdfError::Malformed(m)) if m.contains("limit") => return Err(too_large()),
+            // A stream that does not decode draws nothing.
+            Err(_) => continue,
+        }
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> {
+    let doc = pdf.document();
+    let content = page_content(pdf, page)?;
     if content.len() > MAX_CONTENT {
         return Err(PdfError::Malformed("page content too large".into()));
     }
@@ -445,15 +476,14 @@ fn page_glyphs(doc: &Document, page: ObjectId) -> Result<Vec<Glyph>, PdfError> {
 impl OpenedPdf {
     /// Find `text` on the last page first, then earlier pages; the last
     /// occurrence on a page wins (the signer's name sits at the end).
-    pub fn find_text(&self, text: &str) -> Result<Option<TextHit>, PdfError> {
+    pub fn find_text(&mut self, text: &str) -> Result<Option<TextHit>, PdfError> {
         let needle: Vec<char> = text.nfc().filter(|c| !c.is_whitespace()).collect();
         if needle.is_empty() {
             return Err(PdfError::InvalidOption("empty anchor text".into()));
         }
-        let doc = self.document();
-        let pages = doc.get_pages();
-        for (&no, &id) in pages.iter().rev() {
-            let glyphs = page_glyphs(doc, id)?;
+        for no in (1..=self.page_count() as u32).rev() {
+            let id = self.load_page(no, true)?;
+            let glyphs = page_glyphs(self, id)?;
             let chars: Vec<&Glyph> = glyphs.iter().filter(|g| !g.c.is_whitespace()).collect();
             // Compose what a font drew as base + mark, when that keeps
             // one character per glyph (positions stay mapped).

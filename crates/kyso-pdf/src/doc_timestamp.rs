@@ -101,7 +101,7 @@ pub fn prepare_doc_timestamp(
     output: &Path,
     contents_size: usize,
 ) -> Result<PreparedPdf, PdfError> {
-    prepare_with(input, output, contents_size, |inc| {
+    prepare_with(crate::open::open(input)?, output, contents_size, |inc| {
         add_doc_timestamp(inc, contents_size)
     })
 }

@@ -8,16 +8,16 @@
 //! not stored twice), and `/VRI` gets one entry per signature keyed by
 //! the upper-case hex SHA-1 of the signature's `/Contents` string.
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kyso_crypto::DigestAlgorithm;
 use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
 use time::OffsetDateTime;
 
-use crate::incremental::STALE_TRAILER_KEYS;
 use crate::open::open;
+use crate::section::write_update;
 use crate::{pdf_date, PdfError};
+use tempfile::NamedTempFile;
 
 /// Largest decoded DSS stream read back when comparing with new material.
 const MAX_DSS_ITEM: usize = 64 * 1024 * 1024;
@@ -220,7 +220,22 @@ fn union(existing: Option<&Object>, new: Vec<Object>) -> Vec<Object> {
 /// `input`). When everything is already there, nothing is appended and
 /// the input is copied as is.
 pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<DssOutcome, PdfError> {
-    let mut inc = open(input)?.doc;
+    let mut opened = open(input)?;
+    // Items left on disk (a big CRL) are read so that they are not added twice.
+    let on_disk: Vec<ObjectId> = match dss_of(opened.document()) {
+        Some((_, d)) => [&b"Certs"[..], b"OCSPs", b"CRLs"]
+            .iter()
+            .filter_map(|k| d.get(k).ok())
+            .filter_map(|o| resolve(opened.document(), o).as_array().ok())
+            .flatten()
+            .filter_map(|o| o.as_reference().ok())
+            .filter(|id| opened.is_on_disk(*id))
+            .collect(),
+        None => Vec::new(),
+    };
+    opened.load_from_disk(&on_disk)?;
+    let mut section = opened.into_update();
+    let inc = &mut section.inc;
     let prev = inc.get_prev_documents();
     let root_id = prev
         .trailer
@@ -316,7 +331,7 @@ pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<Dss
         bytes_added: 0,
     };
     if outcome.certs_added + outcome.ocsps_added + outcome.crls_added + vri_added == 0 {
-        drop(inc);
+        drop(section);
         if input != output {
             std::fs::copy(input, output)?;
         }
@@ -350,37 +365,19 @@ pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<Dss
                 .set("DSS", id);
         }
     }
-    for key in STALE_TRAILER_KEYS {
-        inc.new_document.trailer.remove(key);
-    }
-    let prev_len = inc.get_prev_documents_bytes().len() as u64;
-    let total = save_beside(&mut inc, output)?;
+    let prev_len = section.len;
+    let tmp = write_update(&section, output, ".kyso-dss-")?;
+    drop(section);
+    let total = persist(tmp, output)?;
     Ok(DssOutcome {
         bytes_added: total.saturating_sub(prev_len),
         ..outcome
     })
 }
 
-/// Save `inc` to a temporary file beside `output`, sync it and rename it
-/// into place; the file's length.
-pub(crate) fn save_beside(
-    inc: &mut lopdf::IncrementalDocument,
-    output: &Path,
-) -> Result<u64, PdfError> {
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kyso-dss-")
-        .suffix(".pdf.part")
-        .tempfile_in(&dir)?;
-    {
-        let mut w = BufWriter::new(tmp.as_file_mut());
-        inc.save_to(&mut w)?;
-        w.flush()?;
-    }
-    let file = tmp.as_file_mut();
+/// Sync `tmp` and rename it to `output`; the file's length.
+pub(crate) fn persist(tmp: NamedTempFile, output: &Path) -> Result<u64, PdfError> {
+    let file = tmp.as_file();
     file.sync_all()?;
     let total = file.metadata()?.len();
     tmp.persist(output).map_err(|e| PdfError::Io(e.error))?;

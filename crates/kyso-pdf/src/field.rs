@@ -242,8 +242,6 @@ pub(crate) fn add_signature(
         return Ok(field.name.clone());
     }
 
-    let prev = inc.get_prev_documents();
-    let pages = prev.get_pages();
     let (page_no, rect) = match &req.placement {
         Placement::Invisible => (
             1,
@@ -265,10 +263,7 @@ pub(crate) fn add_signature(
         }
         Placement::InField { .. } => unreachable!("existing_field::target handles InField"),
     };
-    let page_id = *pages.get(&page_no).ok_or(PdfError::NoSuchPage {
-        page: page_no,
-        count: pages.len(),
-    })?;
+    let page_id = crate::pages::page_id(inc.get_prev_documents(), page_no)?;
     let taken = |n: &str| {
         existing.iter().any(|f| f.name == n) || req.new_fields.iter().any(|f| f.name == n)
     };

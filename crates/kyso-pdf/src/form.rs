@@ -370,17 +370,13 @@ pub(crate) fn add_fields(
         .into_iter()
         .map(|f| f.name)
         .collect();
-    let pages = inc.get_prev_documents().get_pages();
     let mut added: Vec<String> = Vec::new();
     let acro = acroform_id(inc)?;
     for f in new {
         if existing.iter().chain(added.iter()).any(|n| *n == f.name) {
             return Err(PdfError::FieldExists(f.name.clone()));
         }
-        let page_id = *pages.get(&f.page).ok_or(PdfError::NoSuchPage {
-            page: f.page,
-            count: pages.len(),
-        })?;
+        let page_id = crate::pages::page_id(inc.get_prev_documents(), f.page)?;
         let r = f.rect.normalized();
         if r.x2 - r.x1 <= 0.0 || r.y2 - r.y1 <= 0.0 {
             return Err(PdfError::InvalidOption(format!(

@@ -2,7 +2,7 @@
 //! patching `/ByteRange` in place, hashing the signed ranges from disk and
 //! finally writing the CMS into `/Contents` and renaming into place.
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use kyso_crypto::DigestAlgorithm;
@@ -14,6 +14,8 @@ use crate::field::add_signature;
 use crate::form::{self, FillPolicy};
 use crate::mdp::permissions;
 use crate::open::open;
+use crate::section::write_update;
+use crate::OpenedPdf;
 use crate::{ByteRange, PdfError, SignatureRequest};
 
 /// Largest incremental update searched for the placeholders.
@@ -43,6 +45,32 @@ pub struct PreparedPdf {
     pub(crate) field_name: String,
 }
 
+/// The offset of the one hex string of exactly `digits` zeros (the
+/// reserved `/Contents`), in one pass.
+fn find_zero_hex(haystack: &[u8], digits: usize) -> Result<usize, PdfError> {
+    let mut found = None;
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let run = haystack[i + 1..].iter().take_while(|&&c| c == b'0').count();
+        if run == digits && haystack.get(i + 1 + run) == Some(&b'>') {
+            if found.is_some() {
+                return Err(PdfError::Internal(
+                    "placeholder not found exactly once in the update".into(),
+                ));
+            }
+            found = Some(i);
+        }
+        i += 1 + run;
+    }
+    found.ok_or_else(|| {
+        PdfError::Internal("placeholder not found exactly once in the update".into())
+    })
+}
+
 fn find_unique(haystack: &[u8], needle: &[u8]) -> Result<usize, PdfError> {
     let mut hits = haystack
         .windows(needle.len())
@@ -55,33 +83,6 @@ fn find_unique(haystack: &[u8], needle: &[u8]) -> Result<usize, PdfError> {
             "placeholder not found exactly once in the update".into(),
         )),
     }
-}
-
-/// Write the update of `inc` (the input followed by the new section) to a
-/// temporary file beside `output`. Returns the file and the length of the
-/// previous revisions.
-fn write_update(
-    mut inc: IncrementalDocument,
-    output: &Path,
-) -> Result<(NamedTempFile, u64), PdfError> {
-    for key in STALE_TRAILER_KEYS {
-        inc.new_document.trailer.remove(key);
-    }
-    let prev_len = inc.get_prev_documents_bytes().len() as u64;
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kyso-sign-")
-        .suffix(".pdf.part")
-        .tempfile_in(&dir)?;
-    {
-        let mut w = BufWriter::new(tmp.as_file_mut());
-        inc.save_to(&mut w)?;
-        w.flush()?;
-    }
-    Ok((tmp, prev_len))
 }
 
 /// Fill existing text fields of `input` (name, value) in one incremental
@@ -98,10 +99,10 @@ pub fn fill(
             "không có trường nào để điền / no field to fill".into(),
         ));
     }
-    let mut inc = open(input)?.doc;
-    let perms = permissions(inc.get_prev_documents())?;
-    form::fill(&mut inc, values, &perms, policy)?;
-    let (tmp, _) = write_update(inc, output)?;
+    let mut update = open(input)?.into_update();
+    let perms = permissions(update.inc.get_prev_documents())?;
+    form::fill(&mut update.inc, values, &perms, policy)?;
+    let tmp = write_update(&update, output, ".kyso-fill-")?;
     tmp.as_file().sync_all()?;
     tmp.persist(output).map_err(|e| PdfError::Io(e.error))?;
     Ok(output.to_path_buf())
@@ -117,7 +118,24 @@ pub fn prepare(
     output: &Path,
     req: &SignatureRequest,
 ) -> Result<PreparedPdf, PdfError> {
-    prepare_with(input, output, req.contents_size, |inc| {
+    prepare_opened(open(input)?, output, req)
+}
+
+/// [`prepare`] on a document already opened (e.g. to place a visible
+/// signature first), so that it is read only once.
+pub fn prepare_opened(
+    mut opened: OpenedPdf,
+    output: &Path,
+    req: &SignatureRequest,
+) -> Result<PreparedPdf, PdfError> {
+    // The pages the update places something on.
+    if let crate::Placement::Visible { page, .. } = &req.placement {
+        opened.load_page(*page, false)?;
+    }
+    for f in &req.new_fields {
+        opened.load_page(f.page, false)?;
+    }
+    prepare_with(opened, output, req.contents_size, |inc| {
         let perms = permissions(inc.get_prev_documents())?;
         form::fill(inc, &req.fill, &perms, FillPolicy::Respect)?;
         form::add_fields(inc, &req.new_fields)?;
@@ -125,18 +143,20 @@ pub fn prepare(
     })
 }
 
-/// [`prepare`] with the objects added by `add` (which returns the field
-/// name): a signature dictionary whose `/ByteRange` is the placeholder and
-/// whose `/Contents` is `contents_size` zero bytes.
+/// The objects added by `add` (which returns the field name) as an
+/// update of `opened`: a signature dictionary whose `/ByteRange` is the
+/// placeholder and whose `/Contents` is `contents_size` zero bytes.
 pub(crate) fn prepare_with(
-    input: &Path,
+    opened: OpenedPdf,
     output: &Path,
     contents_size: usize,
     add: impl FnOnce(&mut IncrementalDocument) -> Result<String, PdfError>,
 ) -> Result<PreparedPdf, PdfError> {
-    let mut inc = open(input)?.doc;
-    let field_name = add(&mut inc)?;
-    let (mut tmp, prev_len) = write_update(inc, output)?;
+    let mut update = opened.into_update();
+    let field_name = add(&mut update.inc)?;
+    let prev_len = update.len;
+    let mut tmp = write_update(&update, output, ".kyso-sign-")?;
+    drop(update);
 
     let file = tmp.as_file_mut();
     let total = file.metadata()?.len();
@@ -149,13 +169,9 @@ pub(crate) fn prepare_with(
     file.read_to_end(&mut update)?;
 
     let br_pos = prev_len + find_unique(&update, PLACEHOLDER)? as u64;
-    let mut needle = Vec::with_capacity(2 * contents_size + 2);
-    needle.push(b'<');
-    needle.resize(2 * contents_size + 1, b'0');
-    needle.push(b'>');
-    let contents_start = prev_len + find_unique(&update, &needle)? as u64;
+    let contents_start = prev_len + find_zero_hex(&update, 2 * contents_size)? as u64;
     drop(update);
-    let contents_end = contents_start + needle.len() as u64;
+    let contents_end = contents_start + 2 * contents_size as u64 + 2;
     let byte_range = ByteRange {
         contents_start,
         contents_end,

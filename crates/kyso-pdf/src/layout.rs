@@ -1,7 +1,7 @@
 //! Where a visible signature can go on a page: the page's box, the
 //! widgets already there, a free spot near the wanted one, and whether the
 //! document declares PDF/A (which limits what an appearance may use).
-use lopdf::{Document, Object, ObjectId};
+use lopdf::{Document, Object};
 
 use crate::{OpenedPdf, PdfError, Rect};
 
@@ -39,14 +39,6 @@ fn rect_of(doc: &Document, o: &Object) -> Option<Rect> {
     }
 }
 
-fn page_id(doc: &Document, page: u32) -> Result<ObjectId, PdfError> {
-    let pages = doc.get_pages();
-    pages.get(&page).copied().ok_or(PdfError::NoSuchPage {
-        page,
-        count: pages.len(),
-    })
-}
-
 fn text_of(o: &Object) -> Option<String> {
     match o {
         Object::String(b, _) if b.starts_with(&[0xfe, 0xff]) => {
@@ -64,9 +56,9 @@ fn text_of(o: &Object) -> Option<String> {
 impl OpenedPdf {
     /// The visible area of page `page` (1-based): its CropBox, else its
     /// MediaBox (inherited), else US Letter.
-    pub fn page_box(&self, page: u32) -> Result<Rect, PdfError> {
+    pub fn page_box(&mut self, page: u32) -> Result<Rect, PdfError> {
+        let mut id = self.load_page(page, false)?;
         let doc = self.document();
-        let mut id = page_id(doc, page)?;
         for _ in 0..64 {
             let d = doc.get_dictionary(id)?;
             for key in [b"CropBox".as_slice(), b"MediaBox"] {
@@ -88,9 +80,9 @@ impl OpenedPdf {
     }
 
     /// The widget annotations of page `page` with a non-empty rectangle.
-    pub fn widgets(&self, page: u32) -> Result<Vec<Widget>, PdfError> {
+    pub fn widgets(&mut self, page: u32) -> Result<Vec<Widget>, PdfError> {
+        let pid = self.load_page(page, false)?;
         let doc = self.document();
-        let pid = page_id(doc, page)?;
         let mut out = Vec::new();
         let Ok(annots) = doc.get_dictionary(pid)?.get(b"Annots") else {
             return Ok(out);

@@ -25,10 +25,14 @@ mod incremental;
 mod layout;
 mod mdp;
 mod open;
+mod pages;
 mod resume;
 pub mod revision;
+mod section;
 pub mod signature_dict;
 mod signatures;
+mod source;
+mod syntax;
 mod text;
 
 pub use anchor::TextHit;
@@ -44,7 +48,7 @@ pub use field::{Placement, Rect, SignatureRequest, SubFilter, DEFAULT_CONTENTS_S
 pub use font::Font;
 pub use form::{fields, Field, FieldKind, FillPolicy, NewField, NewFieldKind};
 pub use image::Image;
-pub use incremental::{fill, prepare, PreparedPdf};
+pub use incremental::{fill, prepare, prepare_opened, PreparedPdf};
 pub use layout::{free_spot, Widget};
 pub use lopdf;
 pub use mdp::{permissions, DocMdp, FieldLock, Permissions};

@@ -306,7 +306,7 @@ fn rect_at(x: f32, y: f32, w: f32, h: f32) -> Rect {
 
 /// Lay out the signature of `req` on `pdf` at `target`.
 pub fn place(
-    pdf: &OpenedPdf,
+    pdf: &mut OpenedPdf,
     req: &AppearanceRequest,
     target: &Target,
 ) -> Result<PlacedAppearance, SignError> {

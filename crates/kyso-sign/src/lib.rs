@@ -51,9 +51,9 @@ pub use ltv::{
     RevocationFetcher,
 };
 pub use options::SignOptions;
-pub use pades::{finalize, prepare, PreparedSignature};
+pub use pades::{finalize, prepare, prepare_opened, PreparedSignature};
 pub use resume::resume;
-pub use sign_pdf::{sign_pdf, TsaTransport};
+pub use sign_pdf::{sign_opened_pdf, sign_pdf, TsaTransport};
 pub use timestamp::{
     document_timestamp_request, signature_timestamp_request, token_from_response, TimeStampQuery,
 };

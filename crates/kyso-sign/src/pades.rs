@@ -2,7 +2,7 @@
 use std::path::{Path, PathBuf};
 
 use kyso_crypto::SignatureAlgorithm;
-use kyso_pdf::{ByteRange, PreparedPdf, SignatureRequest, SubFilter};
+use kyso_pdf::{ByteRange, OpenedPdf, PreparedPdf, SignatureRequest, SubFilter};
 use time::macros::offset;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
@@ -73,6 +73,16 @@ pub fn prepare(
     output: &Path,
     options: &SignOptions,
 ) -> Result<PreparedSignature, SignError> {
+    prepare_opened(kyso_pdf::open(input)?, output, options)
+}
+
+/// [`prepare`] on a document already opened (to place a visible
+/// signature, say), so that the file is parsed once.
+pub fn prepare_opened(
+    pdf: OpenedPdf,
+    output: &Path,
+    options: &SignOptions,
+) -> Result<PreparedSignature, SignError> {
     let alg = options.signature_algorithm;
     check_key_family(&options.signer_certificate, alg)?;
     let signing_time = options
@@ -91,7 +101,7 @@ pub fn prepare(
     req.lock = options.lock.clone();
     req.new_fields = options.new_fields.clone();
     req.fill = options.fill.clone();
-    let mut pdf = kyso_pdf::prepare(input, output, &req)?;
+    let mut pdf = kyso_pdf::prepare_opened(pdf, output, &req)?;
     let message_digest = pdf.digest(alg.digest())?;
     // No signing-time attribute in PAdES: the time is /M or the time-stamp's.
     let attributes = SignedAttributes::new(&options.signer_certificate, alg, message_digest, None)?;

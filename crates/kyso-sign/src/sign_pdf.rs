@@ -5,8 +5,9 @@ use kyso_crypto::Signer;
 use x509_cert::Certificate;
 
 use crate::signed_attributes::signature_timestamp;
-use crate::{finalize, prepare};
+use crate::{finalize, prepare_opened};
 use crate::{SignError, SignOptions};
+use kyso_pdf::OpenedPdf;
 
 /// The caller's TSA transport: takes a DER TimeStampReq and returns the
 /// DER TimeStampResp (e.g. an HTTP POST of `application/timestamp-query`).
@@ -25,9 +26,21 @@ pub fn sign_pdf(
     options: &SignOptions,
     tsa: Option<TsaTransport<'_>>,
 ) -> Result<PathBuf, SignError> {
+    sign_opened_pdf(kyso_pdf::open(input)?, output, signer, chain, options, tsa)
+}
+
+/// [`sign_pdf`] on a document already opened (see [`crate::open_pdf`]).
+pub fn sign_opened_pdf(
+    pdf: OpenedPdf,
+    output: &Path,
+    signer: &dyn Signer,
+    chain: &[Certificate],
+    options: &SignOptions,
+    tsa: Option<TsaTransport<'_>>,
+) -> Result<PathBuf, SignError> {
     let mut options = options.clone();
     options.signature_algorithm = signer.algorithm();
-    let prepared = prepare(input, output, &options)?;
+    let prepared = prepare_opened(pdf, output, &options)?;
     let signature = signer.sign(prepared.to_be_signed())?;
     let timestamp = signature_timestamp(&signature, tsa)?;
     finalize(prepared, &signature, chain, timestamp)

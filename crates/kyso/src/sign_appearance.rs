@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use der::{Decode, Tag, Tagged};
-use kyso_sign::{AppearanceKind, AppearanceRequest, Font, Image, Placement, Rect, Target};
+use kyso_sign::{
+    AppearanceKind, AppearanceRequest, Font, Image, OpenedPdf, Placement, Rect, Target,
+};
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
@@ -108,7 +110,7 @@ fn email(cert: &Certificate) -> Option<String> {
 /// none (then `--page/--rect` alone keep the plain person box).
 pub fn placement(
     a: &AppearanceArgs,
-    input: &Path,
+    pdf: &mut OpenedPdf,
     cert: &Certificate,
     signer_name: &str,
     when: OffsetDateTime,
@@ -178,8 +180,7 @@ pub fn placement(
         (None, Some(t)) => Target::Anchor(t.clone()),
         (None, None) => Target::Auto,
     };
-    let pdf = kyso_sign::open_pdf(input)?;
-    let placed = kyso_sign::place(&pdf, &req, &target)?;
+    let placed = kyso_sign::place(pdf, &req, &target)?;
     for n in &placed.notes {
         eprintln!("{n}");
     }

@@ -203,17 +203,21 @@ fn sign(a: SignArgs) -> Result<()> {
     let sign_one = |input: &Path, output: &Path| -> Result<PathBuf> {
         let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
         let now = now.replace_nanosecond(0).unwrap_or(now);
-        let visible = if a.detached {
-            None
-        } else {
-            crate::sign_appearance::placement(
+        // The PDF is parsed once: for the placement and for the update.
+        let mut pdf = match a.detached {
+            true => None,
+            false => Some(kyso_sign::open_pdf(input)?),
+        };
+        let visible = match &mut pdf {
+            None => None,
+            Some(pdf) => crate::sign_appearance::placement(
                 &a.appearance,
-                input,
+                pdf,
                 &cert,
                 &signer_name,
                 now,
                 placement,
-            )?
+            )?,
         };
         let mut options = SignOptions::new(cert.clone(), key.algorithm());
         options.reason = a.reason.clone();
@@ -236,10 +240,10 @@ fn sign(a: SignArgs) -> Result<()> {
             (None, _, _) => {}
         }
         flow_options(&a, &mut options)?;
-        if a.detached {
+        let Some(pdf) = pdf else {
             return sign_detached(input, output, key, &options, chain, tsa);
-        }
-        let out = kyso_sign::sign_pdf(input, output, key, chain, &options, tsa)?;
+        };
+        let out = kyso_sign::sign_opened_pdf(pdf, output, key, chain, &options, tsa)?;
         // B-LT / B-LTA: the B-T file just written gets the DSS (and the
         // document time-stamp) in place.
         if level.is_long_term() {

@@ -5,6 +5,7 @@
 use std::process::Command;
 
 mod hand_pdf;
+#[allow(unused_imports)]
 pub use hand_pdf::hand_pdf;
 
 pub fn have_qpdf() -> bool {
