@@ -121,6 +121,28 @@ impl OpenedPdf {
         Ok(out)
     }
 
+    /// The rectangle of the signature field `name`'s widget, when the
+    /// document has such a field with one widget and a non-empty box.
+    pub fn signature_field_rect(&self, name: &str) -> Result<Option<Rect>, PdfError> {
+        let doc = self.document();
+        let fields = crate::form::fields(doc)?;
+        let Some(f) = fields
+            .iter()
+            .find(|f| f.name == name && f.kind == crate::FieldKind::Signature)
+        else {
+            return Ok(None);
+        };
+        let [widget] = f.widgets.as_slice() else {
+            return Ok(None);
+        };
+        let rect = doc
+            .get_dictionary(*widget)
+            .ok()
+            .and_then(|d| d.get(b"Rect").ok())
+            .and_then(|r| rect_of(doc, r));
+        Ok(rect.filter(|r| r.width() > 0.0 && r.height() > 0.0))
+    }
+
     /// The PDF/A part (1, 2, 3, 4) the document's XMP metadata declares.
     pub fn pdfa_part(&self) -> Option<u32> {
         let doc = self.document();

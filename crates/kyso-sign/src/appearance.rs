@@ -304,6 +304,23 @@ fn rect_at(x: f32, y: f32, w: f32, h: f32) -> Rect {
     }
 }
 
+/// The appearance of `req` laid out for a box of `width` × `height`
+/// points: for signing into an existing, placed field.
+pub fn appearance_for_box(
+    pdf: &OpenedPdf,
+    req: &AppearanceRequest,
+    width: f32,
+    height: f32,
+) -> Result<Appearance, SignError> {
+    let lines = req.text_lines()?;
+    req.build(lines, width, height, flatten_alpha(pdf, req))
+}
+
+/// PDF/A-1 forbids transparency: an image's alpha is flattened onto white.
+fn flatten_alpha(pdf: &OpenedPdf, req: &AppearanceRequest) -> bool {
+    pdf.pdfa_part() == Some(1) && req.image.as_ref().is_some_and(Image::has_alpha)
+}
+
 /// Lay out the signature of `req` on `pdf` at `target`.
 pub fn place(
     pdf: &mut OpenedPdf,
@@ -320,7 +337,7 @@ pub fn place(
             ));
         }
     }
-    let flatten = pdf.pdfa_part() == Some(1) && req.image.as_ref().is_some_and(Image::has_alpha);
+    let flatten = flatten_alpha(pdf, req);
     if flatten {
         notes.push("tài liệu PDF/A-1 không cho phép trong suốt: nền trong suốt của ảnh được phủ trắng / PDF/A-1 forbids transparency: the image's alpha is flattened onto white".into());
     }

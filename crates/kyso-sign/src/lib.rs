@@ -33,8 +33,8 @@ mod timestamp;
 pub mod validate;
 
 pub use appearance::{
-    iso_time, place, plain_appearance, AppearanceKind, AppearanceRequest, PlacedAppearance, Target,
-    COPY_FORMS, DEFAULT_DPI,
+    appearance_for_box, iso_time, place, plain_appearance, AppearanceKind, AppearanceRequest,
+    PlacedAppearance, Target, COPY_FORMS, DEFAULT_DPI,
 };
 pub use cades::{
     finalize_detached, prepare_detached, prepare_detached_reader, sign_detached, PreparedDetached,

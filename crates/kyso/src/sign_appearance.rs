@@ -115,6 +115,7 @@ pub fn placement(
     signer_name: &str,
     when: OffsetDateTime,
     page_rect: Option<(u32, Rect)>,
+    field: Option<&str>,
 ) -> Result<Option<Placement>> {
     if a.kind.is_none()
         && page_rect.is_none()
@@ -172,6 +173,15 @@ pub fn placement(
         copy_form: a.copy_form.clone(),
         font,
     };
+    // Signing into an existing, placed field: the appearance fills its box.
+    if let (None, None, Some(name)) = (page_rect, &a.anchor, field) {
+        if let Some(rect) = pdf.signature_field_rect(name)? {
+            let appearance = kyso_sign::appearance_for_box(pdf, &req, rect.width(), rect.height())?;
+            return Ok(Some(Placement::InField {
+                appearance: Box::new(appearance),
+            }));
+        }
+    }
     let target = match (page_rect, &a.anchor) {
         (Some(_), Some(_)) => {
             bail!("--anchor hoặc --rect, không cả hai / --anchor or --rect, not both")

@@ -217,6 +217,7 @@ fn sign(a: SignArgs) -> Result<()> {
                 &signer_name,
                 now,
                 placement,
+                a.field.as_deref(),
             )?,
         };
         let mut options = SignOptions::new(cert.clone(), key.algorithm());

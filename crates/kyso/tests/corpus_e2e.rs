@@ -119,7 +119,8 @@ fn pdfs_from_other_producers_are_signed_and_accepted_by_the_peers() {
     assert!(inputs.len() >= 2, "corpus too small: {inputs:?}");
 
     // A form made by pyHanko: an empty signature field added in an
-    // incremental update; kyso signs into it.
+    // incremental update; kyso signs into it with the person appearance
+    // laid out in the field's box.
     if let Some(pyhanko) = common::ltv::pyhanko_exe(&lab.peers) {
         let (ok, t) = run_in(
             &dir,
@@ -144,10 +145,15 @@ fn pdfs_from_other_producers_are_signed_and_accepted_by_the_peers() {
             s(&lab.rsa),
             "--field",
             "KyDuyet",
+            "--as",
+            "person",
             "--tsa",
             &tsa,
         ]);
         lab.peers.all_valid(&out, 1, true);
+        // The person appearance fills the field pyHanko placed.
+        let (ok, t) = run_in(&dir, "pdftotext", &["py-form-signed.pdf", "-"]);
+        assert!(ok && t.contains("Nguyễn Văn An"), "pdftotext: {t}");
     }
 }
 
