@@ -4,7 +4,9 @@
 //! (`Tm`, `Td`, `TD`, `T*`), the graphics state (`cm`, `q`/`Q`) and the
 //! text state (`Tf`, `Tc`, `Tw`, `Tz`, `TL`, `Ts`); codes are turned
 //! into characters through the font's ToUnicode CMap, else its simple
-//! encoding. Matching is on NFC text with white space ignored.
+//! encoding. Text drawn by form XObjects (`Do`, with their `/Matrix` and
+//! `/Resources`) is found too, as converters often put a page's text in
+//! one. Matching is on NFC text with white space ignored.
 use std::collections::HashMap;
 
 use lopdf::content::Content;
@@ -15,6 +17,10 @@ use crate::{OpenedPdf, PdfError, Rect};
 
 /// Largest decoded page content interpreted.
 const MAX_CONTENT: usize = 64 * 1024 * 1024;
+/// Deepest nesting of form XObjects entered.
+const MAX_FORM_DEPTH: u32 = 8;
+/// Most form XObjects drawn while searching one page.
+const MAX_FORMS_DRAWN: u32 = 1_000;
 
 /// Where text was found.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -330,39 +336,117 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
     if content.len() > MAX_CONTENT {
         return Err(PdfError::Malformed("page content too large".into()));
     }
-    let content = Content::decode(&content)?;
+    // The page's resources, inherited ones included (the nearest wins).
     let (res_dict, res_ids) = doc.get_page_resources(page)?;
-    let mut fonts_dicts: Vec<(Vec<u8>, Dictionary)> = Vec::new();
-    let mut collect = |d: &Dictionary| {
-        if let Ok(f) = d.get(b"Font") {
-            if let Ok((_, Object::Dictionary(f))) = doc.dereference(f) {
-                for (name, o) in f.iter() {
-                    if let Ok((_, Object::Dictionary(fd))) = doc.dereference(o) {
-                        if !fonts_dicts.iter().any(|(n, _)| n == name) {
-                            fonts_dicts.push((name.clone(), fd.clone()));
-                        }
-                    }
+    let mut resources = Dictionary::new();
+    let dicts = res_dict.into_iter().cloned().chain(
+        res_ids
+            .iter()
+            .filter_map(|id| doc.get_dictionary(*id).ok().cloned()),
+    );
+    for d in dicts {
+        for key in [&b"Font"[..], b"XObject"] {
+            let Ok((_, Object::Dictionary(entries))) = d.get(key).and_then(|o| doc.dereference(o))
+            else {
+                continue;
+            };
+            let mut merged = match resources.get(key) {
+                Ok(Object::Dictionary(m)) => m.clone(),
+                _ => Dictionary::new(),
+            };
+            for (name, o) in entries.iter() {
+                if !merged.has(name) {
+                    merged.set(name.clone(), o.clone());
                 }
             }
-        }
-    };
-    if let Some(d) = res_dict {
-        collect(d);
-    }
-    for id in res_ids {
-        if let Ok(d) = doc.get_dictionary(id) {
-            collect(d);
+            resources.set(key, merged);
         }
     }
-    let fonts: HashMap<Vec<u8>, FontMap> = fonts_dicts
-        .iter()
-        .map(|(n, d)| (n.clone(), font_map(doc, d)))
-        .collect();
-
     let mut out = Vec::new();
+    let mut budget = MAX_FORMS_DRAWN;
+    run(
+        pdf,
+        &content,
+        &resources,
+        IDENTITY,
+        0,
+        &mut budget,
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+/// The form XObject `name` of `resources`: its id, `/Matrix` and own
+/// `/Resources` (None: it uses the resources of whatever draws it).
+fn form_xobject(
+    doc: &Document,
+    resources: &Dictionary,
+    name: &[u8],
+) -> Option<(ObjectId, Matrix, Option<Dictionary>)> {
+    let (_, xobjects) = doc.dereference(resources.get(b"XObject").ok()?).ok()?;
+    let id = xobjects
+        .as_dict()
+        .ok()?
+        .get(name)
+        .ok()?
+        .as_reference()
+        .ok()?;
+    let Ok(Object::Stream(form)) = doc.get_object(id) else {
+        return None;
+    };
+    if form.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form") {
+        return None;
+    }
+    let mut matrix = IDENTITY;
+    if let Ok(Object::Array(m)) = form.dict.get(b"Matrix") {
+        if m.len() == 6 {
+            for (slot, v) in matrix.iter_mut().zip(m) {
+                *slot = num(v)?;
+            }
+        }
+    }
+    let own = form
+        .dict
+        .get(b"Resources")
+        .ok()
+        .and_then(|r| doc.dereference(r).ok())
+        .and_then(|(_, r)| r.as_dict().ok().cloned());
+    Some((id, matrix, own))
+}
+
+/// The fonts a resource dictionary names, with their code maps.
+fn fonts_of(doc: &Document, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap> {
+    let mut fonts = HashMap::new();
+    let Ok((_, Object::Dictionary(f))) = resources.get(b"Font").and_then(|f| doc.dereference(f))
+    else {
+        return fonts;
+    };
+    for (name, o) in f.iter() {
+        if let Ok((_, Object::Dictionary(fd))) = doc.dereference(o) {
+            fonts.insert(name.clone(), font_map(doc, fd));
+        }
+    }
+    fonts
+}
+
+/// Interpret `content` drawn with `resources` under `ctm`, adding the
+/// glyphs it shows to `out`; form XObjects it draws (`Do`) are entered,
+/// at most [`MAX_FORM_DEPTH`] deep and [`MAX_FORMS_DRAWN`] times in all.
+fn run(
+    pdf: &OpenedPdf,
+    content: &[u8],
+    resources: &Dictionary,
+    ctm: Matrix,
+    depth: u32,
+    budget: &mut u32,
+    out: &mut Vec<Glyph>,
+) -> Result<(), PdfError> {
+    let doc = pdf.document();
+    let content = Content::decode(content)?;
+    let fonts = fonts_of(doc, resources);
     let mut stack: Vec<Matrix> = Vec::new();
     let mut st = TextState {
-        ctm: IDENTITY,
+        ctm,
         tm: IDENTITY,
         tlm: IDENTITY,
         font: None,
@@ -378,7 +462,7 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
         let o = &op.operands;
         match op.operator.as_str() {
             "q" => stack.push(st.ctm),
-            "Q" => st.ctm = stack.pop().unwrap_or(IDENTITY),
+            "Q" => st.ctm = stack.pop().unwrap_or(ctm),
             "cm" => {
                 st.ctm = mul(
                     &[f(o, 0), f(o, 1), f(o, 2), f(o, 3), f(o, 4), f(o, 5)],
@@ -467,10 +551,38 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
                     }
                 }
             }
+            "Do" if depth < MAX_FORM_DEPTH => {
+                let Some(form) = o
+                    .first()
+                    .and_then(|n| n.as_name().ok())
+                    .and_then(|n| form_xobject(doc, resources, n))
+                else {
+                    continue;
+                };
+                *budget = budget.saturating_sub(1);
+                if *budget == 0 {
+                    return Err(PdfError::Malformed("too many form XObjects drawn".into()));
+                }
+                let (id, matrix, form_resources) = form;
+                let res = form_resources.unwrap_or_else(|| resources.clone());
+                // A form that does not decode draws nothing.
+                let Ok(data) = pdf.stream_decoded(id, MAX_CONTENT) else {
+                    continue;
+                };
+                run(
+                    pdf,
+                    &data,
+                    &res,
+                    mul(&matrix, &st.ctm),
+                    depth + 1,
+                    budget,
+                    out,
+                )?;
+            }
             _ => {}
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 impl OpenedPdf {
@@ -545,5 +657,72 @@ mod tests {
         assert_eq!(m[&0x21], "Y");
         assert_eq!(glyph_char(b"seven"), Some('7'));
         assert_eq!(glyph_char(b"uni1EC5"), Some('ễ'));
+    }
+
+    /// A page whose text is drawn by a form XObject nested in another,
+    /// each with its own matrix; the inner one has its own font.
+    #[test]
+    fn text_inside_form_xobjects_is_found_where_it_is_drawn() {
+        use lopdf::{dictionary, Stream};
+        let mut doc = Document::with_version("1.7");
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+            "Encoding" => "WinAnsiEncoding",
+        });
+        let inner = doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 300.into(), 100.into()],
+                "Resources" => dictionary! { "Font" => dictionary! { "F9" => font } },
+            },
+            b"BT /F9 10 Tf 5 7 Td (Nguyen Van An) Tj ET".to_vec(),
+        ));
+        // The outer form moves by (30, 40) and uses its parent's resources
+        // for nothing but the inner form.
+        let outer = doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 400.into(), 200.into()],
+                "Matrix" => vec![1.into(), 0.into(), 0.into(), 1.into(), 30.into(), 40.into()],
+                "Resources" => dictionary! { "XObject" => dictionary! { "Inner" => inner } },
+            },
+            b"q /Inner Do Q".to_vec(),
+        ));
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            b"q 1 0 0 1 100 200 cm /Fm1 Do Q".to_vec(),
+        ));
+        let pages = doc.new_object_id();
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Contents" => content,
+            "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => outer } },
+        });
+        doc.objects.insert(
+            pages,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("forms.pdf");
+        doc.save(&path).unwrap();
+
+        let mut pdf = crate::open(&path).unwrap();
+        let hit = pdf.find_text("Nguyễn Văn An".nfd().collect::<String>().as_str());
+        // WinAnsi has no ễ/ă: the ASCII spelling is what the page shows.
+        assert!(hit.unwrap().is_none());
+        let hit = pdf
+            .find_text("Nguyen Van An")
+            .unwrap()
+            .expect("found in the nested form");
+        assert_eq!(hit.page, 1);
+        // 100 + 30 + 5 and 200 + 40 + 7.
+        assert!((hit.rect.x1 - 135.0).abs() < 0.01, "{hit:?}");
+        assert!((hit.rect.y1 - 247.0).abs() < 0.01, "{hit:?}");
+        assert!(hit.rect.x2 > hit.rect.x1 + 50.0, "{hit:?}");
     }
 }
