@@ -25,10 +25,12 @@ ROOT=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kyso-target}"
 ROUNDS="${ROUNDS:-3}"
 GB="${GB:-1}"
-PY="${KYSO_TEST_PYTHON:-python3}"
+# The pyHanko venv scripts/test.sh made, when there is one.
+if [ -x "$ROOT/.venv/bin/pyhanko" ]; then export PATH="$ROOT/.venv/bin:$PATH"; fi
+PY="${KYSO_TEST_PYTHON:-$(command -v python3)}"
 
 for t in qpdf openssl sha256sum pyhanko /usr/bin/time; do
-  command -v "$t" >/dev/null || { echo "bench-pdf: $t is missing (apt-get install qpdf time; pip install pyhanko)" >&2; exit 1; }
+  command -v "$t" >/dev/null || { echo "bench-pdf: $t is missing (apt-get install qpdf time; run scripts/test.sh once for the pyHanko venv in .venv)" >&2; exit 1; }
 done
 
 cargo build --release --locked -q -p kyso

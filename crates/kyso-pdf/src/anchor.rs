@@ -363,7 +363,10 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
         }
     }
     let mut out = Vec::new();
-    let mut budget = MAX_FORMS_DRAWN;
+    let mut budget = Budget {
+        forms: MAX_FORMS_DRAWN,
+        bytes: MAX_CONTENT.saturating_sub(content.len()),
+    };
     run(
         pdf,
         &content,
@@ -429,20 +432,35 @@ fn fonts_of(doc: &Document, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap>
     fonts
 }
 
+/// What the form XObjects of one page may still cost.
+struct Budget {
+    /// Forms that may still be drawn.
+    forms: u32,
+    /// Decoded content bytes they may still add (the page's own content
+    /// and theirs together stay under [`MAX_CONTENT`]).
+    bytes: usize,
+}
+
 /// Interpret `content` drawn with `resources` under `ctm`, adding the
 /// glyphs it shows to `out`; form XObjects it draws (`Do`) are entered,
-/// at most [`MAX_FORM_DEPTH`] deep and [`MAX_FORMS_DRAWN`] times in all.
+/// at most [`MAX_FORM_DEPTH`] deep, [`MAX_FORMS_DRAWN`] times and
+/// [`MAX_CONTENT`] decoded bytes in all. A form whose content does not
+/// decode or parse draws nothing.
 fn run(
     pdf: &OpenedPdf,
     content: &[u8],
     resources: &Dictionary,
     ctm: Matrix,
     depth: u32,
-    budget: &mut u32,
+    budget: &mut Budget,
     out: &mut Vec<Glyph>,
 ) -> Result<(), PdfError> {
     let doc = pdf.document();
-    let content = Content::decode(content)?;
+    let content = match Content::decode(content) {
+        Ok(c) => c,
+        Err(_) if depth > 0 => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
     let fonts = fonts_of(doc, resources);
     let mut stack: Vec<Matrix> = Vec::new();
     let mut st = TextState {
@@ -559,16 +577,20 @@ fn run(
                 else {
                     continue;
                 };
-                *budget = budget.saturating_sub(1);
-                if *budget == 0 {
+                budget.forms = budget.forms.saturating_sub(1);
+                if budget.forms == 0 {
                     return Err(PdfError::Malformed("too many form XObjects drawn".into()));
                 }
                 let (id, matrix, form_resources) = form;
                 let res = form_resources.unwrap_or_else(|| resources.clone());
-                // A form that does not decode draws nothing.
-                let Ok(data) = pdf.stream_decoded(id, MAX_CONTENT) else {
-                    continue;
+                let data = match pdf.stream_decoded(id, budget.bytes) {
+                    Ok(d) => d,
+                    Err(PdfError::Malformed(m)) if m.contains("limit") => {
+                        return Err(PdfError::Malformed("page content too large".into()))
+                    }
+                    Err(_) => continue,
                 };
+                budget.bytes = budget.bytes.saturating_sub(data.len());
                 run(
                     pdf,
                     &data,

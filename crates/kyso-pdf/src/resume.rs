@@ -34,7 +34,10 @@ impl PreparedPdf {
             ))
         };
         let len = file.as_file().metadata()?.len();
-        let gap = 2 * contents_size as u64 + 2;
+        let gap = (contents_size as u64)
+            .checked_mul(2)
+            .and_then(|g| g.checked_add(2))
+            .ok_or_else(|| bad("/Contents size"))?;
         if byte_range
             .contents_end
             .checked_sub(byte_range.contents_start)

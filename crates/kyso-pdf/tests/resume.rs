@@ -49,6 +49,7 @@ fn a_stored_prepared_document_finalizes_elsewhere_and_changes_are_refused() {
     };
     // Wrong sizes, a truncated copy, a filled /Contents, moved ranges.
     malformed(resume(&bytes, br, size + 1));
+    malformed(resume(&bytes, br, usize::MAX));
     malformed(resume(&bytes[..bytes.len() - 1], br, size));
     let mut filled = bytes.clone();
     filled[br.contents_start as usize + 5] = b'A';

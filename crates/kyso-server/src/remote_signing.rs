@@ -160,11 +160,19 @@ struct PrepareResponse {
     expires_at: String,
 }
 
-/// Delete the stored documents whose time is up (their nonce rows stay,
-/// so a late signature is told "expired").
+/// How long an expired nonce row is kept so that a late signature is told
+/// "expired" rather than "unknown".
+const EXPIRED_NONCE_KEPT: Duration = Duration::days(1);
+
+/// Delete the stored documents whose time is up, and nonce rows expired
+/// for longer than [`EXPIRED_NONCE_KEPT`].
 async fn sweep(state: &RemoteSigning, now: OffsetDateTime) {
-    if let Err(e) = state.ca.store().purge_pending_documents(now).await {
+    let store = state.ca.store();
+    if let Err(e) = store.purge_pending_documents(now).await {
         tracing::warn!("browser signing: purging expired documents: {e}");
+    }
+    if let Err(e) = store.purge_pending_signatures(now - EXPIRED_NONCE_KEPT).await {
+        tracing::warn!("browser signing: purging old nonces: {e}");
     }
 }
 

@@ -7,6 +7,34 @@
 
 use sea_orm_migration::prelude::*;
 
+/// `CREATE INDEX name ON table (column)`.
+pub(crate) async fn create_index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    column: impl IntoIden,
+) -> Result<(), DbErr> {
+    manager
+        .create_index(
+            Index::create()
+                .name(name)
+                .table(table)
+                .col(column)
+                .to_owned(),
+        )
+        .await
+}
+
+/// `DROP TABLE IF EXISTS table`.
+pub(crate) async fn drop_table(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden,
+) -> Result<(), DbErr> {
+    manager
+        .drop_table(Table::drop().table(table).if_exists().to_owned())
+        .await
+}
+
 /// The ordered list of migrations.
 pub(crate) struct Migrator;
 
@@ -170,15 +198,7 @@ impl MigrationTrait for M0001Init {
             ("idx_certificate_not_after", Certificate::NotAfter),
             ("idx_certificate_created_at", Certificate::CreatedAt),
         ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(Certificate::Table)
-                        .col(col)
-                        .to_owned(),
-                )
-                .await?;
+            create_index(manager, name, Certificate::Table, col).await?;
         }
 
         manager
@@ -243,9 +263,7 @@ impl MigrationTrait for M0001Init {
             Certificate::Table.into_iden(),
             Authority::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(t).if_exists().to_owned())
-                .await?;
+            drop_table(manager, t).await?;
         }
         Ok(())
     }
@@ -306,27 +324,16 @@ impl MigrationTrait for M0002TokenRecovery {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_token_recovery_token_serial")
-                    .table(TokenRecovery::Table)
-                    .col(TokenRecovery::TokenSerial)
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        create_index(
+            manager,
+            "idx_token_recovery_token_serial",
+            TokenRecovery::Table,
+            TokenRecovery::TokenSerial,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(TokenRecovery::Table)
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        drop_table(manager, TokenRecovery::Table).await
     }
 }

@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 use time::OffsetDateTime;
 
 use crate::entity::{pending_document, pending_signature};
+use crate::migration::{create_index, drop_table};
 use crate::timestamp::to_db;
 use crate::{PendingSignatureRecord, Store, StoreError};
 
@@ -190,28 +191,17 @@ impl MigrationTrait for M0004PendingDocument {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_pending_document_expires_at")
-                    .table(T::Table)
-                    .col(T::ExpiresAt)
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        create_index(
+            manager,
+            "idx_pending_document_expires_at",
+            T::Table,
+            T::ExpiresAt,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(iden::PendingDocument::Table)
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        drop_table(manager, iden::PendingDocument::Table).await
     }
 }
 

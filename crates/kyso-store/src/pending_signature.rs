@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 use time::OffsetDateTime;
 
 use crate::entity::pending_signature;
+use crate::migration::{create_index, drop_table};
 use crate::timestamp::{from_db, to_db};
 use crate::{Store, StoreError};
 
@@ -204,27 +205,16 @@ impl MigrationTrait for M0003PendingSignature {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_pending_signature_expires_at")
-                    .table(PendingSignature::Table)
-                    .col(PendingSignature::ExpiresAt)
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        create_index(
+            manager,
+            "idx_pending_signature_expires_at",
+            PendingSignature::Table,
+            PendingSignature::ExpiresAt,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(PendingSignature::Table)
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        drop_table(manager, PendingSignature::Table).await
     }
 }

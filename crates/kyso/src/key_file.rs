@@ -7,12 +7,12 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use der::{Decode, Encode};
+use der::Decode;
 use kyso_crypto::{Signer, SoftwareKey};
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
-use crate::key_source::{read_certificates, read_limited};
+use crate::key_source::{certificate_of_key, password_from, read_certificates, read_limited};
 
 const PLAIN: &str = "PRIVATE KEY";
 const ENCRYPTED: &str = "ENCRYPTED PRIVATE KEY";
@@ -40,11 +40,10 @@ pub fn read_pkcs8(path: &Path, password_env: &str) -> Result<SoftwareKey> {
     let plain = match label.as_str() {
         PLAIN => der,
         ENCRYPTED => {
-            let password = Zeroizing::new(match std::env::var(password_env) {
-                Ok(p) if !p.is_empty() => p,
-                _ => rpassword::prompt_password(format!("Mật khẩu khóa / key password ({shown}): "))
-                    .context("không đọc được mật khẩu / cannot read the password")?,
-            });
+            let password = password_from(
+                password_env,
+                &format!("Mật khẩu khóa / key password ({shown}): "),
+            )?;
             kyso_crypto::decrypt_pkcs8(&der, password.as_bytes()).map_err(|_| {
                 anyhow!("không giải mã được khóa (sai mật khẩu?) / cannot decrypt the key (wrong password?): {shown}")
             })?
@@ -63,17 +62,7 @@ pub fn certificate_for(
     key: &SoftwareKey,
     cert_file: &Path,
 ) -> Result<(Certificate, Vec<Certificate>)> {
-    let mut mine = None;
-    let mut others = Vec::new();
-    for c in read_certificates(cert_file)? {
-        if mine.is_none()
-            && c.tbs_certificate.subject_public_key_info.to_der()? == key.public_key_der()
-        {
-            mine = Some(c);
-        } else {
-            others.push(c);
-        }
-    }
+    let (mine, others) = certificate_of_key(key.public_key_der(), read_certificates(cert_file)?)?;
     let mine = mine.ok_or_else(|| {
         anyhow!(
             "{}: không có chứng thư của khóa này / holds no certificate for this key",

@@ -128,11 +128,10 @@ impl KeySourceArgs {
     }
 
     fn load_p12(&self, path: &Path, pkcs1v15: bool) -> Result<LoadedKey> {
-        let password = match std::env::var(&self.p12_password_env) {
-            Ok(p) if !p.is_empty() => p,
-            _ => rpassword::prompt_password("Mật khẩu PKCS#12 / PKCS#12 password: ")
-                .context("không đọc được mật khẩu / cannot read the password")?,
-        };
+        let password = password_from(
+            &self.p12_password_env,
+            "Mật khẩu PKCS#12 / PKCS#12 password: ",
+        )?;
         let (mut key, certificate, chain) = read_p12(path, &password)?;
         if pkcs1v15 {
             let alg = pkcs1v15_for(key.algorithm())?;
@@ -204,16 +203,8 @@ impl KeySourceArgs {
         };
         let info = session.key_info(&selector)?;
         // Certificates stored on the token (public objects).
-        let mut certificate = None;
-        let mut others = Vec::new();
-        for (_, c) in certificates_on_token(&objects) {
-            let spki = c.tbs_certificate.subject_public_key_info.to_der()?;
-            if spki == info.spki && certificate.is_none() {
-                certificate = Some(c);
-            } else {
-                others.push(c);
-            }
-        }
+        let on_token = certificates_on_token(&objects).map(|(_, c)| c);
+        let (certificate, others) = certificate_of_key(&info.spki, on_token)?;
         let certificate = certificate.ok_or_else(|| {
             anyhow!(
                 "không có chứng thư của khóa {:?} trên thiết bị (dùng `kyso token import-cert`) / no certificate for key {:?} on the token (store it with `kyso token import-cert`)",
@@ -307,6 +298,35 @@ pub fn read_certificates(path: &Path) -> Result<Vec<Certificate>> {
     Ok(out)
 }
 
+/// The first of `certs` whose public key is `spki` (DER
+/// SubjectPublicKeyInfo), and the others in their order.
+pub(crate) fn certificate_of_key(
+    spki: &[u8],
+    certs: impl IntoIterator<Item = Certificate>,
+) -> Result<(Option<Certificate>, Vec<Certificate>)> {
+    let mut mine = None;
+    let mut others = Vec::new();
+    for c in certs {
+        if mine.is_none() && c.tbs_certificate.subject_public_key_info.to_der()? == spki {
+            mine = Some(c);
+        } else {
+            others.push(c);
+        }
+    }
+    Ok((mine, others))
+}
+
+/// A password from the environment variable `env` when it is set and not
+/// empty, else asked for without echo.
+pub(crate) fn password_from(env: &str, prompt: &str) -> Result<zeroize::Zeroizing<String>> {
+    let p = match std::env::var(env) {
+        Ok(p) if !p.is_empty() => p,
+        _ => rpassword::prompt_password(prompt)
+            .context("không đọc được mật khẩu / cannot read the password")?,
+    };
+    Ok(zeroize::Zeroizing::new(p))
+}
+
 /// The key and certificates of a PKCS#12 file: the signer's certificate
 /// (the one certifying the key) and the others.
 pub fn read_p12(
@@ -322,18 +342,15 @@ pub fn read_p12(
     })?;
     let key = SoftwareKey::from_pkcs8_der(chain.key().as_der(), None)
         .context("khóa trong PKCS#12 / the key in the PKCS#12")?;
-    let mut signer_cert = None;
-    let mut others = Vec::new();
-    for c in chain.certs() {
-        let cert = Certificate::from_der(c.as_der())
-            .context("chứng thư trong PKCS#12 / a certificate in the PKCS#12")?;
-        let spki = cert.tbs_certificate.subject_public_key_info.to_der()?;
-        if signer_cert.is_none() && spki == key.public_key_der() {
-            signer_cert = Some(cert);
-        } else {
-            others.push(cert);
-        }
-    }
+    let certs = chain
+        .certs()
+        .iter()
+        .map(|c| {
+            Certificate::from_der(c.as_der())
+                .context("chứng thư trong PKCS#12 / a certificate in the PKCS#12")
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (signer_cert, others) = certificate_of_key(key.public_key_der(), certs)?;
     let signer_cert = signer_cert.ok_or_else(|| {
         anyhow!("PKCS#12 không có chứng thư của khóa / the PKCS#12 has no certificate for its key")
     })?;

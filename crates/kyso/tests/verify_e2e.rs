@@ -316,27 +316,7 @@ fn detached_cms_from_openssl() {
         assert_eq!(v["format"], "cms-detached");
         assert_eq!(v["signatures"][0]["signer"]["common_name"], "Nguyễn Văn An");
         // openssl agrees.
-        let (ok, t) = run_in(
-            &dir,
-            "openssl",
-            &[
-                "cms",
-                "-verify",
-                "-binary",
-                "-inform",
-                "DER",
-                "-in",
-                name,
-                "-content",
-                "report.xlsx",
-                "-CAfile",
-                "root.pem",
-                "-out",
-                "/dev/null",
-                "-purpose",
-                "any",
-            ],
-        );
+        let (ok, t) = openssl_cms_verify(&dir, name, "report.xlsx");
         assert!(ok, "openssl cms -verify {name}: {t}");
     }
     // Signed attributes are verified over the signer's own bytes: the SET
@@ -383,29 +363,7 @@ fn detached_cms_from_openssl() {
             &d.path("report.xlsx"),
             &["--signature", s(&d.path(name))],
         );
-        let (peer, t) = run_in(
-            &dir,
-            "openssl",
-            &[
-                "cms",
-                "-verify",
-                "-binary",
-                "-inform",
-                "DER",
-                "-in",
-                name,
-                "-content",
-                "report.xlsx",
-                "-CAfile",
-                "root.pem",
-                "-certfile",
-                "issuing.pem",
-                "-out",
-                "/dev/null",
-                "-purpose",
-                "any",
-            ],
-        );
+        let (peer, t) = openssl_cms_verify(&dir, name, "report.xlsx");
         assert_eq!(peer, ok, "openssl cms -verify {name}: {t}");
         if ok {
             assert_eq!(code, 0, "{name}: {v:#}");
@@ -684,4 +642,32 @@ fn modifications_are_analysed_per_revision() {
         t.contains("page content changed") && t.contains("KHÔNG được phép"),
         "{t}"
     );
+}
+
+/// `openssl cms -verify` of the detached DER `p7s` over `content` (both in
+/// `dir`) with the lab's root as the trust anchor: (verified, output).
+fn openssl_cms_verify(dir: &std::path::Path, p7s: &str, content: &str) -> (bool, String) {
+    run_in(
+        dir,
+        "openssl",
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            p7s,
+            "-content",
+            content,
+            "-CAfile",
+            "root.pem",
+            "-certfile",
+            "issuing.pem",
+            "-out",
+            "/dev/null",
+            "-purpose",
+            "any",
+        ],
+    )
 }

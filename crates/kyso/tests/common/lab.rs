@@ -157,6 +157,11 @@ pub struct Peers {
 impl Peers {
     /// pyHanko's judgement: (intact and valid and trusted, output).
     pub fn pyhanko(&self, pdf: &Path) -> Option<(bool, String)> {
+        self.pyhanko_with(pdf, &[])
+    }
+
+    /// [`Peers::pyhanko`] with `extra` options of `pyhanko sign validate`.
+    pub fn pyhanko_with(&self, pdf: &Path, extra: &[&str]) -> Option<(bool, String)> {
         self.python.as_ref()?;
         let pyhanko = Path::new(self.python.as_ref().unwrap())
             .parent()
@@ -173,8 +178,9 @@ impl Peers {
                 "--trust-replace",
                 "--other-certs",
                 "issuing.pem",
-                s(pdf),
             ])
+            .args(extra)
+            .arg(pdf)
             .output()
             .expect("pyhanko");
         let t = text(&o);
