@@ -171,7 +171,10 @@ async fn sweep(state: &RemoteSigning, now: OffsetDateTime) {
     if let Err(e) = store.purge_pending_documents(now).await {
         tracing::warn!("browser signing: purging expired documents: {e}");
     }
-    if let Err(e) = store.purge_pending_signatures(now - EXPIRED_NONCE_KEPT).await {
+    if let Err(e) = store
+        .purge_pending_signatures(now - EXPIRED_NONCE_KEPT)
+        .await
+    {
         tracing::warn!("browser signing: purging old nonces: {e}");
     }
 }

@@ -40,31 +40,7 @@ fn detached_cades_is_verified_by_openssl() {
     ]);
     assert!(text(&o).contains("CAdES-B-T"), "{}", text(&o));
 
-    let verify = |content: &str, sig: &str| {
-        run_in(
-            &dir,
-            "openssl",
-            &[
-                "cms",
-                "-verify",
-                "-binary",
-                "-inform",
-                "DER",
-                "-content",
-                content,
-                "-in",
-                sig,
-                "-CAfile",
-                "root.pem",
-                "-certfile",
-                "issuing.pem",
-                "-purpose",
-                "any",
-                "-out",
-                "/dev/null",
-            ],
-        )
-    };
+    let verify = |content: &str, sig: &str| openssl_cms_verify(&dir, sig, content);
     for sig in ["report.xlsx.p7s", "report-t.p7s"] {
         let (ok, t) = verify("report.xlsx", sig);
         assert!(ok, "openssl cms -verify {sig}: {t}");

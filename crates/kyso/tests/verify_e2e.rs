@@ -643,31 +643,3 @@ fn modifications_are_analysed_per_revision() {
         "{t}"
     );
 }
-
-/// `openssl cms -verify` of the detached DER `p7s` over `content` (both in
-/// `dir`) with the lab's root as the trust anchor: (verified, output).
-fn openssl_cms_verify(dir: &std::path::Path, p7s: &str, content: &str) -> (bool, String) {
-    run_in(
-        dir,
-        "openssl",
-        &[
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            p7s,
-            "-content",
-            content,
-            "-CAfile",
-            "root.pem",
-            "-certfile",
-            "issuing.pem",
-            "-out",
-            "/dev/null",
-            "-purpose",
-            "any",
-        ],
-    )
-}

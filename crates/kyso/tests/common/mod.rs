@@ -236,3 +236,31 @@ pub fn get(url: &str) -> (u16, Vec<u8>) {
     let r = reqwest::blocking::get(url).expect("GET");
     (r.status().as_u16(), r.bytes().unwrap().to_vec())
 }
+
+/// `openssl cms -verify` of the detached DER `p7s` over `content` (both in
+/// `dir`) with the lab's root as the trust anchor: (verified, output).
+pub fn openssl_cms_verify(dir: &Path, p7s: &str, content: &str) -> (bool, String) {
+    run_in(
+        dir,
+        "openssl",
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            p7s,
+            "-content",
+            content,
+            "-CAfile",
+            "root.pem",
+            "-certfile",
+            "issuing.pem",
+            "-out",
+            "/dev/null",
+            "-purpose",
+            "any",
+        ],
+    )
+}
