@@ -54,11 +54,34 @@ pub struct ValidationContext<'a> {
     pub document_date: Option<time::Date>,
 }
 
-/// The file cannot be read at all.
+/// The file cannot be read at all (`kyso verify` exits 3).
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
     #[error("tệp quá lớn / file too large ({0} bytes)")]
     TooLarge(usize),
+    /// Not a PDF (no `%PDF-` header in the first 1024 bytes), no `%%EOF`
+    /// at all (cut off before its first revision ends), or no PDF parser
+    /// can read its structure.
+    #[error("không đọc được tệp PDF / cannot read the PDF: {0}")]
+    Unreadable(String),
+}
+
+/// The first check of a file handed in as a PDF: its header and at least
+/// one complete revision.
+fn check_readable(bytes: &[u8], revisions: usize) -> Result<(), ValidateError> {
+    // ISO 32000-1 annex H.3 (3.4.1): the header may follow up to 1024 bytes of junk.
+    let head = &bytes[..bytes.len().min(1024)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(ValidateError::Unreadable(
+            "không phải tệp PDF (không có đầu %PDF-) / not a PDF (no %PDF- header)".into(),
+        ));
+    }
+    if revisions == 0 {
+        return Err(ValidateError::Unreadable(
+            "tệp bị cắt cụt: không có %%EOF nào / the file is truncated: it holds no %%EOF".into(),
+        ));
+    }
+    Ok(())
 }
 
 struct Outcome {
@@ -826,15 +849,10 @@ pub fn validate_pdf(
         return Err(ValidateError::TooLarge(bytes.len()));
     }
     let ends = revision::revision_ends(bytes);
+    check_readable(bytes, ends.len())?;
     let mut rep = file_header(bytes, "pdf", ends.len(), ctx.now);
-    let doc = match Document::load_mem(bytes) {
-        Ok(d) => d,
-        Err(e) => {
-            rep.message_vi = format!("không đọc được tệp PDF: {e}");
-            rep.message_en = format!("cannot read the PDF: {e}");
-            return Ok(finish(rep));
-        }
-    };
+    let parse = kyso_pdf::null_encrypt::without_null_encrypt(bytes);
+    let doc = Document::load_mem(&parse).map_err(|e| ValidateError::Unreadable(e.to_string()))?;
     if doc.trailer.has(b"Encrypt") {
         rep.warnings
             .push("tệp PDF bị mã hóa / the PDF is encrypted".into());
@@ -873,7 +891,7 @@ pub fn validate_pdf(
             locks: f.field_mdp.iter().chain(f.lock.iter()).cloned().collect(),
         })
         .collect();
-    let steps = super::revisions::analyse(bytes, &doc, &marks, &mut rep.warnings);
+    let steps = super::revisions::analyse(&parse, &doc, &marks, &mut rep.warnings);
     let doc_ts_ends: Vec<usize> = items
         .iter()
         .filter(|(f, _)| f.kind == SignatureKind::DocTimeStamp)
@@ -960,15 +978,16 @@ fn validate_signature(
             "/ByteRange reaches beyond the end of the file",
         );
     }
-    let signed_doc = match Document::load_mem(&bytes[..end]) {
-        Ok(d) => d,
-        Err(e) => {
-            return fmt(
-                &format!("không đọc được phiên bản được ký: {e}"),
-                &format!("the signed revision cannot be read: {e}"),
-            )
-        }
-    };
+    let signed_doc =
+        match Document::load_mem(&kyso_pdf::null_encrypt::without_null_encrypt(&bytes[..end])) {
+            Ok(d) => d,
+            Err(e) => {
+                return fmt(
+                    &format!("không đọc được phiên bản được ký: {e}"),
+                    &format!("the signed revision cannot be read: {e}"),
+                )
+            }
+        };
     let offset = object_offset(&signed_doc, field.signature_id);
     if let Err(m) = check_byte_range(bytes, field, offset) {
         let (vi, en) = m.split_once(" / ").unwrap_or((&m, &m));
