@@ -391,6 +391,14 @@ fn find_signer(certs: &[Certificate], sid: &SignerIdentifier) -> Option<Certific
         .cloned()
 }
 
+/// What a SignerInfo's signature value signs.
+enum Signed {
+    /// The DER signed attributes, or the encapsulated content.
+    Message(Vec<u8>),
+    /// Detached content without signed attributes, by its digest.
+    Digest(Vec<u8>),
+}
+
 /// One SignerInfo, verified.
 struct VerifiedSigner {
     signer: Certificate,
@@ -523,16 +531,13 @@ fn verify_signer(
     let signature_value = info.signature.as_bytes().to_vec();
 
     let (message, ess, signed_attributes) = match &info.signed_attrs {
-        None => {
-            // No signed attributes: the signature is over the content
-            // itself (only possible with encapsulated content here).
-            let Some(c) = shared.econtent else {
-                return Err(CmsVerifyError::Format(
-                    "a detached signature without signed attributes".into(),
-                ));
-            };
-            (c.to_vec(), EssBinding::Absent, None)
-        }
+        // No signed attributes (RFC 5652 §5.4, content type id-data): the
+        // signature is over the content itself; over detached content it
+        // is checked against the content's digest.
+        None => match shared.econtent {
+            Some(c) => (Signed::Message(c.to_vec()), EssBinding::Absent, None),
+            None => (Signed::Digest(content_digest), EssBinding::Absent, None),
+        },
         Some(_) => {
             let ct = signed_value(info, oids::AA_CONTENT_TYPE)?
                 .ok_or_else(|| fmt_err("the contentType signed attribute is missing"))?
@@ -554,30 +559,57 @@ fn verify_signer(
             let ess = ess_binding(info, &signer)?;
             let raw = signer_info_signed_attributes(si_der)?
                 .ok_or_else(|| fmt_err("signed attributes not found in the encoding"))?;
-            (raw.clone(), ess, Some(raw))
+            (Signed::Message(raw.clone()), ess, Some(raw))
         }
     };
     let not_in_der_order = match &signed_attributes {
         Some(raw) => der_sorted(raw)?.is_some(),
         None => false,
     };
-    match kyso_crypto::verify_signature_any_strength(
-        &spki_der,
-        signature_algorithm,
-        &message,
-        &signature_value,
-    ) {
+    let checked = match &message {
+        Signed::Message(m) => kyso_crypto::verify_signature_any_strength(
+            &spki_der,
+            signature_algorithm,
+            m,
+            &signature_value,
+        ),
+        Signed::Digest(d) => kyso_crypto::verify_digest_any_strength(
+            &spki_der,
+            signature_algorithm,
+            d,
+            &signature_value,
+        ),
+    };
+    match checked {
         Ok(()) => {}
         Err(CryptoError::UnsupportedAlgorithm(what)) => {
+            // A refused key (e.g. a brainpool curve) names the cause best.
+            let what = match refused
+                .iter()
+                .find(|r| !matches!(r, RefusedAlgorithm::Digest(_)))
+            {
+                Some(r) => format!("{signature_algorithm} with {r}"),
+                None => what,
+            };
+            let digest_note = if signed_attributes.is_some() {
+                "; the document digest matches the signed messageDigest"
+            } else {
+                ""
+            };
             return Err(CmsVerifyError::WeakAlgorithm(format!(
-                "{what}; chữ ký không kiểm tra được, giá trị băm của tài liệu khớp với thuộc tính messageDigest / the signature cannot be checked; the document digest matches the signed messageDigest"
-            )))
+                "{what}: no implementation to check the signature value{digest_note}"
+            )));
         }
         Err(e) => {
             // The signer may have signed the attributes in DER order and
             // sent them in another: say so (kyso, like openssl and
             // pyHanko, verifies the order sent; BouncyCastle re-sorts).
-            if let Some(sorted) = signed_attributes.as_deref().map(der_sorted).transpose()?.flatten() {
+            if let Some(sorted) = signed_attributes
+                .as_deref()
+                .map(der_sorted)
+                .transpose()?
+                .flatten()
+            {
                 if kyso_crypto::verify_signature_any_strength(
                     &spki_der,
                     signature_algorithm,

@@ -356,3 +356,25 @@ fn a_time_stamp_of_other_data_is_an_imprint_mismatch() {
         Err(CmsVerifyError::Format(_))
     ));
 }
+
+#[test]
+fn detached_content_signed_without_signed_attributes() {
+    // RFC 5652 §5.4: without signed attributes the signature is over the
+    // content itself (older adbe.pkcs7.detached signers do this).
+    let (key, cert) = signer();
+    let ci = signed(&key, &cert);
+    let (_, mut fields) = signer_info_fields(&ci);
+    assert_eq!(fields[3][0], 0xa0);
+    fields.remove(3);
+    let sig_pos = fields.iter().rposition(|f| f[0] == 0x04).unwrap();
+    fields[sig_pos] = wrap(0x04, &[&key.sign(CONTENT).unwrap()]);
+    let bare = rebuild(&ci, &[seq(&fields)], &[]);
+    let v = verify_signed_data(&bare, Some(&digest)).unwrap();
+    assert_eq!(v.ess, EssBinding::Absent);
+    assert!(raw_signed_attributes(&bare).unwrap().is_none());
+    let other = |alg: DigestAlgorithm| Ok(kyso_crypto::digest(alg, b"other"));
+    assert!(matches!(
+        verify_signed_data(&bare, Some(&other)),
+        Err(CmsVerifyError::SignatureInvalid(_))
+    ));
+}

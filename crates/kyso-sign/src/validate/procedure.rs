@@ -1018,6 +1018,12 @@ fn validate_signature(
     // 3. The CMS (or the time-stamp token of a document time-stamp).
     let mut certs: Vec<Certificate> = dss_certs.to_vec();
     certs.extend(ctx.extra_certificates.iter().cloned());
+    if field.contents.iter().all(|b| *b == 0) {
+        return fmt(
+            "/Contents của chữ ký rỗng (toàn số 0): chữ ký chưa bao giờ được áp vào",
+            "the signature's /Contents is empty (all zeros): the signature was never applied",
+        );
+    }
     let contents = trim_der(&field.contents);
     let (cms, signing_time, sig_ts): (VerifiedCms, OffsetDateTime, Option<OffsetDateTime>) =
         if field.kind == SignatureKind::DocTimeStamp {
