@@ -643,3 +643,71 @@ fn modifications_are_analysed_per_revision() {
         "{t}"
     );
 }
+
+/// `kyso verify` exits 3 when the file cannot be read at all, whatever
+/// the reason, as docs/verify-report.md says, and prints why; a PDF
+/// without signatures is read (exit 2, "no signature").
+#[test]
+fn unreadable_files_exit_3() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("no-data");
+    let pdf = hand_pdf();
+    let eof = pdf.windows(5).rposition(|w| w == b"%%EOF").unwrap();
+    let files: Vec<(&str, Option<Vec<u8>>)> = vec![
+        ("missing.pdf", None),
+        ("empty.pdf", Some(Vec::new())),
+        (
+            "image.png",
+            Some(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".repeat(20)),
+        ),
+        ("truncated.pdf", Some(pdf[..eof / 2].to_vec())),
+        ("cut-before-eof.pdf", Some(pdf[..eof].to_vec())),
+        (
+            "no-catalog.pdf",
+            Some(
+                b"%PDF-1.7\n1 0 obj\n<< /Type /Font >>\nendobj\ntrailer\n<< /Size 2 >>\n%%EOF\n"
+                    .to_vec(),
+            ),
+        ),
+    ];
+    for (name, bytes) in &files {
+        let path = d.path().join(name);
+        if let Some(b) = bytes {
+            std::fs::write(&path, b).unwrap();
+        }
+        for extra in [&[][..], &["--json"][..]] {
+            let o = std::process::Command::new(KYSO)
+                .args(["--data", data.to_str().unwrap(), "verify"])
+                .arg(&path)
+                .args(["--offline"])
+                .args(extra)
+                .env("KYSO_LOG", "error")
+                .output()
+                .unwrap();
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(3), "{name} {extra:?}: {t}");
+            assert!(t.contains("cannot read"), "{name}: {t}");
+        }
+    }
+    // A directory is not a file.
+    let o = std::process::Command::new(KYSO)
+        .args(["--data", data.to_str().unwrap(), "verify"])
+        .arg(d.path())
+        .env("KYSO_LOG", "error")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    // An unsigned PDF is read: exit 2, no signature.
+    let plain = d.path().join("plain.pdf");
+    std::fs::write(&plain, &pdf).unwrap();
+    let o = std::process::Command::new(KYSO)
+        .args(["--data", data.to_str().unwrap(), "verify"])
+        .arg(&plain)
+        .args(["--offline", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["signatures"].as_array().unwrap().len(), 0);
+    assert!(!data.exists());
+}

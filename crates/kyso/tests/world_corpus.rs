@@ -296,8 +296,21 @@ fn openssl_pdf(
     sha1_content: bool,
     detached: bool,
 ) {
+    openssl_pdf_edited(lab, name, sub_filter, extra, sha1_content, detached, |p| p)
+}
+
+/// [`openssl_pdf`] with `edit` applied to the placeholder first.
+fn openssl_pdf_edited(
+    lab: &Lab,
+    name: &str,
+    sub_filter: &[u8],
+    extra: &[&str],
+    sha1_content: bool,
+    detached: bool,
+    edit: impl FnOnce(Vec<u8>) -> Vec<u8>,
+) {
     let dir = &lab.peers.dir;
-    let mut pdf = placeholder(lab, name, sub_filter);
+    let mut pdf = edit(placeholder(lab, name, sub_filter));
     let gap = contents_gap(&pdf);
     let content = signed_content(&pdf, gap);
     let content = if sha1_content {
@@ -315,6 +328,29 @@ fn openssl_pdf(
     }
     splice(&mut pdf, gap, &cms);
     std::fs::write(dir.join(name), &pdf).unwrap();
+}
+
+/// `pdf` with ` /Encrypt null` added to its last trailer, the signature's
+/// `/ByteRange` lengthened to cover it (it is signed afresh after).
+fn with_encrypt_null(pdf: Vec<u8>) -> Vec<u8> {
+    const ADD: &[u8] = b" /Encrypt null";
+    let t = pdf.windows(7).rposition(|w| w == b"trailer").unwrap();
+    let end = t + pdf[t..].windows(9).position(|w| w == b"startxref").unwrap();
+    let close = t + pdf[t..end].windows(2).rposition(|w| w == b">>").unwrap();
+    let mut out = [&pdf[..close], ADD, &pdf[close..]].concat();
+    let br = out.windows(10).rposition(|w| w == b"/ByteRange").unwrap() + 10;
+    let open = br + out[br..].iter().position(|b| *b == b'[').unwrap();
+    let shut = br + out[br..].iter().position(|b| *b == b']').unwrap();
+    let n: Vec<u64> = std::str::from_utf8(&out[open + 1..shut])
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let mut a = format!("[{} {} {} {}", n[0], n[1], n[2], n[3] + ADD.len() as u64).into_bytes();
+    assert!(a.len() < shut - open);
+    a.resize(shut - open, b' ');
+    out[open..shut].copy_from_slice(&a);
+    out
 }
 
 const PYHANKO_WORLD: &str = r#"
@@ -568,6 +604,20 @@ fn signatures_made_by_other_producers_get_their_expected_verdicts() {
         );
         made.push(name);
     }
+
+    // A trailer saying /Encrypt null (not encryption).
+    openssl_pdf_edited(
+        &lab,
+        "openssl-encrypt-null.pdf",
+        b"/SubFilter/adbe.pkcs7.detached",
+        &with(&["-md", "sha256"]),
+        false,
+        false,
+        with_encrypt_null,
+    );
+    let enc = std::fs::read(dir.join("openssl-encrypt-null.pdf")).unwrap();
+    assert!(enc.windows(13).any(|w| w == b"/Encrypt null"));
+    made.push("openssl-encrypt-null.pdf");
 
     // pyHanko.
     if lab.peers.python.is_some() {

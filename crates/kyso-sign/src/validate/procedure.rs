@@ -853,6 +853,11 @@ pub fn validate_pdf(
     let mut rep = file_header(bytes, "pdf", ends.len(), ctx.now);
     let parse = kyso_pdf::null_encrypt::without_null_encrypt(bytes);
     let doc = Document::load_mem(&parse).map_err(|e| ValidateError::Unreadable(e.to_string()))?;
+    if let Err(e) = doc.catalog() {
+        return Err(ValidateError::Unreadable(format!(
+            "không có danh mục tài liệu (catalog) / no document catalog: {e}"
+        )));
+    }
     if doc.trailer.has(b"Encrypt") {
         rep.warnings
             .push("tệp PDF bị mã hóa / the PDF is encrypted".into());
