@@ -374,6 +374,13 @@ fn detached_cms_from_openssl() {
                 ("TOTAL-FAILED".into(), "SIG_CRYPTO_FAILURE".into()),
                 "{name}: {v:#}"
             );
+            // Said precisely: the attributes were re-ordered after signing.
+            let m = v["signatures"][0]["message_en"].as_str().unwrap();
+            assert!(m.contains("re-ordered after signing"), "{m}");
+        }
+        if name == "resigned.p7s" {
+            let codes = v["signatures"][0]["cms_notes"].to_string();
+            assert!(codes.contains("signed-attributes-not-in-der-order"), "{v:#}");
         }
     }
 
@@ -417,6 +424,9 @@ fn detached_cms_from_openssl() {
     );
     assert_eq!(code, 2, "{v:#}");
     assert_eq!(verdict(&v, 0).1, "CRYPTO_CONSTRAINTS_FAILURE");
+    // The refusal is a policy; the bytes are intact all the same.
+    assert_eq!(v["signatures"][0]["integrity"], true, "{v:#}");
+    assert_eq!(v["signatures"][0]["refused_algorithms"][0], "SHA-1", "{v:#}");
     // Garbage signature file: FORMAT_FAILURE, no panic.
     std::fs::write(d.path("junk.p7s"), b"\x30\x82\xff\xff junk").unwrap();
     let (code, v) = verify_json(
