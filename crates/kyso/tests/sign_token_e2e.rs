@@ -218,23 +218,11 @@ fn an_imported_ec_key_without_a_public_key_object_signs() {
     let d = &lab.d;
     let dir = d.dir.path();
     hsm.init_token("imported");
-    let pass = format!("pass:{P12_PASSWORD}");
-    common::openssl(
-        dir,
-        &[
-            "pkcs12", "-in", "ec.p12", "-nocerts", "-nodes", "-passin", &pass, "-out", "ec.key",
-        ],
-    );
+    lab.openssl_key_files("ec");
     common::openssl(
         dir,
         &[
             "pkcs8", "-topk8", "-nocrypt", "-in", "ec.key", "-outform", "DER", "-out", "ec.p8",
-        ],
-    );
-    common::openssl(
-        dir,
-        &[
-            "pkcs12", "-in", "ec.p12", "-clcerts", "-nokeys", "-passin", &pass, "-out", "ec.crt",
         ],
     );
     common::openssl(

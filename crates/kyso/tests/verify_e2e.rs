@@ -272,19 +272,7 @@ fn detached_cms_from_openssl() {
     )
     .unwrap();
     // The key and certificate out of the PKCS#12.
-    let pass = format!("pass:{P12_PASSWORD}");
-    openssl(
-        &dir,
-        &[
-            "pkcs12", "-in", "rsa.p12", "-nocerts", "-nodes", "-passin", &pass, "-out", "rsa.key",
-        ],
-    );
-    openssl(
-        &dir,
-        &[
-            "pkcs12", "-in", "rsa.p12", "-clcerts", "-nokeys", "-passin", &pass, "-out", "rsa.crt",
-        ],
-    );
+    lab.openssl_key_files("rsa");
     for (extra, name) in [(&[][..], "plain.p7s"), (&["-cades"][..], "cades.p7s")] {
         let mut args = vec![
             "cms",
@@ -380,7 +368,10 @@ fn detached_cms_from_openssl() {
         }
         if name == "resigned.p7s" {
             let codes = v["signatures"][0]["cms_notes"].to_string();
-            assert!(codes.contains("signed-attributes-not-in-der-order"), "{v:#}");
+            assert!(
+                codes.contains("signed-attributes-not-in-der-order"),
+                "{v:#}"
+            );
         }
     }
 
@@ -426,7 +417,10 @@ fn detached_cms_from_openssl() {
     assert_eq!(verdict(&v, 0).1, "CRYPTO_CONSTRAINTS_FAILURE");
     // The refusal is a policy; the bytes are intact all the same.
     assert_eq!(v["signatures"][0]["integrity"], true, "{v:#}");
-    assert_eq!(v["signatures"][0]["refused_algorithms"][0], "SHA-1", "{v:#}");
+    assert_eq!(
+        v["signatures"][0]["refused_algorithms"][0], "SHA-1",
+        "{v:#}"
+    );
     // Garbage signature file: FORMAT_FAILURE, no panic.
     std::fs::write(d.path("junk.p7s"), b"\x30\x82\xff\xff junk").unwrap();
     let (code, v) = verify_json(

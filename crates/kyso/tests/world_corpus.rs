@@ -287,20 +287,9 @@ fn placeholder(lab: &Lab, name: &str, sub_filter: &[u8]) -> Vec<u8> {
 /// Signs plain.pdf with openssl into the placeholder: `cms -sign` with
 /// `extra` over the ByteRange content (`sha1_content`: over its SHA-1
 /// digest, encapsulated, as adbe.pkcs7.sha1 wants), `detached`: the
-/// content removed from the streamed output.
+/// content removed from the streamed output; `edit` changes the
+/// placeholder first.
 fn openssl_pdf(
-    lab: &Lab,
-    name: &str,
-    sub_filter: &[u8],
-    extra: &[&str],
-    sha1_content: bool,
-    detached: bool,
-) {
-    openssl_pdf_edited(lab, name, sub_filter, extra, sha1_content, detached, |p| p)
-}
-
-/// [`openssl_pdf`] with `edit` applied to the placeholder first.
-fn openssl_pdf_edited(
     lab: &Lab,
     name: &str,
     sub_filter: &[u8],
@@ -481,19 +470,7 @@ fn signatures_made_by_other_producers_get_their_expected_verdicts() {
     let dir = lab.peers.dir.clone();
     std::fs::write(lab.path("plain.pdf"), hand_pdf()).unwrap();
     // The Lab's RSA key and certificate as openssl files.
-    let pass = format!("pass:{P12_PASSWORD}");
-    openssl(
-        &dir,
-        &[
-            "pkcs12", "-in", "rsa.p12", "-nocerts", "-nodes", "-passin", &pass, "-out", "rsa.key",
-        ],
-    );
-    openssl(
-        &dir,
-        &[
-            "pkcs12", "-in", "rsa.p12", "-clcerts", "-nokeys", "-passin", &pass, "-out", "rsa.crt",
-        ],
-    );
+    lab.openssl_key_files("rsa");
     let lab_key = [
         "-signer",
         "rsa.crt",
@@ -517,6 +494,7 @@ fn signatures_made_by_other_producers_get_their_expected_verdicts() {
         &with(&["-stream", "-nodetach", "-md", "sha256"]),
         false,
         true,
+        std::convert::identity,
     );
     made.push("openssl-ber-detached.pdf");
     // adbe.pkcs7.sha1: BER, the SHA-1 of the ByteRange encapsulated.
@@ -527,6 +505,7 @@ fn signatures_made_by_other_producers_get_their_expected_verdicts() {
         &with(&["-stream", "-nodetach", "-md", "sha256"]),
         true,
         false,
+        std::convert::identity,
     );
     made.push("openssl-ber-sha1.pdf");
     // The same with one signed byte changed: the digest no longer matches.
@@ -542,6 +521,7 @@ fn signatures_made_by_other_producers_get_their_expected_verdicts() {
         &with(&["-md", "sha1"]),
         false,
         false,
+        std::convert::identity,
     );
     made.push("openssl-sha1.pdf");
     // RSA-1024 and brainpoolP256r1 keys (self-signed by openssl).
@@ -601,12 +581,13 @@ fn signatures_made_by_other_producers_get_their_expected_verdicts() {
             &["-signer", cert, "-inkey", key, "-md", "sha256"],
             false,
             false,
+            std::convert::identity,
         );
         made.push(name);
     }
 
     // A trailer saying /Encrypt null (not encryption).
-    openssl_pdf_edited(
+    openssl_pdf(
         &lab,
         "openssl-encrypt-null.pdf",
         b"/SubFilter/adbe.pkcs7.detached",

@@ -6,12 +6,12 @@ use kyso_crypto::{KeySpec, Signer, SoftwareKey};
 
 const CONTENT: &[u8] = b"C\xc3\xb4ng v\xc4\x83n s\xe1\xbb\x91 12/UBND";
 
-fn signer() -> (SoftwareKey, Certificate) {
-    let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+/// A certificate template for `key` with the subject `dn`.
+fn template(profile: Profile, dn: &str, key: &SoftwareKey) -> CertificateTemplate {
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-    let t = CertificateTemplate {
-        profile: Profile::RootCa,
-        subject: crate::name::SubjectName::parse_dn("CN=Ký thử, O=UBND, C=VN")
+    CertificateTemplate {
+        profile,
+        subject: crate::name::SubjectName::parse_dn(dn)
             .unwrap()
             .to_name()
             .unwrap(),
@@ -25,8 +25,17 @@ fn signer() -> (SoftwareKey, Certificate) {
         crl_url: None,
         path_len: None,
         email_san: None,
-    };
-    let cert = issue(&t, None, &key).unwrap();
+    }
+}
+
+fn signer() -> (SoftwareKey, Certificate) {
+    let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+    let cert = issue(
+        &template(Profile::RootCa, "CN=Ký thử, O=UBND, C=VN", &key),
+        None,
+        &key,
+    )
+    .unwrap();
     (key, cert)
 }
 
@@ -293,23 +302,7 @@ fn a_time_stamp_of_other_data_is_an_imprint_mismatch() {
     let (key, cert) = signer();
     let tsa_key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-    let t = CertificateTemplate {
-        profile: Profile::Tsa,
-        subject: crate::name::SubjectName::parse_dn("CN=TSA thử, C=VN")
-            .unwrap()
-            .to_name()
-            .unwrap(),
-        subject_public_key_info: tsa_key.public_key_der().to_vec(),
-        serial: random_serial(),
-        not_before: now - time::Duration::hours(1),
-        not_after: now + time::Duration::days(30),
-        policy_oids: vec![],
-        ocsp_url: None,
-        ca_issuers_url: None,
-        crl_url: None,
-        path_len: None,
-        email_san: None,
-    };
+    let t = template(Profile::Tsa, "CN=TSA thử, C=VN", &tsa_key);
     let tsa_cert = issue(&t, Some(&cert), &key).unwrap();
     let stamped = b"signature value";
     let req = tsp::build_time_stamp_req(
