@@ -9,8 +9,10 @@
 //! verified in the order they were encoded, see [`crate::cms_verify`]),
 //! and no value changes. A DER input is returned as it is, borrowed.
 //!
-//! Bounded: at most [`MAX_BER_DEPTH`] levels of nesting and
-//! [`crate::cms::MAX_SIGNED_DATA_DER`] bytes of input.
+//! Bounded: at most [`MAX_BER_DEPTH`] levels of nesting,
+//! [`crate::cms::MAX_SIGNED_DATA_DER`] bytes of input and, when a
+//! conversion is needed, [`MAX_BER_ELEMENTS`] elements (a DER input is
+//! checked without allocating).
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -18,6 +20,10 @@ use crate::cms::MAX_SIGNED_DATA_DER;
 
 /// Deepest nesting of constructed encodings read.
 pub const MAX_BER_DEPTH: usize = 64;
+/// Most elements (TLVs) of a BER object converted: 2^21, some 100 MB of
+/// bookkeeping at most; a CMS with a large embedded CRL has a few hundred
+/// thousand.
+pub const MAX_BER_ELEMENTS: usize = 1 << 21;
 
 /// Why a BER object cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -36,6 +42,8 @@ pub enum BerError {
     BadStringSegment(&'static str),
     #[error("BER: a BIT STRING segment other than the last has unused bits")]
     BadBitStringSegment,
+    #[error("BER: more than {MAX_BER_ELEMENTS} elements")]
+    TooManyElements,
 }
 
 /// One TLV as read: where its tag, content and whole encoding are.
@@ -167,6 +175,14 @@ enum Node {
 }
 
 impl Node {
+    /// A placeholder while only checking.
+    fn empty() -> Node {
+        Node::Primitive {
+            tag: 0..0,
+            content: 0..0,
+        }
+    }
+
     fn content_len(&self) -> usize {
         match self {
             Node::Primitive { content, .. } => content.len(),
@@ -191,6 +207,10 @@ struct Parser<'a> {
     b: &'a [u8],
     /// Something was not DER.
     changed: bool,
+    /// Build the tree (else only check and find `changed`).
+    build: bool,
+    /// Elements read so far.
+    count: usize,
 }
 
 impl Parser<'_> {
@@ -201,6 +221,10 @@ impl Parser<'_> {
         }
         let h = read_header(self.b, at)?;
         self.changed |= h.non_minimal;
+        self.count += 1;
+        if self.build && self.count > MAX_BER_ELEMENTS {
+            return Err(BerError::TooManyElements);
+        }
         if !h.constructed {
             let len = h.length.unwrap_or(0);
             let end = h
@@ -243,13 +267,18 @@ impl Parser<'_> {
                 return Err(BerError::Truncated(i));
             }
             let (child, next) = self.node(i, depth + 1)?;
-            children.push(child);
+            if self.build {
+                children.push(child);
+            }
             i = next;
         };
         let first = self.b[h.tag.start];
         if first & 0xc0 == 0 && h.tag.len() == 1 {
             if let Some(name) = string_type(first) {
                 self.changed = true;
+                if !self.build {
+                    return Ok((Node::empty(), end));
+                }
                 return Ok((self.flatten(h.tag, name, first, children)?, end));
             }
         }
@@ -371,10 +400,59 @@ fn write(b: &[u8], n: &Node, out: &mut Vec<u8>) {
     }
 }
 
+/// Where an element of the BER object `b` lies: from the top element,
+/// each step enters the child at that index (`usize::MAX`: the last
+/// child). `None` when the path leads nowhere.
+pub fn element_at(b: &[u8], path: &[usize]) -> Result<Option<Range<usize>>, BerError> {
+    let mut p = Parser {
+        b,
+        changed: false,
+        build: false,
+        count: 0,
+    };
+    let (_, end) = p.node(0, 0)?;
+    let mut at = 0..end;
+    for (depth, &want) in path.iter().enumerate() {
+        let h = read_header(b, at.start)?;
+        if !h.constructed {
+            return Ok(None);
+        }
+        let limit = match h.length {
+            Some(len) => h.content_start + len,
+            None => at.end - 2,
+        };
+        let mut i = h.content_start;
+        let mut children = Vec::new();
+        while i < limit {
+            let (_, next) = p.node(i, depth + 1)?;
+            children.push(i..next);
+            if children.len() > want {
+                break;
+            }
+            i = next;
+        }
+        let next = if want == usize::MAX {
+            children.pop()
+        } else {
+            children.into_iter().nth(want)
+        };
+        match next {
+            Some(r) => at = r,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(at))
+}
+
 /// The first complete BER object of `b` (a `/Contents` string is padded
 /// with zeros after it).
 pub fn first_object(b: &[u8]) -> Result<&[u8], BerError> {
-    let mut p = Parser { b, changed: false };
+    let mut p = Parser {
+        b,
+        changed: false,
+        build: false,
+        count: 0,
+    };
     let (_, end) = p.node(0, 0)?;
     Ok(&b[..end])
 }
@@ -387,11 +465,24 @@ pub fn to_der(b: &[u8]) -> Result<Cow<'_, [u8]>, BerError> {
     if b.len() > MAX_SIGNED_DATA_DER {
         return Err(BerError::TooLarge(b.len()));
     }
-    let mut p = Parser { b, changed: false };
-    let (node, end) = p.node(0, 0)?;
-    if !p.changed {
+    // First only check, without building anything: DER is borrowed.
+    let mut check = Parser {
+        b,
+        changed: false,
+        build: false,
+        count: 0,
+    };
+    let (_, end) = check.node(0, 0)?;
+    if !check.changed {
         return Ok(Cow::Borrowed(&b[..end]));
     }
+    let mut p = Parser {
+        b,
+        changed: false,
+        build: true,
+        count: 0,
+    };
+    let (node, _) = p.node(0, 0)?;
     let mut out = Vec::with_capacity(node.encoded_len());
     write(b, &node, &mut out);
     Ok(Cow::Owned(out))
@@ -470,6 +561,34 @@ mod tests {
         let d = to_der(&long).unwrap();
         assert_eq!(&d[..4], &[0x04, 0x82, 0x01, 0x00]);
         assert_eq!(d.len(), 4 + 256);
+    }
+
+    #[test]
+    fn elements_are_found_by_their_path() {
+        // SEQUENCE(indef) { SET(indef) { INT 2, INT 1 }, OCTET STRING "x" }
+        let ber = [
+            0x30, 0x80, 0x31, 0x80, 0x02, 0x01, 0x02, 0x02, 0x01, 0x01, 0x00, 0x00, 0x04, 0x01,
+            b'x', 0x00, 0x00,
+        ];
+        assert_eq!(element_at(&ber, &[]).unwrap(), Some(0..ber.len()));
+        assert_eq!(element_at(&ber, &[0]).unwrap(), Some(2..12));
+        assert_eq!(element_at(&ber, &[0, 1]).unwrap(), Some(7..10));
+        assert_eq!(element_at(&ber, &[usize::MAX]).unwrap(), Some(12..15));
+        assert_eq!(element_at(&ber, &[0, usize::MAX]).unwrap(), Some(7..10));
+        assert_eq!(element_at(&ber, &[2]).unwrap(), None);
+        assert_eq!(element_at(&ber, &[1, 0]).unwrap(), None);
+        assert!(element_at(&ber[..5], &[0]).is_err());
+    }
+
+    #[test]
+    fn too_many_elements_to_convert_are_refused() {
+        // An indefinite SEQUENCE of 2^21 + 1 NULLs: DER-checked fine in
+        // size, refused when it would have to be converted.
+        let mut b = vec![0x30, 0x80];
+        b.extend(std::iter::repeat_n([0x05u8, 0x00], MAX_BER_ELEMENTS).flatten());
+        b.extend([0, 0]);
+        assert_eq!(to_der(&b), Err(BerError::TooManyElements));
+        assert_eq!(first_object(&b).unwrap().len(), b.len());
     }
 
     #[test]

@@ -770,10 +770,11 @@ fn verify(
         });
     }
     let v = results.swap_remove(used).1?;
-    if let Some(raw) = &v.signed_attributes {
-        if notes.contains(&CmsNote::BerEncoded) && find(original, &raw[1..]).is_none() {
-            notes.push(CmsNote::SignedAttributesBer);
-        }
+    if v.signed_attributes.is_some()
+        && notes.contains(&CmsNote::BerEncoded)
+        && signed_attributes_were_ber(original, used, results.len() + 1)
+    {
+        notes.push(CmsNote::SignedAttributesBer);
     }
     if v.not_in_der_order {
         notes.push(CmsNote::SignedAttributesNotInDerOrder);
@@ -807,11 +808,38 @@ fn verify(
     ))
 }
 
-fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    if n.is_empty() || n.len() > h.len() {
-        return None;
+/// Whether the signed attributes of SignerInfo `index` (0-based, of
+/// `count`) were sent in BER in the ContentInfo `original`: ContentInfo →
+/// [0] → SignedData → signerInfos (last) → SignerInfo → signedAttrs (4th).
+/// Unknown (false) when repeated SignerInfos were dropped, or there are
+/// more than 16 (each is walked from the start).
+fn signed_attributes_were_ber(original: &[u8], index: usize, count: usize) -> bool {
+    if count > 16 {
+        return false;
     }
-    h.windows(n.len()).position(|w| w == n)
+    let infos = crate::ber::element_at(original, &[1, 0, usize::MAX]);
+    let Ok(Some(infos)) = infos else {
+        return false;
+    };
+    let n = (0..)
+        .take_while(|k| {
+            crate::ber::element_at(&original[infos.clone()], &[*k])
+                .ok()
+                .flatten()
+                .is_some()
+        })
+        .take(count + 1)
+        .count();
+    if n != count {
+        return false;
+    }
+    match crate::ber::element_at(&original[infos.clone()], &[index, 3]) {
+        Ok(Some(r)) => matches!(
+            crate::ber::to_der(&original[infos.start + r.start..infos.start + r.end]),
+            Ok(Cow::Owned(_))
+        ),
+        _ => false,
+    }
 }
 
 /// Verify the SignedData ContentInfo `der` (BER or DER; bytes after it,

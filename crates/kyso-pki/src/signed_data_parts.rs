@@ -198,15 +198,12 @@ pub(crate) fn wrap(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-/// `items` without repeats (first kept), and how many were dropped.
+/// `items` without repeats (first kept), and how many were dropped
+/// (hashed: a hostile SET of millions of entries stays linear).
 fn unique(items: Vec<&[u8]>) -> (Vec<&[u8]>, usize) {
     let n = items.len();
-    let mut out: Vec<&[u8]> = Vec::with_capacity(n);
-    for m in items {
-        if !out.contains(&m) {
-            out.push(m);
-        }
-    }
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    let out: Vec<&[u8]> = items.into_iter().filter(|m| seen.insert(*m)).collect();
     let dropped = n - out.len();
     (out, dropped)
 }
@@ -236,8 +233,9 @@ fn signer_info(
     let (_, h, t) = tlv(parts[pos])?;
     let all = members(&parts[pos][h..t])?;
     let mut repeated: Vec<String> = Vec::new();
-    for (k, a) in all.iter().enumerate() {
-        if all[..k].contains(a) {
+    let mut seen = std::collections::HashSet::new();
+    for a in &all {
+        if !seen.insert(*a) {
             repeated.push(attribute_oid(a));
         }
     }
