@@ -24,6 +24,7 @@ mod image;
 mod incremental;
 mod layout;
 mod mdp;
+pub mod null_encrypt;
 mod open;
 mod pages;
 mod resume;
