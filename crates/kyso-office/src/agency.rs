@@ -130,7 +130,7 @@ pub(crate) fn view(m: &agency::Model) -> AgencyView {
 }
 
 /// `000.00.01.H45`: four dot-separated groups of 1–4 letters or digits.
-fn valid_code(c: &str) -> bool {
+pub(crate) fn valid_code(c: &str) -> bool {
     let parts: Vec<&str> = c.split('.').collect();
     parts.len() == 4
         && parts

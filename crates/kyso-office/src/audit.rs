@@ -112,6 +112,50 @@ impl AuditReport {
 }
 
 impl Office {
+    /// Audit entries the actor may read, newest first: the department
+    /// administrator everything; a head of agency or an auditor the
+    /// entries of their agencies.
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        mut filter: kyso_store::AuditFilter,
+    ) -> Result<Vec<kyso_store::AuditEntry>> {
+        self.guard(actor, "audit.read", async || {
+            actor.require_scope(crate::Scope::Read)?;
+            if !actor.has_anywhere(Role::DeptAdmin) {
+                let agency = filter.agency_id.ok_or_else(|| {
+                    crate::OfficeError::forbidden(
+                        "chọn cơ quan để xem nhật ký",
+                        "choose an agency to read its audit log",
+                    )
+                })?;
+                actor.require_any(&[Role::Head, Role::Auditor], agency)?;
+            }
+            filter.limit = filter.limit.clamp(1, 1000);
+            Ok(self.store.audit_entries(&filter).await?)
+        })
+        .await
+    }
+
+    /// [`Office::verify_audit`] for the department administrator, heads
+    /// and auditors.
+    pub async fn verify_audit_as(&self, actor: &Actor) -> Result<AuditReport> {
+        self.guard(actor, "audit.verify", async || {
+            actor.require_scope(crate::Scope::Read)?;
+            if !(actor.has_anywhere(Role::DeptAdmin)
+                || actor.has_anywhere(Role::Head)
+                || actor.has_anywhere(Role::Auditor))
+            {
+                return Err(crate::OfficeError::forbidden(
+                    "chỉ thủ trưởng, kiểm tra viên hoặc quản trị được kiểm tra nhật ký",
+                    "only heads, auditors or the administrator may check the audit log",
+                ));
+            }
+            self.verify_audit().await
+        })
+        .await
+    }
+
     /// Time-stamps the chain head with the TSA, unless it was time-stamped
     /// already at that entry. Called hourly and at shutdown.
     pub async fn anchor_audit(&self) -> Result<Option<i64>> {

@@ -25,6 +25,17 @@ impl Office {
         password: &str,
     ) -> Result<(AgencyView, PersonView)> {
         check_password_policy(password)?;
+        if !crate::agency::valid_code(top.code.trim())
+            || !crate::agency::LEVELS.contains(&top.level.as_str())
+        {
+            return Err(OfficeError::invalid(
+                "bad-agency",
+                "mã định danh hoặc cấp của cơ quan không hợp lệ",
+                "the agency's code or level is not valid",
+            ));
+        }
+        crate::agency::text_field(&top.name, 300, "tên cơ quan", "the agency name")?;
+        crate::agency::text_field(&top.short_name, 30, "tên viết tắt", "the short name")?;
         let pw = password.to_string();
         let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
             .await
