@@ -26,28 +26,35 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# --- 2. Python venv with the peers (pyHanko) ------------------------------
+# --- 2. Python venv with the peers ----------------------------------------
+# pyHanko checks signatures; endesive signs part of the world corpus
+# (tests/world_corpus.rs; its 3.0 release writes PDFs with pypdf < 7);
+# moto_server is the S3 server of the blob-store tests.
 VENV="$ROOT/.venv"
-# endesive signs part of the world corpus (tests/world_corpus.rs); its 3.0
-# release writes PDFs with pypdf < 7.
-if [ ! -x "$VENV/bin/pyhanko" ] || ! "$VENV/bin/python" -c 'import pyhanko_certvalidator, endesive' 2>/dev/null; then
-  log "creating $VENV with pyhanko and endesive"
+PY_PKGS=(pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7' 'moto[server]')
+PY_IMPORTS="pyhanko_certvalidator, endesive, moto"
+if [ ! -x "$VENV/bin/pyhanko" ] || ! "$VENV/bin/python" -c "import $PY_IMPORTS" 2>/dev/null; then
+  log "creating $VENV with ${PY_PKGS[*]}"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7'
+  "$VENV/bin/pip" install -q "${PY_PKGS[@]}"
 fi
 export KYSO_TEST_PYTHON="$VENV/bin/python"
 export PATH="$VENV/bin:$PATH"
 
 # --- 3. PostgreSQL on loopback --------------------------------------------
 PGDIR="$ROOT/.test-tmp/pg"
-trap 'scripts/pg.sh stop "$PGDIR"' EXIT
+S3DIR="$ROOT/.test-tmp/s3"
+trap 'scripts/pg.sh stop "$PGDIR"; scripts/s3.sh stop "$S3DIR"' EXIT
 log "starting PostgreSQL on 127.0.0.1:${KYSO_TEST_PG_PORT:-55432}"
 eval "$(scripts/pg.sh start "$PGDIR" "${KYSO_TEST_PG_PORT:-55432}")"
+# --- 3b. S3 (moto_server) on loopback: PostgreSQL suites keep blobs there --
+log "starting moto_server (S3) on 127.0.0.1:${KYSO_TEST_S3_PORT:-55433}"
+eval "$(scripts/s3.sh start "$S3DIR" "${KYSO_TEST_S3_PORT:-55433}")"
 export KYSO_REQUIRE_PEERS=1
 
 # --- 4. The suite -----------------------------------------------------------
-log "cargo test (SQLite and PostgreSQL, peers: openssl, pyHanko)"
+log "cargo test (SQLite + files and PostgreSQL + S3, peers: openssl, pyHanko, qpdf, pdfsig, SoftHSM2)"
 export RUST_TEST_THREADS="${KYSO_TEST_THREADS:-2}"
 cargo test --workspace --all-targets --locked --no-fail-fast
 cargo test --workspace --doc --locked

@@ -319,33 +319,12 @@ fn encrypted_pdf(dir: &std::path::Path) -> Option<Vec<u8>> {
     Some(std::fs::read(enc).unwrap())
 }
 
-fn files_under(dir: &std::path::Path) -> usize {
-    walk(dir)
-}
-
-fn walk(p: &std::path::Path) -> usize {
-    match std::fs::read_dir(p) {
-        Ok(rd) => rd
-            .flatten()
-            .map(|e| {
-                if e.path().is_dir() {
-                    walk(&e.path())
-                } else {
-                    1
-                }
-            })
-            .sum(),
-        Err(_) => 0,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_store_nothing_and_are_audited() {
     for (backend, store) in test_stores().await {
         let w = world(store).await;
         let o = &w.office;
-        let blobs_dir = w.dir.path().join("blobs");
-        let (docs, blobs_before) = (count(o, "document").await, files_under(&blobs_dir));
+        let (docs, blobs_before) = (count(o, "document").await, o.blobs().count().await.unwrap());
         let denied_before = o
             .store()
             .audit_entries(&kyso_store::AuditFilter {
@@ -412,7 +391,7 @@ async fn refusals_store_nothing_and_are_audited() {
             "{backend}: nothing stored"
         );
         // Checks before the upload: refused files never reach the blob store.
-        assert_eq!(files_under(&blobs_dir), blobs_before, "{backend}");
+        assert_eq!(o.blobs().count().await.unwrap(), blobs_before, "{backend}");
         let denied = o
             .store()
             .audit_entries(&kyso_store::AuditFilter {

@@ -218,6 +218,19 @@ impl BlobStore {
         Ok(size)
     }
 
+    /// How many blobs are stored (lists the whole store: for tests and
+    /// backups, not for request paths).
+    pub async fn count(&self) -> Result<usize, BlobError> {
+        use futures_util::StreamExt;
+        let mut n = 0;
+        let mut list = self.inner.list(Some(&self.prefix));
+        while let Some(item) = list.next().await {
+            item?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Whether blob `sha256` is stored.
     pub async fn exists(&self, sha256: &str) -> Result<bool, BlobError> {
         match self.inner.head(&self.key(sha256)).await {

@@ -155,3 +155,38 @@ mod tests {
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }
+
+/// Environment variable naming an S3 bucket URL for tests
+/// (`s3://bucket`), with the `AWS_*` variables of its server.
+pub const S3_URL_ENV: &str = "KYSO_TEST_S3_URL";
+
+/// The blob store tests run a `backend`'s suite on: files under `dir` for
+/// SQLite; for PostgreSQL the S3 bucket of `KYSO_TEST_S3_URL` (a fresh
+/// prefix per call) when set — required when `KYSO_REQUIRE_PEERS=1` —
+/// else files. So the office suite runs on SQLite + files and on
+/// PostgreSQL + S3.
+pub fn test_blob_store(backend: &str, dir: &std::path::Path) -> crate::BlobStore {
+    if backend == "postgres" {
+        match std::env::var(S3_URL_ENV) {
+            Ok(url) if !url.is_empty() => {
+                static SEQ: AtomicU64 = AtomicU64::new(0);
+                let prefix = format!(
+                    "t{}-{}-{}",
+                    std::process::id(),
+                    SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos()),
+                    SEQ.fetch_add(1, Ordering::Relaxed)
+                );
+                return crate::BlobStore::open(&format!("{}/{prefix}", url.trim_end_matches('/')))
+                    .expect("open the S3 test bucket");
+            }
+            _ if std::env::var(REQUIRE_PEERS_ENV).as_deref() == Ok("1") => panic!(
+                "{REQUIRE_PEERS_ENV}=1 but {S3_URL_ENV} is unset: start moto with \
+                 `eval \"$(scripts/s3.sh start DIR PORT)\"`"
+            ),
+            _ => eprintln!("note: {S3_URL_ENV} unset, PostgreSQL tests keep blobs in files"),
+        }
+    }
+    crate::BlobStore::local(&dir.join("blobs")).expect("local blob store")
+}

@@ -19,7 +19,7 @@ use kyso_office::person::{NewMembership, NewPerson};
 use kyso_office::{Actor, Office, OfficeConfig, SystemClock};
 use kyso_pki::name::SubjectName;
 use kyso_pki::profile::Profile;
-use kyso_store::{BlobStore, Store};
+use kyso_store::Store;
 use x509_cert::Certificate;
 
 pub const PASSWORD: &str = "mật khẩu thử nghiệm 2026";
@@ -153,6 +153,10 @@ pub async fn person(
 
 pub async fn world(store: Store) -> World {
     let dir = tempfile::tempdir().unwrap();
+    let backend = match store.backend() {
+        kyso_store::Backend::Sqlite => "sqlite",
+        kyso_store::Backend::Postgres => "postgres",
+    };
     let config = CaConfig {
         organization: "Sở Khoa học và Công nghệ tỉnh Ninh Bình".into(),
         ..CaConfig::default()
@@ -169,7 +173,7 @@ pub async fn world(store: Store) -> World {
             .await
             .unwrap(),
     );
-    let blobs = BlobStore::local(&dir.path().join("blobs")).unwrap();
+    let blobs = kyso_store::testing::test_blob_store(backend, dir.path());
     let office = Arc::new(
         Office::new(
             store,
