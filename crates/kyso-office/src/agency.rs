@@ -444,6 +444,31 @@ impl Office {
                 } => {
                     let loc = KeyLocation::parse("pkcs11", reference)?;
                     let der = pem_certificate(certificate_pem)?;
+                    // The token must answer and hold the key of that
+                    // certificate before the agency is switched to it.
+                    let signer = tokio::task::block_in_place(|| {
+                        self.keys.signer(id, &loc, &self.config.key_password)
+                    })?;
+                    self.keys.forget(id);
+                    let cert = {
+                        use der::Decode;
+                        x509_cert::Certificate::from_der(&der)
+                            .map_err(|e| OfficeError::internal("certificate", e))?
+                    };
+                    let spki = {
+                        use der::Encode;
+                        cert.tbs_certificate
+                            .subject_public_key_info
+                            .to_der()
+                            .map_err(|e| OfficeError::internal("certificate", e))?
+                    };
+                    if spki != signer.public_key_der() {
+                        return Err(OfficeError::invalid(
+                            "key-certificate-mismatch",
+                            "khóa trên token không khớp với chứng thư số đã cho",
+                            "the key on the token does not match the given certificate",
+                        ));
+                    }
                     (loc, der)
                 }
             };

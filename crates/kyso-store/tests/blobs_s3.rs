@@ -15,12 +15,26 @@ async fn s3_blobs_round_trip() {
         eprintln!("note: no S3 server, nothing to test");
         return;
     }
-    let r = s.put(Bytes::from_static("Công văn số 01".as_bytes())).await.unwrap();
-    assert_eq!(s.put(Bytes::from_static("Công văn số 01".as_bytes())).await.unwrap(), r);
-    assert_eq!(&s.get(&r.sha256).await.unwrap()[..], "Công văn số 01".as_bytes());
+    let r = s
+        .put(Bytes::from_static("Công văn số 01".as_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.put(Bytes::from_static("Công văn số 01".as_bytes()))
+            .await
+            .unwrap(),
+        r
+    );
+    assert_eq!(
+        &s.get(&r.sha256).await.unwrap()[..],
+        "Công văn số 01".as_bytes()
+    );
     assert!(s.exists(&r.sha256).await.unwrap());
     assert_eq!(s.count().await.unwrap(), 1);
-    assert!(matches!(s.get(&"ab".repeat(32)).await, Err(BlobError::NotFound(_))));
+    assert!(matches!(
+        s.get(&"ab".repeat(32)).await,
+        Err(BlobError::NotFound(_))
+    ));
     // 20 MiB: uploaded in parts, read back streamed.
     let big: Vec<u8> = (0..20 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
     let p = dir.path().join("scan.bin");
