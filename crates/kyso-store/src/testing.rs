@@ -138,24 +138,6 @@ impl Drop for PgDatabase {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_replaced() {
-        assert_eq!(
-            with_database("postgres://kyso@127.0.0.1:5432/kyso_test", "x"),
-            "postgres://kyso@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
-    }
-}
-
 /// Environment variable naming an S3 bucket URL for tests
 /// (`s3://bucket`), with the `AWS_*` variables of its server.
 pub const S3_URL_ENV: &str = "KYSO_TEST_S3_URL";
@@ -189,4 +171,22 @@ pub fn test_blob_store(backend: &str, dir: &std::path::Path) -> crate::BlobStore
         }
     }
     crate::BlobStore::local(&dir.join("blobs")).expect("local blob store")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_replaced() {
+        assert_eq!(
+            with_database("postgres://kyso@127.0.0.1:5432/kyso_test", "x"),
+            "postgres://kyso@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
 }
