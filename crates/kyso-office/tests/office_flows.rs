@@ -281,6 +281,26 @@ async fn one_signature_flow_seals_and_issues_a_scan() {
         assert_eq!(d.state, State::Issued, "{backend}");
         let inbox = o.inbox(&w.clerk_b, &InboxFilter::default()).await.unwrap();
         assert_eq!(inbox[0].verification, "TOTAL-PASSED", "{backend}");
+        // A replacement keeps the link to the original, at the recipients too.
+        let mut n = draft(&w, Flow::Seal, "Thông báo kết luận cuộc họp (thay thế)");
+        n.attachments.clear();
+        n.metadata.type_code = "TB".into();
+        n.metadata.replaces_id = Some(d.id);
+        n.metadata.relation = Some("replace".into());
+        let r = o.create_draft(&w.clerk, n.clone(), None).await.unwrap();
+        assert_eq!((r.replaces_id, r.relation.as_deref()), (Some(d.id), Some("replace")));
+        o.number_and_seal(&w.clerk, r.id).await.unwrap();
+        let r = o.issue(&w.clerk, r.id).await.unwrap();
+        assert_eq!(r.number_text.as_deref(), Some("02/TB-UBND"));
+        let got = o.inbox(&w.clerk_b, &InboxFilter::default()).await.unwrap();
+        let newest = got.iter().find(|x| x.document_id == r.id).unwrap();
+        assert_eq!(newest.replaces_document_id, Some(d.id), "{backend}");
+        // Only issued documents are replaced, only with a relation.
+        n.metadata.replaces_id = Some(r.id + 1000);
+        assert!(o.create_draft(&w.clerk, n.clone(), None).await.is_err());
+        n.metadata.replaces_id = Some(d.id);
+        n.metadata.relation = None;
+        assert_eq!(o.create_draft(&w.clerk, n, None).await.unwrap_err().code, "bad-relation");
     }
 }
 

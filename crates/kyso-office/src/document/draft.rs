@@ -63,6 +63,7 @@ pub(crate) struct Checked {
     pub issue_place: String,
     pub recipients: Vec<i64>,
     pub layout: Option<String>,
+    pub replaces: Option<(i64, String)>,
 }
 
 impl Office {
@@ -202,6 +203,31 @@ impl Office {
                 ));
             }
         }
+        let replaces = match (m.replaces_id, m.relation.as_deref()) {
+            (None, None) => None,
+            (Some(id), Some(rel @ ("update" | "replace"))) => {
+                let old = kyso_store::office::document::Entity::find_by_id(id)
+                    .one(tx)
+                    .await?
+                    .filter(|d| d.agency_id == agency_id)
+                    .ok_or_else(|| OfficeError::not_found("văn bản được thay thế", "document to replace"))?;
+                if !matches!(old.state.as_str(), "issued" | "recalled") {
+                    return Err(OfficeError::invalid(
+                        "not-issued",
+                        "chỉ cập nhật hoặc thay thế được văn bản đã phát hành",
+                        "only an issued document can be updated or replaced",
+                    ));
+                }
+                Some((id, rel.to_string()))
+            }
+            _ => {
+                return Err(OfficeError::invalid(
+                    "bad-relation",
+                    "cần cả replaces_id và relation (update hoặc replace)",
+                    "both replaces_id and relation (update or replace) are needed",
+                ))
+            }
+        };
         let layout = match &m.layout {
             Some(l) => {
                 l.check()?;
@@ -221,6 +247,7 @@ impl Office {
             issue_place,
             recipients,
             layout,
+            replaces,
         })
     }
 
@@ -386,8 +413,8 @@ impl Office {
                         register_year: Set(None),
                         issued_date: Set(None),
                         issued_at: Set(None),
-                        replaces_id: Set(None),
-                        relation: Set(None),
+                        replaces_id: Set(c.replaces.as_ref().map(|r| r.0)),
+                        relation: Set(c.replaces.as_ref().map(|r| r.1.clone())),
                         layout: Set(c.layout),
                         comment: Set(None),
                         created_at: Set(t),
@@ -491,6 +518,8 @@ impl Office {
                         a.language = Set(c.language);
                         a.issue_place = Set(c.issue_place);
                         a.layout = Set(c.layout);
+                        a.replaces_id = Set(c.replaces.as_ref().map(|r| r.0));
+                        a.relation = Set(c.replaces.as_ref().map(|r| r.1.clone()));
                         document_recipient::Entity::delete_many()
                             .filter(document_recipient::Column::DocumentId.eq(id))
                             .exec(tx)

@@ -112,6 +112,12 @@ pub struct DocumentMetadata {
     /// Where the approver's box, number, date and seal go (default: found
     /// from the text of the last page).
     pub layout: Option<crate::document::layout::Layout>,
+    /// An issued document of the same agency this one updates or replaces
+    /// (edXML BussinessDocType 2 / 3); the link is kept and shown to the
+    /// recipients.
+    pub replaces_id: Option<i64>,
+    /// `update` or `replace` (with `replaces_id`).
+    pub relation: Option<String>,
 }
 
 /// NFC, control characters removed, runs of white space made one space,
