@@ -16,11 +16,11 @@ use unicode_normalization::UnicodeNormalization;
 use crate::{OpenedPdf, PdfError, Rect};
 
 /// Largest decoded page content interpreted.
-const MAX_CONTENT: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_CONTENT: usize = 64 * 1024 * 1024;
 /// Deepest nesting of form XObjects entered.
-const MAX_FORM_DEPTH: u32 = 8;
+pub(crate) const MAX_FORM_DEPTH: u32 = 8;
 /// Most form XObjects drawn while searching one page.
-const MAX_FORMS_DRAWN: u32 = 1_000;
+pub(crate) const MAX_FORMS_DRAWN: u32 = 1_000;
 
 /// Where text was found.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,9 +32,9 @@ pub struct TextHit {
     pub rect: Rect,
 }
 
-type Matrix = [f32; 6];
+pub(crate) type Matrix = [f32; 6];
 
-fn mul(a: &Matrix, b: &Matrix) -> Matrix {
+pub(crate) fn mul(a: &Matrix, b: &Matrix) -> Matrix {
     [
         a[0] * b[0] + a[1] * b[2],
         a[0] * b[1] + a[1] * b[3],
@@ -45,7 +45,7 @@ fn mul(a: &Matrix, b: &Matrix) -> Matrix {
     ]
 }
 
-const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+pub(crate) const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
 /// How a font's codes become characters and widths.
 struct FontMap {
@@ -55,7 +55,7 @@ struct FontMap {
     default_width: f32,
 }
 
-fn num(o: &Object) -> Option<f32> {
+pub(crate) fn num(o: &Object) -> Option<f32> {
     match o {
         Object::Integer(i) => Some(*i as f32),
         Object::Real(r) => Some(*r),
@@ -302,7 +302,7 @@ struct TextState {
 
 /// The page's content streams, decoded and joined (payloads left on disk
 /// are read now).
-fn page_content(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<u8>, PdfError> {
+pub(crate) fn page_content(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<u8>, PdfError> {
     let doc = pdf.document();
     let refs = |a: &[Object]| -> Vec<ObjectId> {
         a.iter().filter_map(|o| o.as_reference().ok()).collect()
@@ -336,32 +336,7 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
     if content.len() > MAX_CONTENT {
         return Err(PdfError::Malformed("page content too large".into()));
     }
-    // The page's resources, inherited ones included (the nearest wins).
-    let (res_dict, res_ids) = doc.get_page_resources(page)?;
-    let mut resources = Dictionary::new();
-    let dicts = res_dict.into_iter().cloned().chain(
-        res_ids
-            .iter()
-            .filter_map(|id| doc.get_dictionary(*id).ok().cloned()),
-    );
-    for d in dicts {
-        for key in [&b"Font"[..], b"XObject"] {
-            let Ok((_, Object::Dictionary(entries))) = d.get(key).and_then(|o| doc.dereference(o))
-            else {
-                continue;
-            };
-            let mut merged = match resources.get(key) {
-                Ok(Object::Dictionary(m)) => m.clone(),
-                _ => Dictionary::new(),
-            };
-            for (name, o) in entries.iter() {
-                if !merged.has(name) {
-                    merged.set(name.clone(), o.clone());
-                }
-            }
-            resources.set(key, merged);
-        }
-    }
+    let resources = page_resources(doc, page, &[b"Font", b"XObject"])?;
     let mut out = Vec::new();
     let mut budget = Budget {
         forms: MAX_FORMS_DRAWN,
@@ -379,9 +354,44 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
     Ok(out)
 }
 
+/// The page's resources of the kinds `keys` (`Font`, `XObject`, …),
+/// inherited ones included (the nearest wins).
+pub(crate) fn page_resources(
+    doc: &Document,
+    page: ObjectId,
+    keys: &[&[u8]],
+) -> Result<Dictionary, PdfError> {
+    let (res_dict, res_ids) = doc.get_page_resources(page)?;
+    let mut resources = Dictionary::new();
+    let dicts = res_dict.into_iter().cloned().chain(
+        res_ids
+            .iter()
+            .filter_map(|id| doc.get_dictionary(*id).ok().cloned()),
+    );
+    for d in dicts {
+        for &key in keys {
+            let Ok((_, Object::Dictionary(entries))) = d.get(key).and_then(|o| doc.dereference(o))
+            else {
+                continue;
+            };
+            let mut merged = match resources.get(key) {
+                Ok(Object::Dictionary(m)) => m.clone(),
+                _ => Dictionary::new(),
+            };
+            for (name, o) in entries.iter() {
+                if !merged.has(name) {
+                    merged.set(name.clone(), o.clone());
+                }
+            }
+            resources.set(key, merged);
+        }
+    }
+    Ok(resources)
+}
+
 /// The form XObject `name` of `resources`: its id, `/Matrix` and own
 /// `/Resources` (None: it uses the resources of whatever draws it).
-fn form_xobject(
+pub(crate) fn form_xobject(
     doc: &Document,
     resources: &Dictionary,
     name: &[u8],
