@@ -59,7 +59,6 @@ const INDENT: f32 = mm(12.7);
 const MAX_BODY: usize = 500_000;
 const MAX_PARAGRAPHS: usize = 10_000;
 const MAX_RECIPIENTS: usize = 1_000;
-const MAX_LINE: usize = 2_000;
 
 /// The parts of a document the drafter writes.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -128,21 +127,9 @@ impl AdministrativeDocument {
             }
         }
         let body: usize = self.body.iter().map(|p| p.len()).sum();
-        let lines = [
-            Some(&self.issuing_body),
-            self.parent_body.as_ref(),
-            Some(&self.type_name),
-            Some(&self.subject),
-            self.authority.as_ref(),
-            Some(&self.position),
-            Some(&self.signer_name),
-            Some(&self.place),
-        ];
         if body > MAX_BODY
             || self.body.len() > MAX_PARAGRAPHS
             || self.recipients.len() > MAX_RECIPIENTS
-            || lines.iter().flatten().any(|l| l.len() > MAX_LINE)
-            || self.recipients.iter().any(|l| l.len() > MAX_LINE)
         {
             return Err(RenderError::too_large(
                 format!(
@@ -152,6 +139,62 @@ impl AdministrativeDocument {
                     "the document is too long (at most {MAX_BODY} bytes of body, {MAX_PARAGRAPHS} paragraphs, {MAX_RECIPIENTS} recipients)"
                 ),
             ));
+        }
+        // Short parts stay short, so the header and the signature block
+        // each fit on a page.
+        let notation = self.notation();
+        let parts = [
+            (
+                Some(&self.issuing_body),
+                300,
+                "tên cơ quan ban hành",
+                "the issuing body",
+            ),
+            (
+                self.parent_body.as_ref(),
+                300,
+                "tên cơ quan chủ quản",
+                "the governing body",
+            ),
+            (Some(&notation), 40, "ký hiệu", "the notation"),
+            (
+                Some(&self.type_name),
+                100,
+                "tên loại văn bản",
+                "the type name",
+            ),
+            (Some(&self.place), 100, "địa danh", "the place"),
+            (Some(&self.subject), 1_000, "trích yếu", "the subject"),
+            (
+                self.authority.as_ref(),
+                200,
+                "quyền hạn ký",
+                "the authority",
+            ),
+            (
+                Some(&self.position),
+                200,
+                "chức vụ người ký",
+                "the signer's position",
+            ),
+            (
+                Some(&self.signer_name),
+                200,
+                "họ tên người ký",
+                "the signer's name",
+            ),
+        ];
+        let recipients = self
+            .recipients
+            .iter()
+            .map(|r| (Some(r), 500, "nơi nhận", "a recipient"));
+        for (text, max, vi, en) in parts.into_iter().chain(recipients) {
+            if text.is_some_and(|t| t.chars().count() > max) {
+                return Err(RenderError::too_large(
+                    format!("{vi} quá dài (tối đa {max} ký tự)"),
+                    format!("{en} is too long (at most {max} characters)"),
+                ));
+            }
         }
         Ok(())
     }
@@ -485,4 +528,72 @@ pub fn draft_pdf(doc: &AdministrativeDocument) -> Result<RenderedDraft, RenderEr
         layout,
         pages: flow.pages.len() as u32,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::OfficeError;
+
+    fn doc() -> AdministrativeDocument {
+        AdministrativeDocument {
+            parent_body: Some("UBND tỉnh Ninh Bình".into()),
+            issuing_body: "Sở Tài chính".into(),
+            type_code: "TB".into(),
+            type_name: "Thông báo".into(),
+            agency_short: "STC".into(),
+            place: "Ninh Bình".into(),
+            subject: "Kết luận cuộc họp".into(),
+            body: vec!["Nội dung.".into()],
+            authority: Some("KT. Giám đốc".into()),
+            position: "Phó Giám đốc".into(),
+            signer_name: "Lê Thị Cúc".into(),
+            recipients: vec![],
+            priority: Priority::Thuong,
+        }
+    }
+
+    #[test]
+    fn one_page_with_boxes_in_order() {
+        let r = draft_pdf(&doc()).unwrap();
+        assert_eq!(r.pages, 1);
+        assert!(r.pdf.starts_with(b"%PDF-"));
+        let l = r.layout;
+        l.check().unwrap();
+        let (n, d, a) = (l.number.unwrap(), l.date.unwrap(), l.approver.unwrap());
+        // Box 3 left of box 4 on one line; 7c below them.
+        assert!(n.rect[2] <= d.rect[0]);
+        assert_eq!(n.rect[1], d.rect[1]);
+        assert!(a.rect[3] < n.rect[1]);
+        assert_eq!(doc().notation(), "TB-STC");
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_a_reason() {
+        let mut d = doc();
+        d.signer_name = " ".into();
+        assert!(matches!(draft_pdf(&d), Err(RenderError::Invalid { .. })));
+        let mut d = doc();
+        d.position = "x".repeat(201);
+        let e: OfficeError = draft_pdf(&d).unwrap_err().into();
+        assert_eq!(e.kind, ErrorKind::TooLarge);
+        let mut d = doc();
+        d.body = vec!["a".into(); MAX_PARAGRAPHS + 1];
+        assert!(matches!(draft_pdf(&d), Err(RenderError::TooLarge { .. })));
+        let mut d = doc();
+        d.body = vec!["Trân trọng 🙂".into()];
+        let e: OfficeError = draft_pdf(&d).unwrap_err().into();
+        assert_eq!(e.code, "unprintable-text");
+    }
+
+    #[test]
+    fn a_long_recipient_list_continues_on_a_new_page() {
+        let mut d = doc();
+        d.recipients = (1..=120).map(|i| format!("UBND xã số {i}")).collect();
+        let r = draft_pdf(&d).unwrap();
+        assert!(r.pages >= 2);
+        // The signature stays on the page where the block starts.
+        assert_eq!(r.layout.approver.unwrap().page, 1);
+    }
 }
