@@ -16,11 +16,11 @@ use unicode_normalization::UnicodeNormalization;
 use crate::{OpenedPdf, PdfError, Rect};
 
 /// Largest decoded page content interpreted.
-pub(crate) const MAX_CONTENT: usize = 64 * 1024 * 1024;
+const MAX_CONTENT: usize = 64 * 1024 * 1024;
 /// Deepest nesting of form XObjects entered.
 pub(crate) const MAX_FORM_DEPTH: u32 = 8;
 /// Most form XObjects drawn while searching one page.
-pub(crate) const MAX_FORMS_DRAWN: u32 = 1_000;
+const MAX_FORMS_DRAWN: u32 = 1_000;
 
 /// Where text was found.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -338,10 +338,7 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
     }
     let resources = page_resources(doc, page, &[b"Font", b"XObject"])?;
     let mut out = Vec::new();
-    let mut budget = Budget {
-        forms: MAX_FORMS_DRAWN,
-        bytes: MAX_CONTENT.saturating_sub(content.len()),
-    };
+    let mut budget = Budget::for_page(content.len());
     run(
         pdf,
         &content,
@@ -391,7 +388,7 @@ pub(crate) fn page_resources(
 
 /// The form XObject `name` of `resources`: its id, `/Matrix` and own
 /// `/Resources` (None: it uses the resources of whatever draws it).
-pub(crate) fn form_xobject(
+fn form_xobject(
     doc: &Document,
     resources: &Dictionary,
     name: &[u8],
@@ -443,12 +440,53 @@ fn fonts_of(doc: &Document, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap>
 }
 
 /// What the form XObjects of one page may still cost.
-struct Budget {
+pub(crate) struct Budget {
     /// Forms that may still be drawn.
     forms: u32,
     /// Decoded content bytes they may still add (the page's own content
     /// and theirs together stay under [`MAX_CONTENT`]).
     bytes: usize,
+}
+
+impl Budget {
+    /// The budget of a page whose own content is `content_len` bytes.
+    pub(crate) fn for_page(content_len: usize) -> Budget {
+        Budget {
+            forms: MAX_FORMS_DRAWN,
+            bytes: MAX_CONTENT.saturating_sub(content_len),
+        }
+    }
+
+    /// Enters the form XObject `name` of `resources`, paying for it: its
+    /// decoded content, the resources it is drawn with and its matrix.
+    /// None when `name` is no form or its content does not decode.
+    pub(crate) fn enter(
+        &mut self,
+        pdf: &OpenedPdf,
+        resources: &Dictionary,
+        name: &[u8],
+    ) -> Result<Option<(Vec<u8>, Dictionary, Matrix)>, PdfError> {
+        let Some((id, matrix, own)) = form_xobject(pdf.document(), resources, name) else {
+            return Ok(None);
+        };
+        self.forms = self.forms.saturating_sub(1);
+        if self.forms == 0 {
+            return Err(PdfError::Malformed("too many form XObjects drawn".into()));
+        }
+        let data = match pdf.stream_decoded(id, self.bytes) {
+            Ok(d) => d,
+            Err(PdfError::Malformed(m)) if m.contains("limit") => {
+                return Err(PdfError::Malformed("page content too large".into()))
+            }
+            Err(_) => return Ok(None),
+        };
+        self.bytes = self.bytes.saturating_sub(data.len());
+        Ok(Some((
+            data,
+            own.unwrap_or_else(|| resources.clone()),
+            matrix,
+        )))
+    }
 }
 
 /// Interpret `content` drawn with `resources` under `ctm`, adding the
@@ -580,27 +618,12 @@ fn run(
                 }
             }
             "Do" if depth < MAX_FORM_DEPTH => {
-                let Some(form) = o
-                    .first()
-                    .and_then(|n| n.as_name().ok())
-                    .and_then(|n| form_xobject(doc, resources, n))
-                else {
+                let Some(name) = o.first().and_then(|n| n.as_name().ok()) else {
                     continue;
                 };
-                budget.forms = budget.forms.saturating_sub(1);
-                if budget.forms == 0 {
-                    return Err(PdfError::Malformed("too many form XObjects drawn".into()));
-                }
-                let (id, matrix, form_resources) = form;
-                let res = form_resources.unwrap_or_else(|| resources.clone());
-                let data = match pdf.stream_decoded(id, budget.bytes) {
-                    Ok(d) => d,
-                    Err(PdfError::Malformed(m)) if m.contains("limit") => {
-                        return Err(PdfError::Malformed("page content too large".into()))
-                    }
-                    Err(_) => continue,
+                let Some((data, res, matrix)) = budget.enter(pdf, resources, name)? else {
+                    continue;
                 };
-                budget.bytes = budget.bytes.saturating_sub(data.len());
                 run(
                     pdf,
                     &data,

@@ -10,8 +10,7 @@ use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object};
 
 use crate::anchor::{
-    form_xobject, mul, num, page_content, page_resources, Matrix, IDENTITY, MAX_CONTENT,
-    MAX_FORMS_DRAWN, MAX_FORM_DEPTH,
+    mul, num, page_content, page_resources, Budget, Matrix, IDENTITY, MAX_FORM_DEPTH,
 };
 use crate::{OpenedPdf, PdfError};
 
@@ -152,12 +151,6 @@ fn image_xobject<'a>(
     (s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image")).then_some(&s.dict)
 }
 
-/// What the forms of one page may still cost.
-struct Budget {
-    forms: u32,
-    bytes: usize,
-}
-
 /// Interprets `content` drawn with `resources` under `ctm`, adding the
 /// images it paints to `out`.
 fn run(
@@ -205,22 +198,9 @@ fn run(
                 if depth >= MAX_FORM_DEPTH {
                     continue;
                 }
-                let Some((id, matrix, own)) = form_xobject(doc, resources, name) else {
+                let Some((data, res, matrix)) = budget.enter(pdf, resources, name)? else {
                     continue;
                 };
-                budget.forms = budget.forms.saturating_sub(1);
-                if budget.forms == 0 {
-                    return Err(PdfError::Malformed("too many form XObjects drawn".into()));
-                }
-                let res = own.unwrap_or_else(|| resources.clone());
-                let data = match pdf.stream_decoded(id, budget.bytes) {
-                    Ok(d) => d,
-                    Err(PdfError::Malformed(m)) if m.contains("limit") => {
-                        return Err(PdfError::Malformed("page content too large".into()))
-                    }
-                    Err(_) => continue,
-                };
-                budget.bytes = budget.bytes.saturating_sub(data.len());
                 run(pdf, &data, &res, mul(&matrix, &cur), depth + 1, budget, out)?;
             }
             _ => {}
@@ -236,10 +216,7 @@ impl OpenedPdf {
         let id = self.load_page(page, true)?;
         let content = page_content(self, id)?;
         let resources = page_resources(self.document(), id, &[b"XObject"])?;
-        let mut budget = Budget {
-            forms: MAX_FORMS_DRAWN,
-            bytes: MAX_CONTENT.saturating_sub(content.len()),
-        };
+        let mut budget = Budget::for_page(content.len());
         let mut images = Vec::new();
         run(
             self,
