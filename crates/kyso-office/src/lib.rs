@@ -30,8 +30,11 @@ pub mod idempotency;
 pub mod keys;
 pub mod person;
 pub mod register;
+mod register_pdf;
 pub mod remote_signing;
+pub mod render;
 pub mod role;
+pub mod scan;
 pub mod upload;
 pub mod webhook;
 

@@ -18,7 +18,7 @@ use crate::{OpenedPdf, PdfError, Rect};
 /// Largest decoded page content interpreted.
 const MAX_CONTENT: usize = 64 * 1024 * 1024;
 /// Deepest nesting of form XObjects entered.
-const MAX_FORM_DEPTH: u32 = 8;
+pub(crate) const MAX_FORM_DEPTH: u32 = 8;
 /// Most form XObjects drawn while searching one page.
 const MAX_FORMS_DRAWN: u32 = 1_000;
 
@@ -32,9 +32,9 @@ pub struct TextHit {
     pub rect: Rect,
 }
 
-type Matrix = [f32; 6];
+pub(crate) type Matrix = [f32; 6];
 
-fn mul(a: &Matrix, b: &Matrix) -> Matrix {
+pub(crate) fn mul(a: &Matrix, b: &Matrix) -> Matrix {
     [
         a[0] * b[0] + a[1] * b[2],
         a[0] * b[1] + a[1] * b[3],
@@ -45,7 +45,7 @@ fn mul(a: &Matrix, b: &Matrix) -> Matrix {
     ]
 }
 
-const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+pub(crate) const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
 /// How a font's codes become characters and widths.
 struct FontMap {
@@ -55,7 +55,7 @@ struct FontMap {
     default_width: f32,
 }
 
-fn num(o: &Object) -> Option<f32> {
+pub(crate) fn num(o: &Object) -> Option<f32> {
     match o {
         Object::Integer(i) => Some(*i as f32),
         Object::Real(r) => Some(*r),
@@ -302,7 +302,7 @@ struct TextState {
 
 /// The page's content streams, decoded and joined (payloads left on disk
 /// are read now).
-fn page_content(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<u8>, PdfError> {
+pub(crate) fn page_content(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<u8>, PdfError> {
     let doc = pdf.document();
     let refs = |a: &[Object]| -> Vec<ObjectId> {
         a.iter().filter_map(|o| o.as_reference().ok()).collect()
@@ -336,7 +336,28 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
     if content.len() > MAX_CONTENT {
         return Err(PdfError::Malformed("page content too large".into()));
     }
-    // The page's resources, inherited ones included (the nearest wins).
+    let resources = page_resources(doc, page, &[b"Font", b"XObject"])?;
+    let mut out = Vec::new();
+    let mut budget = Budget::for_page(content.len());
+    run(
+        pdf,
+        &content,
+        &resources,
+        IDENTITY,
+        0,
+        &mut budget,
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+/// The page's resources of the kinds `keys` (`Font`, `XObject`, …),
+/// inherited ones included (the nearest wins).
+pub(crate) fn page_resources(
+    doc: &Document,
+    page: ObjectId,
+    keys: &[&[u8]],
+) -> Result<Dictionary, PdfError> {
     let (res_dict, res_ids) = doc.get_page_resources(page)?;
     let mut resources = Dictionary::new();
     let dicts = res_dict.into_iter().cloned().chain(
@@ -345,7 +366,7 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
             .filter_map(|id| doc.get_dictionary(*id).ok().cloned()),
     );
     for d in dicts {
-        for key in [&b"Font"[..], b"XObject"] {
+        for &key in keys {
             let Ok((_, Object::Dictionary(entries))) = d.get(key).and_then(|o| doc.dereference(o))
             else {
                 continue;
@@ -362,21 +383,7 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
             resources.set(key, merged);
         }
     }
-    let mut out = Vec::new();
-    let mut budget = Budget {
-        forms: MAX_FORMS_DRAWN,
-        bytes: MAX_CONTENT.saturating_sub(content.len()),
-    };
-    run(
-        pdf,
-        &content,
-        &resources,
-        IDENTITY,
-        0,
-        &mut budget,
-        &mut out,
-    )?;
-    Ok(out)
+    Ok(resources)
 }
 
 /// The form XObject `name` of `resources`: its id, `/Matrix` and own
@@ -433,12 +440,53 @@ fn fonts_of(doc: &Document, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap>
 }
 
 /// What the form XObjects of one page may still cost.
-struct Budget {
+pub(crate) struct Budget {
     /// Forms that may still be drawn.
     forms: u32,
     /// Decoded content bytes they may still add (the page's own content
     /// and theirs together stay under [`MAX_CONTENT`]).
     bytes: usize,
+}
+
+impl Budget {
+    /// The budget of a page whose own content is `content_len` bytes.
+    pub(crate) fn for_page(content_len: usize) -> Budget {
+        Budget {
+            forms: MAX_FORMS_DRAWN,
+            bytes: MAX_CONTENT.saturating_sub(content_len),
+        }
+    }
+
+    /// Enters the form XObject `name` of `resources`, paying for it: its
+    /// decoded content, the resources it is drawn with and its matrix.
+    /// None when `name` is no form or its content does not decode.
+    pub(crate) fn enter(
+        &mut self,
+        pdf: &OpenedPdf,
+        resources: &Dictionary,
+        name: &[u8],
+    ) -> Result<Option<(Vec<u8>, Dictionary, Matrix)>, PdfError> {
+        let Some((id, matrix, own)) = form_xobject(pdf.document(), resources, name) else {
+            return Ok(None);
+        };
+        self.forms = self.forms.saturating_sub(1);
+        if self.forms == 0 {
+            return Err(PdfError::Malformed("too many form XObjects drawn".into()));
+        }
+        let data = match pdf.stream_decoded(id, self.bytes) {
+            Ok(d) => d,
+            Err(PdfError::Malformed(m)) if m.contains("limit") => {
+                return Err(PdfError::Malformed("page content too large".into()))
+            }
+            Err(_) => return Ok(None),
+        };
+        self.bytes = self.bytes.saturating_sub(data.len());
+        Ok(Some((
+            data,
+            own.unwrap_or_else(|| resources.clone()),
+            matrix,
+        )))
+    }
 }
 
 /// Interpret `content` drawn with `resources` under `ctm`, adding the
@@ -570,27 +618,12 @@ fn run(
                 }
             }
             "Do" if depth < MAX_FORM_DEPTH => {
-                let Some(form) = o
-                    .first()
-                    .and_then(|n| n.as_name().ok())
-                    .and_then(|n| form_xobject(doc, resources, n))
-                else {
+                let Some(name) = o.first().and_then(|n| n.as_name().ok()) else {
                     continue;
                 };
-                budget.forms = budget.forms.saturating_sub(1);
-                if budget.forms == 0 {
-                    return Err(PdfError::Malformed("too many form XObjects drawn".into()));
-                }
-                let (id, matrix, form_resources) = form;
-                let res = form_resources.unwrap_or_else(|| resources.clone());
-                let data = match pdf.stream_decoded(id, budget.bytes) {
-                    Ok(d) => d,
-                    Err(PdfError::Malformed(m)) if m.contains("limit") => {
-                        return Err(PdfError::Malformed("page content too large".into()))
-                    }
-                    Err(_) => continue,
+                let Some((data, res, matrix)) = budget.enter(pdf, resources, name)? else {
+                    continue;
                 };
-                budget.bytes = budget.bytes.saturating_sub(data.len());
                 run(
                     pdf,
                     &data,

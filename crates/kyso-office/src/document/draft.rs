@@ -375,6 +375,10 @@ impl Office {
             self.check_metadata(self.store.connection(), n.agency_id, &n.metadata)
                 .await?;
             let (main_ref, pages, att) = self.store_uploads(&n.main, &n.attachments).await?;
+            let warnings = match n.flow {
+                Flow::Seal => self.scan_warnings_of(&n.main.bytes).await?,
+                Flow::Two => Vec::new(),
+            };
             let now = self.now();
             self.store
                 .write(async |tx| {
@@ -450,11 +454,19 @@ impl Office {
                             .agency(n.agency_id)
                             .role(role)
                             .sha256(main_ref.sha256.clone())
-                            .detail(n.flow.code()),
+                            .detail(
+                                [n.flow.code().to_string()]
+                                    .into_iter()
+                                    .chain(warnings.iter().cloned())
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
+                            ),
                         now,
                     )
                     .await?;
-                    self.document_view(tx, d).await
+                    let mut view = self.document_view(tx, d).await?;
+                    view.warnings = warnings.clone();
+                    Ok(view)
                 })
                 .await
         })

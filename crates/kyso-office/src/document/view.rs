@@ -90,6 +90,9 @@ pub struct DocumentView {
     /// Actions the document's state allows next (the actor's roles decide
     /// whether they may take them).
     pub next_actions: Vec<Action>,
+    /// Warnings of the request that returned this view (e.g. a scan under
+    /// 200 dpi, [`crate::scan`]); kept in its audit entry, not shown again.
+    pub warnings: Vec<String>,
 }
 
 /// A line of a list.
@@ -283,6 +286,7 @@ impl Office {
                 .collect(),
             recipients,
             next_actions: allowed_actions(flow, state),
+            warnings: Vec::new(),
         })
     }
 

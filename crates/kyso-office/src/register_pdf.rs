@@ -1,0 +1,123 @@
+//! The register exported as a PDF signed with the agency's organization
+//! (seal) key (issue 10 §5, Decree 30/2020 Appendix IV): the table of
+//! [`crate::render::register_pdf`], signed PAdES B-T — time-stamped by
+//! kyso's TSA in this process — with a small visible signature at the top
+//! right of the first page (the organization, the signer, the e-mail and
+//! the time, no seal image: the export is a record, not an issued
+//! document). The export is audited with the signed file's SHA-256.
+
+use kyso_sign::{SignOptions, Target};
+use sha2::{Digest, Sha256};
+
+use crate::actor::{Actor, Scope};
+use crate::audit::{record, Entry};
+use crate::error::{OfficeError, Result};
+use crate::register::Direction;
+use crate::role::Role;
+use crate::Office;
+
+/// The signature field of a register export.
+pub const REGISTER_SIGNATURE_FIELD: &str = "xac_nhan_so";
+
+/// Who may have a register signed with the seal key: the clerk who keeps
+/// it and the head of the agency (an auditor reads it, or takes the CSV).
+const SIGNERS: &[Role] = &[Role::Clerk, Role::Head];
+
+fn sign_error(e: impl std::fmt::Display) -> OfficeError {
+    OfficeError::invalid(
+        "cannot-sign-register",
+        format!("không ký được sổ đăng ký: {e}"),
+        format!("cannot sign the register: {e}"),
+    )
+}
+
+impl Office {
+    /// The register `direction` of `agency_id` for `year` as a PDF signed
+    /// with the agency's seal key.
+    pub async fn register_pdf(
+        &self,
+        actor: &Actor,
+        agency_id: i64,
+        direction: Direction,
+        year: i32,
+    ) -> Result<Vec<u8>> {
+        let lines = self
+            .register(actor, agency_id, direction, year, None)
+            .await?;
+        self.guard(actor, "register.export", async || {
+            actor.require_scope(Scope::Read)?;
+            let role = actor.require_any(SIGNERS, agency_id)?.role;
+            let agency = self
+                .agency_model(self.store.connection(), agency_id)
+                .await?;
+            let kit = self.seal_kit(agency_id).await?;
+            let rendered = crate::render::register_pdf(&agency.name, direction, year, &lines)?;
+            let now = self.now();
+            let dir = self.work_dir()?;
+            let input = dir.path().join("register.pdf");
+            let output = dir.path().join("register-signed.pdf");
+            tokio::fs::write(&input, &rendered.pdf)
+                .await
+                .map_err(|e| OfficeError::internal("register export", e))?;
+            let title = crate::render::register_title(direction);
+            tokio::task::block_in_place(|| {
+                let tsa = self.tsa_transport();
+                let mut pdf = kyso_sign::open_pdf(&input).map_err(sign_error)?;
+                let mut req = kit.request.clone();
+                req.image = None;
+                // Shown in Vietnam's time (DESIGN §5: +07:00).
+                req.signing_time = now.to_offset(crate::clock::VIETNAM);
+                let placed = kyso_sign::place(
+                    &mut pdf,
+                    &req,
+                    &Target::Rect {
+                        page: rendered.signature.page,
+                        rect: rendered.signature.to_rect(),
+                    },
+                )
+                .map_err(sign_error)?;
+                let mut options = SignOptions::new(kit.certificate.clone(), kit.signer.algorithm());
+                options.field_name = Some(REGISTER_SIGNATURE_FIELD.into());
+                options.name = Some(kit.request.signer_name.clone());
+                options.reason = Some(format!("{title} năm {year} / register export"));
+                options.contact_info = kit.request.email.clone();
+                options.signing_time = Some(now);
+                options.placement = placed.placement;
+                kyso_sign::sign_opened_pdf(
+                    pdf,
+                    &output,
+                    kit.signer.as_ref(),
+                    &kit.chain,
+                    &options,
+                    Some(&tsa),
+                )
+                .map_err(sign_error)
+            })?;
+            let signed = tokio::fs::read(&output)
+                .await
+                .map_err(|e| OfficeError::internal("register export", e))?;
+            let sha = hex::encode(Sha256::digest(&signed));
+            self.store
+                .write(async |tx| {
+                    record(
+                        tx,
+                        actor,
+                        Entry::new(
+                            "register.export",
+                            "register",
+                            format!("{}:{agency_id}:{year}", direction.code()),
+                        )
+                        .agency(agency_id)
+                        .role(role)
+                        .sha256(sha.clone())
+                        .detail(format!("{} dòng / lines, PDF", lines.len())),
+                        now,
+                    )
+                    .await
+                })
+                .await?;
+            Ok(signed)
+        })
+        .await
+    }
+}
