@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { WebError::not_found() })
         .with_state(state.clone())
         .merge(pki_routes(state.ca.clone()))
+        .layer(from_fn(middleware::drain::drain))
         .layer(from_fn(middleware::api_errors))
         .layer(from_fn_with_state(
             state,

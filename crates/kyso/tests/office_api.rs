@@ -422,7 +422,7 @@ fn errors_and_headers_over_http() {
         "/api/v1/documents",
         reqwest::blocking::multipart::Form::new().part(
             "file",
-            reqwest::blocking::multipart::Part::bytes(vec![b'%'; 1024 * 1024 + 100_000]).file_name("big.pdf"),
+            reqwest::blocking::multipart::Part::bytes(vec![b'%'; 3 * 1024 * 1024]).file_name("big.pdf"),
         ),
     );
     r.error(413, "too-large");

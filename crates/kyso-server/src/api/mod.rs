@@ -40,7 +40,7 @@ session (cookie `kyso_session` from `POST /api/v1/auth/login`; unsafe methods th
         license(name = "Apache-2.0")
     ),
     paths(registers::register_csv),
-    components(schemas(ApiError)),
+    components(schemas(ApiError, kyso_office::register::Direction, inbox::InboxAction)),
     tags(
         (name = "auth", description = "Logins, sessions, API tokens, passwords"),
         (name = "agencies", description = "The province's agencies, seal keys and images"),

@@ -144,8 +144,8 @@ async fn reset_password(
 /// administrator.
 #[utoipa::path(put, path = "/api/v1/people/{id}/certificate", tag = "people",
     params(("id" = i64, Path, description = "person id")),
-    request_body(content = String, content_type = "application/x-pem-file",
-        description = "the certificate, PEM (also accepted as text/plain)"),
+    request_body(content = String, content_type = "text/plain",
+        description = "the certificate, PEM text (sent as text/plain or application/x-pem-file)"),
     responses((status = 200, body = PersonView)))]
 async fn set_certificate(
     State(s): State<AppState>,

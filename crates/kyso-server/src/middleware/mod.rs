@@ -4,11 +4,13 @@
 //! framework under `/api/` ([`api_errors`]); then, on the routes of the
 //! office, who is calling ([`authn`]) and the CSRF check for cookie
 //! sessions ([`csrf`]). Body limits are set per group of routes
-//! (`DefaultBodyLimit`, see [`crate::limits`]); logins are rate-limited
+//! (`DefaultBodyLimit`, see [`crate::limits`]); the rest of a refused
+//! body is read before the answer ([`drain`]); logins are rate-limited
 //! per client address ([`rate_limit`]).
 
 pub mod authn;
 pub mod csrf;
+pub mod drain;
 pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
