@@ -116,13 +116,15 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
             return Ok(OptionalJson(T::default()));
         }
         require_content_type(&headers, &["application/json"])?;
-        serde_json::from_slice(&bytes).map(OptionalJson).map_err(|e| {
-            WebError::invalid(
-                "bad-json",
-                format!("nội dung JSON không hợp lệ: {e}"),
-                format!("the JSON body is not valid: {e}"),
-            )
-        })
+        serde_json::from_slice(&bytes)
+            .map(OptionalJson)
+            .map_err(|e| {
+                WebError::invalid(
+                    "bad-json",
+                    format!("nội dung JSON không hợp lệ: {e}"),
+                    format!("the JSON body is not valid: {e}"),
+                )
+            })
     }
 }
 
@@ -192,12 +194,37 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
+/// A base64 field of a JSON body, or 400 `code` naming it.
+pub fn base64_field(
+    value: &str,
+    code: &'static str,
+    what_vi: &str,
+    what_en: &str,
+) -> Result<Vec<u8>, WebError> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(value.trim().as_bytes())
+        .map_err(|_| {
+            WebError::invalid(
+                code,
+                format!("{what_vi} không phải base64"),
+                format!("{what_en} is not base64"),
+            )
+        })
+}
+
 /// The media type of the request (without parameters), lower-case.
 pub fn media_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
 }
 
 /// 415 unless the request's media type is one of `accepted`.

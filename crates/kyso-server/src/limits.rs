@@ -11,10 +11,14 @@ pub const MULTIPART_TEXT: usize = 256 * 1024;
 /// A multipart document upload: the main file and up to 20 attachments
 /// of at most `max_upload` each, bounded overall to three such files.
 pub fn multipart(max_upload: usize) -> usize {
-    max_upload.saturating_mul(3).saturating_add(MULTIPART_TEXT * 4)
+    max_upload
+        .saturating_mul(3)
+        .saturating_add(MULTIPART_TEXT * 4)
 }
 
 /// `/sign/prepare`: the PDF in base64 inside JSON.
 pub fn sign_prepare(max_upload: usize) -> usize {
-    (max_upload / 3 + 1).saturating_mul(4).saturating_add(64 * 1024)
+    (max_upload / 3 + 1)
+        .saturating_mul(4)
+        .saturating_add(64 * 1024)
 }

@@ -117,13 +117,24 @@ async fn login(app: &Router) -> (String, String) {
     )
     .await;
     assert_eq!(r.status(), 200, "{}", String::from_utf8_lossy(&b));
-    let set = r.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+    let set = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"));
     let cookie = set.split(';').next().unwrap().to_string();
     let v = json_of(&b);
     assert_eq!(v["me"]["username"], "quantri");
     assert_eq!(v["me"]["memberships"][0]["role"], "dept_admin");
     (cookie, v["csrf"].as_str().unwrap().to_string())
+}
+
+/// Sends `req`, expects the error `status` and `code`; the answer's headers.
+async fn refused(app: &Router, req: Request<Body>, status: u16, code: &str) -> Response<()> {
+    let (r, b) = send(app, req).await;
+    assert_eq!(r.status(), status, "{}", String::from_utf8_lossy(&b));
+    assert_error(&b, code);
+    r
 }
 
 fn assert_error(b: &[u8], code: &str) -> Value {
@@ -147,7 +158,13 @@ fn assert_error(b: &[u8], code: &str) -> Value {
 async fn security_headers_request_ids_and_the_error_shape() {
     let s = site().await;
     let app = app(&s.state);
-    for uri in ["/api/v1/me", "/api/docs", "/healthz", "/api/openapi.json", "/login"] {
+    for uri in [
+        "/api/v1/me",
+        "/api/docs",
+        "/healthz",
+        "/api/openapi.json",
+        "/login",
+    ] {
         let (r, _) = send(&app, get(uri)).await;
         let h = r.headers();
         let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
@@ -192,9 +209,7 @@ async fn security_headers_request_ids_and_the_error_shape() {
     assert_ne!(r.headers()["x-request-id"], "a b<script>");
 
     // The framework's own refusals under /api/ have the shape too.
-    let (r, b) = send(&app, get("/api/v1/nowhere")).await;
-    assert_eq!(r.status(), 404);
-    assert_error(&b, "not-found");
+    refused(&app, get("/api/v1/nowhere"), 404, "not-found").await;
     let (r, b) = send(
         &app,
         Request::delete("/api/v1/me").body(Body::empty()).unwrap(),
@@ -204,45 +219,45 @@ async fn security_headers_request_ids_and_the_error_shape() {
     assert!(r.headers().contains_key(header::ALLOW));
     assert_error(&b, "method-not-allowed");
     // A bad token is 401, a bad body 400/415, in the shape.
-    let (r, b) = send(
+    refused(
         &app,
         Request::get("/api/v1/me")
             .header(header::AUTHORIZATION, "Bearer kyso_nope")
             .body(Body::empty())
             .unwrap(),
+        401,
+        "unauthenticated",
     )
     .await;
-    assert_eq!(r.status(), 401);
-    assert_error(&b, "unauthenticated");
-    let (r, b) = send(
+    refused(
         &app,
         Request::post("/api/v1/auth/login")
             .body(Body::from("username=x"))
             .unwrap(),
+        415,
+        "unsupported-media-type",
     )
     .await;
-    assert_eq!(r.status(), 415);
-    assert_error(&b, "unsupported-media-type");
-    let (r, b) = send(
+    refused(
         &app,
         post_json("/api/v1/auth/login")
             .body(Body::from("{\"username\": 1"))
             .unwrap(),
+        400,
+        "bad-json",
     )
     .await;
-    assert_eq!(r.status(), 400);
-    assert_error(&b, "bad-json");
-    let (r, b) = send(
+    refused(
         &app,
         post_json("/api/v1/auth/login")
             .body(Body::from(
                 json!({"username": "quantri", "password": "wrong password"}).to_string(),
             ))
             .unwrap(),
+        401,
+        "unauthenticated",
     )
     .await;
-    assert_eq!(r.status(), 401);
-    assert_error(&b, "unauthenticated");
 
     // The description is OpenAPI 3.1.
     let (r, b) = send(&app, get("/api/openapi.json")).await;
@@ -303,9 +318,7 @@ async fn cookie_sessions_need_the_csrf_token_and_api_tokens_do_not() {
         .unwrap()
     };
     // Without the token, and with a wrong one: refused, and audited.
-    let (r, b) = send(&app, token_req(None)).await;
-    assert_eq!(r.status(), 403);
-    assert_error(&b, "csrf");
+    refused(&app, token_req(None), 403, "csrf").await;
     let (r, _) = send(&app, token_req(Some("wrong"))).await;
     assert_eq!(r.status(), 403);
     let denied = s
@@ -342,16 +355,18 @@ async fn cookie_sessions_need_the_csrf_token_and_api_tokens_do_not() {
     assert_eq!(r.status(), 201, "{}", String::from_utf8_lossy(&b));
     let read_only = json_of(&b)["token"].as_str().unwrap().to_string();
     // A read-only token may not write: 403, audited by the office.
-    let (r, b) = send(
+    refused(
         &app,
         post_json("/api/v1/me/tokens")
             .header(header::AUTHORIZATION, format!("Bearer {read_only}"))
-            .body(Body::from(json!({"name": "x", "scopes": ["read"]}).to_string()))
+            .body(Body::from(
+                json!({"name": "x", "scopes": ["read"]}).to_string(),
+            ))
             .unwrap(),
+        403,
+        "forbidden",
     )
     .await;
-    assert_eq!(r.status(), 403);
-    assert_error(&b, "forbidden");
     // Logout is for sessions; it ends the cookie's session.
     let (r, _) = send(
         &app,
@@ -376,16 +391,16 @@ async fn cookie_sessions_need_the_csrf_token_and_api_tokens_do_not() {
         .to_str()
         .unwrap()
         .contains("Max-Age=0"));
-    let (r, b) = send(
+    refused(
         &app,
         Request::get("/api/v1/me")
             .header(header::COOKIE, &cookie)
             .body(Body::empty())
             .unwrap(),
+        401,
+        "unauthenticated",
     )
     .await;
-    assert_eq!(r.status(), 401);
-    assert_error(&b, "unauthenticated");
 }
 
 #[tokio::test]
@@ -426,15 +441,13 @@ async fn the_signing_page_is_behind_a_login() {
     let (r, _) = send(&app, get("/sign")).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()[header::LOCATION], "/login?next=/sign");
-    let (r, b) = send(
+    refused(
         &app,
-        post_json("/sign/prepare")
-            .body(Body::from("{}"))
-            .unwrap(),
+        post_json("/sign/prepare").body(Body::from("{}")).unwrap(),
+        401,
+        "unauthenticated",
     )
     .await;
-    assert_eq!(r.status(), 401);
-    assert_error(&b, "unauthenticated");
     let (r, form) = send(&app, get("/login?next=/sign")).await;
     assert_eq!(r.status(), 200);
     let form = String::from_utf8(form).unwrap();
@@ -475,22 +488,27 @@ async fn the_signing_page_is_behind_a_login() {
     )
     .await;
     assert_eq!(r.status(), 200);
-    let csp = r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(csp.contains("connect-src 'self' http://127.0.0.1:*"), "{csp}");
+    let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("connect-src 'self' http://127.0.0.1:*"),
+        "{csp}"
+    );
     assert!(!csp.contains("unsafe-inline"));
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("<meta name=\"csrf-token\" content=\""));
     assert!(page.contains("<script src=\"/static/sign.js\""));
     assert!(!page.contains("<script>") && !page.contains("<style"));
     // The page's requests need the CSRF token like any other.
-    let (r, b) = send(
+    refused(
         &app,
         post_json("/sign/prepare")
             .header(header::COOKIE, &cookie)
             .body(Body::from("{}"))
             .unwrap(),
+        403,
+        "csrf",
     )
     .await;
-    assert_eq!(r.status(), 403);
-    assert_error(&b, "csrf");
 }

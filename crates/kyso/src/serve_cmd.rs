@@ -110,7 +110,9 @@ async fn run_server(state: AppState, listen: SocketAddr, a: &OfficeArgs) -> Resu
     println!("  CRL:                     {base}/pki/issuing.crl  {base}/pki/root.crl");
     println!("  OCSP:                    {base}/ocsp");
     println!("  TSA (RFC 3161):          {base}/tsa");
-    println!("  API văn phòng / office API: {base}/api/v1/  (mô tả / description: {base}/api/docs)");
+    println!(
+        "  API văn phòng / office API: {base}/api/v1/  (mô tả / description: {base}/api/docs)"
+    );
     println!("  Ký số trên trình duyệt / browser signing: {base}/sign");
     println!(
         "  Lưu tệp / blobs:         {}",

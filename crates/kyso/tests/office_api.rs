@@ -36,7 +36,7 @@ fn statuses(v: &Value) -> Vec<String> {
 fn two_signature_flow_over_http() {
     for d in deployments() {
         let backend = d.backend;
-        let p = Province::start(d, &["--login-rate", "1000", "--webhook-interval", "1"]);
+        let mut p = Province::start(d, &["--login-rate", "1000", "--webhook-interval", "1"]);
         let base = p.base.clone();
         let year = time::OffsetDateTime::now_utc()
             .to_offset(time::macros::offset!(+7))
@@ -64,7 +64,7 @@ fn two_signature_flow_over_http() {
         // session's CSRF token.
         let drafter = Api::login(&base, "chuyenvien");
         let meta = metadata("Về việc thử nghiệm API văn phòng", &[p.b, p.c]);
-        let form = || document_form(p.a, "two", &meta, "Cong van ve viec thu nghiem");
+        let form = || document_form(p.a, "two", &meta);
         let no_csrf = Api::send(
             drafter
                 .raw(Method::POST, "/api/v1/documents")
@@ -89,11 +89,8 @@ fn two_signature_flow_over_http() {
         assert_eq!(id(&again), doc_id, "{backend}: idempotent");
         // The same key for another request: refused.
         let other_meta = metadata("Một văn bản khác", &[p.b]);
-        create(
-            "draft-1",
-            document_form(p.a, "two", &other_meta, "Khac"),
-        )
-        .error(409, "idempotency-key-reused");
+        create("draft-1", document_form(p.a, "two", &other_meta))
+            .error(409, "idempotency-key-reused");
         let mine = drafter
             .get(&format!("/api/v1/documents?agency_id={}&state=draft", p.a))
             .expect(200, "list");
@@ -112,7 +109,7 @@ fn two_signature_flow_over_http() {
         Api::send(
             drafter
                 .request(Method::POST, "/api/v1/documents")
-                .multipart(document_form(p.a, "two", &secret_meta, "Mat")),
+                .multipart(document_form(p.a, "two", &secret_meta)),
         )
         .error(400, "state-secret");
         // Not a PDF: refused, nothing stored.
@@ -165,13 +162,14 @@ fn two_signature_flow_over_http() {
             .find(|f| f["role"] == "sealed")
             .unwrap()
             .clone();
-        let got = p.api("vanthu.stc").get(&format!(
-            "/api/v1/documents/{doc_id}/files/{}",
-            file["id"]
-        ));
+        let got = p
+            .api("vanthu.stc")
+            .get(&format!("/api/v1/documents/{doc_id}/files/{}", file["id"]));
         assert_eq!(got.status, 200, "{}", got.text());
         assert_eq!(got.header("content-type"), "application/pdf");
-        assert!(got.header("content-disposition").starts_with("attachment; filename="));
+        assert!(got
+            .header("content-disposition")
+            .starts_with("attachment; filename="));
         assert_eq!(
             hex::encode(kyso_crypto::digest(
                 kyso_crypto::DigestAlgorithm::Sha256,
@@ -187,7 +185,10 @@ fn two_signature_flow_over_http() {
             .find(|f| f["role"] == "draft")
             .unwrap();
         p.api("vanthu.stc")
-            .get(&format!("/api/v1/documents/{doc_id}/files/{}", draft_file["id"]))
+            .get(&format!(
+                "/api/v1/documents/{doc_id}/files/{}",
+                draft_file["id"]
+            ))
             .error(404, "not-found");
         let out = p.d.path("issued.pdf");
         std::fs::write(&out, &got.bytes).unwrap();
@@ -236,12 +237,18 @@ fn two_signature_flow_over_http() {
             .get(&format!("/api/v1/inbox/{inc_id}"))
             .error(404, "not-found");
         clerk_b
-            .post(&format!("/api/v1/inbox/{inc_id}/assign"), json!({"person_id": p.id("chuyenvien.stc")}))
+            .post(
+                &format!("/api/v1/inbox/{inc_id}/assign"),
+                json!({"person_id": p.id("chuyenvien.stc")}),
+            )
             .error(409, "wrong-status");
         let reg = clerk_b
             .post_empty(&format!("/api/v1/inbox/{inc_id}/register"))
             .expect(200, "register");
-        assert_eq!((reg["status"].as_str(), reg["incoming_number"].as_i64()), (Some("03"), Some(1)));
+        assert_eq!(
+            (reg["status"].as_str(), reg["incoming_number"].as_i64()),
+            (Some("03"), Some(1))
+        );
         p.api("giamdoc.stc")
             .post(
                 &format!("/api/v1/inbox/{inc_id}/assign"),
@@ -261,15 +268,22 @@ fn two_signature_flow_over_http() {
         assert_eq!(event["agency_id"], p.b);
         // C rejects, with a reason.
         let clerk_c = p.api("vanthu.syt");
-        let inc_c = id(&clerk_c.get("/api/v1/inbox?status=01").expect(200, "inbox C")[0]);
+        let inc_c = id(&clerk_c
+            .get("/api/v1/inbox?status=01")
+            .expect(200, "inbox C")[0]);
         clerk_c
             .post_empty(&format!("/api/v1/inbox/{inc_c}/reject"))
             .error(400, "reason-required");
         clerk_c
-            .post(&format!("/api/v1/inbox/{inc_c}/reject"), json!({"reason": "Không thuộc thẩm quyền"}))
+            .post(
+                &format!("/api/v1/inbox/{inc_c}/reject"),
+                json!({"reason": "Không thuộc thẩm quyền"}),
+            )
             .expect(200, "reject");
         // The sender sees each recipient's history.
-        let seen = clerk.get(&format!("/api/v1/documents/{doc_id}")).expect(200, "doc");
+        let seen = clerk
+            .get(&format!("/api/v1/documents/{doc_id}"))
+            .expect(200, "doc");
         let mut history: Vec<(i64, Vec<String>)> = seen["recipients"]
             .as_array()
             .unwrap()
@@ -280,7 +294,13 @@ fn two_signature_flow_over_http() {
         assert_eq!(
             history,
             vec![
-                (p.b, vec!["01", "03", "04", "05", "06"].into_iter().map(String::from).collect()),
+                (
+                    p.b,
+                    vec!["01", "03", "04", "05", "06"]
+                        .into_iter()
+                        .map(String::from)
+                        .collect()
+                ),
                 (p.c, vec!["01".to_string(), "02".to_string()]),
             ],
             "{backend}"
@@ -298,7 +318,10 @@ fn two_signature_flow_over_http() {
         let csv_text = csv.text();
         assert!(csv_text.contains("Số, ký hiệu văn bản") && csv_text.contains("01/CV-UBND"));
         let in_reg = clerk_b
-            .get(&format!("/api/v1/registers/{}/in/{year}?q=thu%20nghiem", p.b))
+            .get(&format!(
+                "/api/v1/registers/{}/in/{year}?q=thu%20nghiem",
+                p.b
+            ))
             .expect(200, "register in");
         assert_eq!(in_reg.as_array().unwrap().len(), 1, "{in_reg}");
         clerk_b
@@ -310,12 +333,20 @@ fn two_signature_flow_over_http() {
 
         // 8. The sender recalls: B is asked (13) and accepts (15).
         clerk
-            .post(&format!("/api/v1/documents/{doc_id}/recall"), json!({"reason": ""}))
+            .post(
+                &format!("/api/v1/documents/{doc_id}/recall"),
+                json!({"reason": ""}),
+            )
             .error(400, "reason-required");
         clerk
-            .post(&format!("/api/v1/documents/{doc_id}/recall"), json!({"reason": "Sai sót số liệu"}))
+            .post(
+                &format!("/api/v1/documents/{doc_id}/recall"),
+                json!({"reason": "Sai sót số liệu"}),
+            )
             .expect(200, "recall");
-        let frozen = clerk_b.get(&format!("/api/v1/inbox/{inc_id}")).expect(200, "frozen");
+        let frozen = clerk_b
+            .get(&format!("/api/v1/inbox/{inc_id}"))
+            .expect(200, "frozen");
         assert_eq!(frozen["status"], "13", "{backend}: {frozen}");
         let accepted = clerk_b
             .post_empty(&format!("/api/v1/inbox/{inc_id}/accept-recall"))
@@ -329,11 +360,22 @@ fn two_signature_flow_over_http() {
         // 9. The one-signature flow: a scan sealed and issued by the clerk.
         let scan = p.issue_scan("Thông báo lịch làm việc");
         assert_eq!(scan["state"], "issued");
-        assert_eq!(scan["number_text"], "02/CV-UBND", "{backend}: numbers go on");
+        assert_eq!(
+            scan["number_text"], "02/CV-UBND",
+            "{backend}: numbers go on"
+        );
 
         // 10. The audit chain is unbroken, and refusals are in it.
-        let report = p.admin.api.get("/api/v1/audit/verify").expect(200, "verify");
-        assert_eq!(report["chain"]["broken"], Value::Null, "{backend}: {report}");
+        let report = p
+            .admin
+            .api
+            .get("/api/v1/audit/verify")
+            .expect(200, "verify");
+        assert_eq!(
+            report["chain"]["broken"],
+            Value::Null,
+            "{backend}: {report}"
+        );
         assert!(report["anchors_invalid"].as_array().unwrap().is_empty());
         let denied = p
             .admin
@@ -341,13 +383,19 @@ fn two_signature_flow_over_http() {
             .get("/api/v1/audit?action=access.denied&limit=100")
             .expect(200, "audit");
         assert!(
-            denied.as_array().unwrap().iter().any(|e| e["object_id"] == "csrf /api/v1/documents"),
+            denied
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["object_id"] == "csrf /api/v1/documents"),
             "{denied}"
         );
         let by_id = p
             .admin
             .api
-            .get(&format!("/api/v1/audit?object_kind=document&object_id={doc_id}"))
+            .get(&format!(
+                "/api/v1/audit?object_kind=document&object_id={doc_id}"
+            ))
             .expect(200, "audit of the document");
         let actions: Vec<&str> = by_id
             .as_array()
@@ -355,12 +403,20 @@ fn two_signature_flow_over_http() {
             .iter()
             .map(|e| e["action"].as_str().unwrap())
             .collect();
-        for a in ["document.create", "document.submit", "document.approve", "document.issue", "document.recall"] {
+        for a in [
+            "document.create",
+            "document.submit",
+            "document.approve",
+            "document.issue",
+            "document.recall",
+        ] {
             assert!(actions.contains(&a), "{backend}: {a} in {actions:?}");
         }
 
         // 11. The drafter logs out: the cookie no longer works.
-        drafter.post_empty("/api/v1/auth/logout").expect(204, "logout");
+        drafter
+            .post_empty("/api/v1/auth/logout")
+            .expect(204, "logout");
         drafter.get("/api/v1/me").error(401, "unauthenticated");
     }
 }
@@ -382,12 +438,19 @@ fn errors_and_headers_over_http() {
     ] {
         assert!(!r.header(h).is_empty(), "{h}");
     }
-    assert!(r.header("content-security-policy").contains("frame-ancestors 'none'"));
-    assert!(r.header("strict-transport-security").is_empty(), "plain HTTP");
+    assert!(r
+        .header("content-security-policy")
+        .contains("frame-ancestors 'none'"));
+    assert!(
+        r.header("strict-transport-security").is_empty(),
+        "plain HTTP"
+    );
     let admin = &p.admin.api;
     admin.get("/api/v1/agencies/999999").error(404, "not-found");
     admin.get("/api/v1/agencies/abc").error(400, "bad-path");
-    admin.get("/api/v1/documents?limit=x").error(400, "bad-query");
+    admin
+        .get("/api/v1/documents?limit=x")
+        .error(400, "bad-query");
     admin
         .post("/api/v1/agencies", json!({"code": "bad"}))
         .error(400, "bad-json");
@@ -399,7 +462,11 @@ fn errors_and_headers_over_http() {
     )
     .error(415, "unsupported-media-type");
     admin
-        .put_bytes(&format!("/api/v1/agencies/{}/seal-image", p.a), "image/jpeg", vec![1, 2, 3])
+        .put_bytes(
+            &format!("/api/v1/agencies/{}/seal-image", p.a),
+            "image/jpeg",
+            vec![1, 2, 3],
+        )
         .error(415, "unsupported-media-type");
     admin
         .post(
@@ -422,19 +489,29 @@ fn errors_and_headers_over_http() {
         "/api/v1/documents",
         reqwest::blocking::multipart::Form::new().part(
             "file",
-            reqwest::blocking::multipart::Part::bytes(vec![b'%'; 3 * 1024 * 1024]).file_name("big.pdf"),
+            reqwest::blocking::multipart::Part::bytes(vec![b'%'; 3 * 1024 * 1024])
+                .file_name("big.pdf"),
         ),
     );
     r.error(413, "too-large");
     // Five wrong passwords lock the account (in the database): 429.
     for _ in 0..5 {
-        anon.post("/api/v1/auth/login", json!({"username": "kiemtra", "password": "sai mật khẩu"}));
+        anon.post(
+            "/api/v1/auth/login",
+            json!({"username": "kiemtra", "password": "sai mật khẩu"}),
+        );
     }
-    let r = anon.post("/api/v1/auth/login", json!({"username": "kiemtra", "password": PASSWORD}));
+    let r = anon.post(
+        "/api/v1/auth/login",
+        json!({"username": "kiemtra", "password": PASSWORD}),
+    );
     r.error(429, "account-locked");
     // The admin lifts it.
     admin
-        .patch(&format!("/api/v1/people/{}", p.id("kiemtra")), json!({"unlock": true}))
+        .patch(
+            &format!("/api/v1/people/{}", p.id("kiemtra")),
+            json!({"unlock": true}),
+        )
         .expect(200, "unlock");
     Api::login(&p.base, "kiemtra");
     // A revoked token stops working.

@@ -65,7 +65,7 @@ fn send(api: &Api, c: &Call, request_id: &str) -> Answer {
                 .text("metadata", meta["metadata"].to_string())
                 .part(
                     "file",
-                    reqwest::blocking::multipart::Part::bytes(pdf("Ma tran"))
+                    reqwest::blocking::multipart::Part::bytes(pdf())
                         .file_name("x.pdf")
                         .mime_str("application/pdf")
                         .unwrap(),
@@ -109,7 +109,7 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             .multipart(
                 Method::POST,
                 "/api/v1/documents",
-                document_form(a, "two", &metadata("Dự thảo của A", &[b]), "Du thao"),
+                document_form(a, "two", &metadata("Dự thảo của A", &[b])),
             )
             .expect(201, "draft of A")["id"]
             .as_i64()
@@ -117,7 +117,10 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
         let scan = p.issue_scan("Văn bản A gửi B");
         let doc_s = scan["id"].as_i64().unwrap();
         let file_s = scan["files"][0]["id"].as_i64().unwrap();
-        let dl_b = p.api("vanthu.stc").get("/api/v1/inbox").expect(200, "inbox B")[0]["id"]
+        let dl_b = p
+            .api("vanthu.stc")
+            .get("/api/v1/inbox")
+            .expect(200, "inbox B")[0]["id"]
             .as_i64()
             .unwrap();
         let pa = p.id("chuyenvien");
@@ -140,7 +143,8 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
         let cert = B64.encode(&p.approver_cert);
         let pem = std::fs::read_to_string(p.d.path("issuing.pem")).unwrap();
         let tok_a = p.people["chuyenvien"].token_id;
-        let meta = |agency: i64| json!({"agency_id": agency, "metadata": metadata("Ma trận", &[b])});
+        let meta =
+            |agency: i64| json!({"agency_id": agency, "metadata": metadata("Ma trận", &[b])});
 
         use Method as M;
         let cross = vec![
@@ -237,7 +241,12 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             };
             let c = call(m, "", concrete, body);
             let r = send(&anon, &c, "anonymous");
-            assert_eq!(r.status, 401, "{backend}: anonymous {method} {path}: {}", r.text());
+            assert_eq!(
+                r.status,
+                401,
+                "{backend}: anonymous {method} {path}: {}",
+                r.text()
+            );
             assert_eq!(r.json["error"], "unauthenticated");
         }
 
@@ -275,9 +284,14 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             .get(&format!("/api/v1/documents/{doc_a}"))
             .expect(200, "draft");
         assert_eq!(still["state"], "draft");
-        let dl = p.api("vanthu.stc").get(&format!("/api/v1/inbox/{dl_b}")).expect(200, "dl");
+        let dl = p
+            .api("vanthu.stc")
+            .get(&format!("/api/v1/inbox/{dl_b}"))
+            .expect(200, "dl");
         assert_eq!(dl["status"], "01");
-        p.api("chuyenvien").get("/api/v1/me").expect(200, "A's token still works");
+        p.api("chuyenvien")
+            .get("/api/v1/me")
+            .expect(200, "A's token still works");
 
         // Every refusal is audited under its request id.
         let denied = p
@@ -292,7 +306,10 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             .filter_map(|e| e["request_id"].as_str())
             .collect();
         for (rid, what) in &refused {
-            assert!(audited.contains(rid.as_str()), "{what}: refusal not audited");
+            assert!(
+                audited.contains(rid.as_str()),
+                "{what}: refusal not audited"
+            );
         }
     }
 }

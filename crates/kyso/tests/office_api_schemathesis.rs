@@ -2,7 +2,7 @@
 //! and PostgreSQL), authenticated with an API token of each role: every
 //! operation gets generated valid and invalid requests, and no answer may
 //! be a 5xx or break the description. The number of examples is bounded
-//! (KYSO_SCHEMATHESIS_EXAMPLES, default 4; KYSO_SCHEMATHESIS_PHASES,
+//! (KYSO_SCHEMATHESIS_EXAMPLES, default 3; KYSO_SCHEMATHESIS_PHASES,
 //! default `examples,fuzzing`) so the suite stays short; raise them to
 //! hunt.
 mod common;
@@ -46,8 +46,9 @@ fn schemathesis() -> Option<String> {
 #[test]
 fn schemathesis_finds_no_server_error_and_no_answer_off_the_description() {
     let Some(st) = schemathesis() else { return };
-    let examples = std::env::var("KYSO_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "4".into());
-    let phases = std::env::var("KYSO_SCHEMATHESIS_PHASES").unwrap_or_else(|_| "examples,fuzzing".into());
+    let examples = std::env::var("KYSO_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "3".into());
+    let phases =
+        std::env::var("KYSO_SCHEMATHESIS_PHASES").unwrap_or_else(|_| "examples,fuzzing".into());
     for d in deployments() {
         let backend = d.backend;
         let p = Province::start(d, &["--login-rate", "100000", "--webhook-interval", "3600"]);

@@ -38,7 +38,9 @@ async fn list(
     Caller(a): Caller,
     Query(q): Query<AgencySearch>,
 ) -> Result<axum::Json<Vec<AgencyView>>, WebError> {
-    Ok(axum::Json(s.office.list_agencies(&a, q.q.as_deref()).await?))
+    Ok(axum::Json(
+        s.office.list_agencies(&a, q.q.as_deref()).await?,
+    ))
 }
 
 /// Create an agency (department administrator).

@@ -26,11 +26,7 @@ pub fn routes(spec: utoipa::openapi::OpenApi) -> Router<AppState> {
 }
 
 fn openapi_json(json: &[u8]) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        json.to_vec(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], json.to_vec()).into_response()
 }
 
 async fn page() -> Html<&'static str> {

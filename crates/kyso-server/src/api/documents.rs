@@ -4,7 +4,6 @@
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use kyso_office::document::draft::{Comment, NewDraft};
 use kyso_office::document::metadata::DocumentMetadata;
 use kyso_office::document::state::Flow;
@@ -18,7 +17,7 @@ use utoipa_axum::routes;
 use super::upload::{self, required};
 use super::{audited, content_disposition};
 use crate::error::WebError;
-use crate::extract::{Caller, Json, Path, Query};
+use crate::extract::{base64_field, Caller, Json, Path, Query};
 use crate::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -252,15 +251,7 @@ async fn finalize_approval(
     Json(r): Json<ApprovalFinalize>,
 ) -> Result<axum::Json<DocumentView>, WebError> {
     let cert = certificate_from_b64(&r.certificate)?;
-    let sig = base64::engine::general_purpose::STANDARD
-        .decode(r.signature.trim().as_bytes())
-        .map_err(|_| {
-            WebError::invalid(
-                "bad-signature",
-                "chữ ký không phải base64",
-                "the signature is not base64",
-            )
-        })?;
+    let sig = base64_field(&r.signature, "bad-signature", "chữ ký", "the signature")?;
     Ok(axum::Json(
         s.office
             .finalize_approval(&a, id, &r.nonce, &sig, &cert)

@@ -72,8 +72,8 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(agencies::file_routes())
         .merge(people::file_routes())
         .layer(DefaultBodyLimit::max(limits::SMALL_FILE));
-    let uploads = documents::upload_routes()
-        .layer(DefaultBodyLimit::max(limits::multipart(max_upload)));
+    let uploads =
+        documents::upload_routes().layer(DefaultBodyLimit::max(limits::multipart(max_upload)));
     let (router, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(json)
         .merge(files)
@@ -144,7 +144,10 @@ fn finish_operation(path: &str, method: &str, op: &mut Operation) {
         .as_ref()
         .and_then(|t| t.first().cloned())
         .unwrap_or_default();
-    let name = op.operation_id.clone().unwrap_or_else(|| method.to_string());
+    let name = op
+        .operation_id
+        .clone()
+        .unwrap_or_else(|| method.to_string());
     op.operation_id = Some(format!("{tag}_{name}"));
     for p in op.parameters.iter_mut().flatten() {
         if p.parameter_in == ParameterIn::Path && !path.contains(&format!("{{{}}}", p.name)) {

@@ -156,7 +156,11 @@ async fn set_certificate(
 ) -> Result<axum::Json<PersonView>, WebError> {
     require_content_type(
         &headers,
-        &["application/x-pem-file", "application/pem-certificate-chain", "text/plain"],
+        &[
+            "application/x-pem-file",
+            "application/pem-certificate-chain",
+            "text/plain",
+        ],
     )?;
     let pem = std::str::from_utf8(&body).map_err(|_| {
         WebError::invalid(
@@ -165,7 +169,9 @@ async fn set_certificate(
             "the certificate must be PEM text",
         )
     })?;
-    Ok(axum::Json(s.office.set_person_certificate(&a, id, pem).await?))
+    Ok(axum::Json(
+        s.office.set_person_certificate(&a, id, pem).await?,
+    ))
 }
 
 /// Set a person's handwritten signature specimen (PNG with transparency).

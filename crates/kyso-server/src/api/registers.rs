@@ -83,7 +83,10 @@ pub(crate) async fn register_csv(
                 header::CONTENT_TYPE,
                 axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
             ),
-            (header::CONTENT_DISPOSITION, super::content_disposition(&name)),
+            (
+                header::CONTENT_DISPOSITION,
+                super::content_disposition(&name),
+            ),
         ],
         csv,
     )

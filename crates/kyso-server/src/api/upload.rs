@@ -99,9 +99,11 @@ pub async fn read(req: Request, max_file: usize) -> Result<UploadParts, WebError
         match name.as_str() {
             "agency_id" => {
                 let t = text(&mut field, &name).await?;
-                p.agency_id = Some(t.trim().parse().map_err(|_| {
-                    bad_part(&name, "cần một số nguyên", "needs an integer")
-                })?);
+                p.agency_id = Some(
+                    t.trim()
+                        .parse()
+                        .map_err(|_| bad_part(&name, "cần một số nguyên", "needs an integer"))?,
+                );
             }
             "flow" => {
                 let t = text(&mut field, &name).await?;
@@ -119,7 +121,11 @@ pub async fn read(req: Request, max_file: usize) -> Result<UploadParts, WebError
             }
             "file" => {
                 if p.file.is_some() {
-                    return Err(bad_part(&name, "chỉ được một tệp chính", "only one main file"));
+                    return Err(bad_part(
+                        &name,
+                        "chỉ được một tệp chính",
+                        "only one main file",
+                    ));
                 }
                 p.file = Some(file(&mut field, &name, max_file).await?);
             }

@@ -25,7 +25,10 @@ pub const SESSION_COOKIE: &str = "kyso_session";
 pub enum Credential {
     Anonymous,
     /// A browser session: unsafe methods must echo its CSRF token.
-    Session { info: SessionInfo, secret: String },
+    Session {
+        info: SessionInfo,
+        secret: String,
+    },
     /// An API token: no CSRF check (a browser never sends it by itself).
     Token(Actor),
     /// A cookie or token was given but is not valid (expired, revoked…).
@@ -128,7 +131,10 @@ mod tests {
             HeaderValue::from_static("Bearer kyso_x"),
         );
         assert_eq!(bearer(&h), Some(Ok("kyso_x".into())));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic eA=="));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic eA=="),
+        );
         assert_eq!(bearer(&h), Some(Err(())));
         let c = session_cookie("s", OffsetDateTime::now_utc(), true);
         let c = c.to_str().unwrap();

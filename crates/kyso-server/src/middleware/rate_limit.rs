@@ -57,7 +57,8 @@ impl RateLimiter {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (burst, rate) = (self.burst, self.per_second);
-        let level = |b: &Bucket| (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(burst);
+        let level =
+            |b: &Bucket| (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(burst);
         let k = key(ip);
         if !map.contains_key(&k) && map.len() >= MAX_ADDRESSES {
             map.retain(|_, b| level(b) < burst);

@@ -88,7 +88,9 @@ async fn submit(
         return page(
             StatusCode::FORBIDDEN,
             &next,
-            Some("Yêu cầu đăng nhập từ trang khác bị từ chối / a login from another site is refused"),
+            Some(
+                "Yêu cầu đăng nhập từ trang khác bị từ chối / a login from another site is refused",
+            ),
         );
     }
     if let Err(e) = crate::api::auth::login_allowed(&s, ip) {

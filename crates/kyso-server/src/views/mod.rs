@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn escaping_and_redirect_targets() {
-        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         assert_eq!(local_path("/sign"), Some("/sign"));
         assert_eq!(local_path("//evil.example/x"), None);
         assert_eq!(local_path("https://evil.example"), None);

@@ -13,14 +13,12 @@ use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use kyso_office::remote_signing::{certificate_from_b64, PreparedRemote};
 use serde::Deserialize;
 
 use super::escape;
 use crate::error::WebError;
-use crate::extract::{Caller, Json};
+use crate::extract::{base64_field, Caller, Json};
 use crate::middleware::authn::Credential;
 use crate::middleware::security_headers::CSP_SIGN_PAGE;
 use crate::{limits, AppState};
@@ -68,13 +66,7 @@ async fn prepare(
     Caller(_): Caller,
     Json(r): Json<PrepareRequest>,
 ) -> Result<axum::Json<PreparedRemote>, WebError> {
-    let pdf = B64.decode(r.pdf.as_bytes()).map_err(|_| {
-        WebError::invalid(
-            "bad-pdf",
-            "tệp PDF không phải base64",
-            "the PDF is not base64",
-        )
-    })?;
+    let pdf = base64_field(&r.pdf, "bad-pdf", "tệp PDF", "the PDF")?;
     let cert = certificate_from_b64(&r.certificate)?;
     Ok(axum::Json(
         s.office
@@ -97,13 +89,7 @@ async fn finalize(
     Caller(_): Caller,
     Json(r): Json<FinalizeRequest>,
 ) -> Result<Response, WebError> {
-    let signature = B64.decode(r.signature.trim().as_bytes()).map_err(|_| {
-        WebError::invalid(
-            "bad-request",
-            "chữ ký không phải base64",
-            "the signature is not base64",
-        )
-    })?;
+    let signature = base64_field(&r.signature, "bad-signature", "chữ ký", "the signature")?;
     let cert = certificate_from_b64(&r.certificate)?;
     let (title, pdf) = s
         .office
@@ -112,8 +98,14 @@ async fn finalize(
     let name = format!("{}-signed.pdf", title.trim());
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-            (header::CONTENT_DISPOSITION, crate::api::content_disposition(&name)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                crate::api::content_disposition(&name),
+            ),
         ],
         pdf,
     )

@@ -63,7 +63,10 @@ impl Answer {
                 self.text()
             );
         }
-        assert_eq!(self.json["request_id"].as_str().unwrap(), self.header("x-request-id"));
+        assert_eq!(
+            self.json["request_id"].as_str().unwrap(),
+            self.header("x-request-id")
+        );
     }
 }
 
@@ -223,68 +226,14 @@ impl Api {
     }
 }
 
-/// A one-page A4 PDF with a line of text.
-pub fn pdf(text: &str) -> Vec<u8> {
-    let content = format!("BT /F1 14 Tf 72 720 Td ({text}) Tj ET");
-    let objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
-        [
-            format!("<< /Length {} >>\nstream\n", content.len()).into_bytes(),
-            content.into_bytes(),
-            b"\nendstream".to_vec(),
-        ]
-        .concat(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
-    ];
-    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for off in offsets {
-        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+/// The test PDF (one page, written by hand: kyso-pdf's test input).
+pub fn pdf() -> Vec<u8> {
+    crate::common::lab::hand_pdf()
 }
 
-/// A red ring PNG with alpha (a seal, or a signature specimen).
+/// A red seal image, PNG with transparency.
 pub fn seal_png() -> Vec<u8> {
-    let (w, h) = (120u32, 120u32);
-    let mut data = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            let (dx, dy) = (x as f32 - 60.0, y as f32 - 60.0);
-            let r = (dx * dx + dy * dy).sqrt();
-            data.extend_from_slice(if (50.0..58.0).contains(&r) {
-                &[220, 20, 20, 255]
-            } else {
-                &[0, 0, 0, 0]
-            });
-        }
-    }
-    let mut out = Vec::new();
-    {
-        let mut e = png::Encoder::new(&mut out, w, h);
-        e.set_color(png::ColorType::Rgba);
-        e.set_depth(png::BitDepth::Eight);
-        let mut wr = e.write_header().unwrap();
-        wr.write_image_data(&data).unwrap();
-    }
-    out
+    crate::common::appearance::seal_png(120, 96.0)
 }
 
 /// The metadata of a test document sent to `recipients`.
@@ -301,7 +250,7 @@ pub fn metadata(subject: &str, recipients: &[i64]) -> Value {
 }
 
 /// The multipart form of a new document: the PDF and two attachments.
-pub fn document_form(agency_id: i64, flow: &str, metadata: &Value, body: &str) -> multipart::Form {
+pub fn document_form(agency_id: i64, flow: &str, metadata: &Value) -> multipart::Form {
     let file = |name: &str, mime: &str, bytes: Vec<u8>| {
         multipart::Part::bytes(bytes)
             .file_name(name.to_string())
@@ -317,11 +266,15 @@ pub fn document_form(agency_id: i64, flow: &str, metadata: &Value, body: &str) -
                 .mime_str("application/json")
                 .unwrap(),
         )
-        .part("file", file("công văn.pdf", "application/pdf", pdf(body)))
-        .part("attachment", file("phu-luc.pdf", "application/pdf", pdf("Phu luc")))
+        .part("file", file("công văn.pdf", "application/pdf", pdf()))
+        .part("attachment", file("phu-luc.pdf", "application/pdf", pdf()))
         .part(
             "attachment",
-            file("số liệu.csv", "text/csv", "Tên,Giá trị\nA,1\n".as_bytes().to_vec()),
+            file(
+                "số liệu.csv",
+                "text/csv",
+                "Tên,Giá trị\nA,1\n".as_bytes().to_vec(),
+            ),
         )
 }
 
@@ -436,8 +389,20 @@ impl Province {
             &d.base_url(),
         ]);
         let dir = d.dir.path().to_path_buf();
-        d.kyso(&["ca", "cert", "root", "-o", dir.join("root.pem").to_str().unwrap()]);
-        d.kyso(&["ca", "cert", "issuing", "-o", dir.join("issuing.pem").to_str().unwrap()]);
+        d.kyso(&[
+            "ca",
+            "cert",
+            "root",
+            "-o",
+            dir.join("root.pem").to_str().unwrap(),
+        ]);
+        d.kyso(&[
+            "ca",
+            "cert",
+            "issuing",
+            "-o",
+            dir.join("issuing.pem").to_str().unwrap(),
+        ]);
         let approver_key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
         let top = bootstrap(&d);
         let (approver_pem, approver_cert) = in_process(&d, async |_, ca| {
@@ -488,7 +453,14 @@ impl Province {
         let other = agency("000.03.00.H45", "Sở Nội vụ", "SNV");
         let mut accounts: Vec<(&str, &str, i64, &str, Option<&str>, Option<&str>)> = vec![
             ("chuyenvien", "Trần Thị Bình", top, "drafter", None, None),
-            ("chutich", "Nguyễn Văn An", top, "approver", Some("Chủ tịch"), Some("TM. ỦY BAN NHÂN DÂN")),
+            (
+                "chutich",
+                "Nguyễn Văn An",
+                top,
+                "approver",
+                Some("Chủ tịch"),
+                Some("TM. ỦY BAN NHÂN DÂN"),
+            ),
             ("vanthu", "Lê Thị Cúc", top, "clerk", None, None),
             ("chanhvanphong", "Ngô Văn Dậu", top, "head", None, None),
             ("cntt", "Mai Văn Tài", top, "it_officer", None, None),
@@ -532,11 +504,18 @@ impl Province {
             .expect(200, "certificate");
         admin
             .api
-            .put(&format!("/api/v1/agencies/{top}/seal-key"), json!({"kind": "generate"}))
+            .put(
+                &format!("/api/v1/agencies/{top}/seal-key"),
+                json!({"kind": "generate"}),
+            )
             .expect(200, "seal key");
         people["vanthu"]
             .api
-            .put_bytes(&format!("/api/v1/agencies/{top}/seal-image"), "image/png", seal_png())
+            .put_bytes(
+                &format!("/api/v1/agencies/{top}/seal-image"),
+                "image/png",
+                seal_png(),
+            )
             .expect(200, "seal image");
         let peers = (have("pdfsig") && have("certutil") && have("qpdf"))
             .then(|| Peers::setup(&dir, python()));
@@ -593,7 +572,7 @@ impl Province {
             .multipart(
                 Method::POST,
                 "/api/v1/documents",
-                document_form(self.a, "seal", &metadata(subject, &[self.b, self.c]), "Ban scan"),
+                document_form(self.a, "seal", &metadata(subject, &[self.b, self.c])),
             )
             .expect(201, "scan");
         let id = d["id"].as_i64().unwrap();
