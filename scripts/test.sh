@@ -30,16 +30,17 @@ fi
 VENV="$ROOT/.venv"
 # endesive signs part of the world corpus (tests/world_corpus.rs); its 3.0
 # release writes PDFs with pypdf < 7. schemathesis tests the office API
-# against its OpenAPI description (tests/office_api_schemathesis.rs).
+# against its OpenAPI description (tests/office_api_schemathesis.rs);
+# moto_server is the S3 peer (tests/office_api.rs starts its own).
 if [ ! -x "$VENV/bin/pyhanko" ] || ! "$VENV/bin/python" -c 'import pyhanko_certvalidator, endesive' 2>/dev/null; then
   log "creating $VENV with pyhanko and endesive"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7'
 fi
-if [ ! -x "$VENV/bin/schemathesis" ]; then
-  log "adding schemathesis to $VENV"
-  "$VENV/bin/pip" install -q schemathesis
+if [ ! -x "$VENV/bin/schemathesis" ] || [ ! -x "$VENV/bin/moto_server" ]; then
+  log "adding schemathesis and moto_server to $VENV"
+  "$VENV/bin/pip" install -q schemathesis 'moto[server]'
 fi
 export KYSO_TEST_PYTHON="$VENV/bin/python"
 export PATH="$VENV/bin:$PATH"

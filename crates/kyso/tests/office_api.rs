@@ -6,7 +6,8 @@
 //! pyHanko (valid, FORM_FILLING) and pdfsig; the recipients' status codes,
 //! registers (JSON and CSV), recall; a webhook delivered to a receiver in
 //! the test with a valid HMAC (checked with openssl); the one-signature
-//! flow; error shapes and statuses; security headers; the audit chain.
+//! flow; error shapes and statuses; security headers; the audit chain
+//! time-stamped at shutdown; documents kept in an S3 bucket (moto_server).
 mod common;
 #[path = "common/office.rs"]
 mod office;
@@ -526,4 +527,112 @@ fn errors_and_headers_over_http() {
     assert!(page.text().contains("/static/api-docs.js"));
     let spec = anon.get("/api/openapi.json").expect(200, "openapi");
     assert_eq!(spec["openapi"], "3.1.0");
+}
+
+/// `moto_server` (PyPI) on loopback, the S3 peer; killed when dropped.
+struct Moto {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto() -> Option<Moto> {
+    let python = python()?;
+    let exe = std::path::Path::new(&python)
+        .parent()
+        .unwrap()
+        .join("moto_server");
+    if !exe.is_file() {
+        if std::env::var("KYSO_REQUIRE_PEERS").as_deref() == Ok("1") {
+            panic!("moto_server is required (KYSO_REQUIRE_PEERS=1) but not in the test venv");
+        }
+        eprintln!("SKIP: moto_server not installed next to {python}");
+        return None;
+    }
+    let port = free_port();
+    let child = std::process::Command::new(exe)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start moto_server");
+    let m = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let start = std::time::Instant::now();
+    while reqwest::blocking::get(&m.url).is_err() {
+        assert!(start.elapsed().as_secs() < 30, "moto_server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    Some(m)
+}
+
+/// `kyso serve --blobs s3://…`: documents go to the bucket (moto_server as
+/// the S3 peer), on the last deployment (PostgreSQL when it is set).
+#[test]
+fn documents_in_an_s3_bucket_over_http() {
+    let Some(s3) = moto() else { return };
+    let d = deployments().pop().unwrap();
+    let backend = d.backend;
+    let bucket = format!("{}/kyso-blobs", s3.url);
+    let r = reqwest::blocking::Client::new()
+        .put(&bucket)
+        .send()
+        .unwrap();
+    assert!(r.status().is_success(), "create bucket: {}", r.status());
+    let p = Province::start_env(
+        d,
+        &["--login-rate", "1000", "--blobs", "s3://kyso-blobs/office"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", &s3.url),
+            ("AWS_ALLOW_HTTP", "true"),
+        ],
+    );
+    let scan = p.issue_scan("Văn bản lưu trên S3");
+    let sealed = scan["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|f| f["role"] == "sealed")
+        .unwrap();
+    let sha = sealed["sha256"].as_str().unwrap();
+    let got = p.api("vanthu.stc").get(&format!(
+        "/api/v1/documents/{}/files/{}",
+        scan["id"], sealed["id"]
+    ));
+    assert_eq!(got.status, 200, "{backend}: {}", got.text());
+    assert_eq!(
+        hex::encode(kyso_crypto::digest(
+            kyso_crypto::DigestAlgorithm::Sha256,
+            &got.bytes
+        )),
+        sha
+    );
+    let listing = reqwest::blocking::get(format!("{bucket}?list-type=2&prefix=office/"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        listing.contains(&format!("<Key>office/sha256/{}/{sha}</Key>", &sha[..2])),
+        "{backend}: the sealed file in the bucket: {listing}"
+    );
+    assert!(
+        !p.d.data()
+            .join("blobs")
+            .join("blobs")
+            .join("sha256")
+            .exists(),
+        "{backend}: nothing in the data directory"
+    );
 }

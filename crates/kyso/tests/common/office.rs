@@ -374,6 +374,11 @@ impl Province {
     /// Sets up the province on `d` and serves it (with `extra` options
     /// of `kyso serve`).
     pub fn start(d: Deployment, extra: &[&str]) -> Province {
+        Province::start_env(d, extra, &[])
+    }
+
+    /// [`Province::start`] with environment variables for `kyso serve`.
+    pub fn start_env(d: Deployment, extra: &[&str], env: &[(&str, &str)]) -> Province {
         d.kyso(&[
             "ca",
             "init",
@@ -426,7 +431,7 @@ impl Province {
                 .unwrap();
             (issued.pem, issued.der)
         });
-        let server = d.serve_with(d.port, extra);
+        let server = d.serve_env(d.port, extra, env);
         let base = d.base_url();
         let (admin_api, admin_token) = Api::token_of(&base, "quantri");
         let admin = Person {
