@@ -29,11 +29,12 @@ fi
 # --- 2. Python venv with the peers ----------------------------------------
 # pyHanko checks signatures; endesive signs part of the world corpus
 # (tests/world_corpus.rs; its 3.0 release writes PDFs with pypdf < 7);
-# moto_server is the S3 server of the blob-store tests.
+# moto_server is the S3 server of the blob-store tests; schemathesis
+# tests the office API against its OpenAPI description.
 VENV="$ROOT/.venv"
-PY_PKGS=(pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7' 'moto[server]')
+PY_PKGS=(pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7' 'moto[server]' schemathesis)
 PY_IMPORTS="pyhanko_certvalidator, endesive, moto"
-if [ ! -x "$VENV/bin/pyhanko" ] || ! "$VENV/bin/python" -c "import $PY_IMPORTS" 2>/dev/null; then
+if [ ! -x "$VENV/bin/pyhanko" ] || [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/python" -c "import $PY_IMPORTS" 2>/dev/null; then
   log "creating $VENV with ${PY_PKGS[*]}"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip

@@ -6,7 +6,7 @@ use crate::error::{OfficeError, Result};
 use crate::role::Role;
 
 /// One role of the actor in one agency.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Membership {
     pub agency_id: i64,
     pub agency_code: String,
@@ -65,7 +65,7 @@ impl Scope {
 }
 
 /// An authenticated person.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Actor {
     pub person_id: i64,
     pub username: String,

@@ -144,30 +144,39 @@ impl Office {
     ) -> Result<T> {
         let r = f().await;
         if let Err(e) = &r {
-            if e.kind == ErrorKind::Forbidden {
-                let now = self.now();
-                let ev = kyso_store::AuditEvent {
-                    person_id: Some(actor.person_id),
-                    actor: actor.username.clone(),
-                    role: actor.main_role().map(|r| r.code().to_string()),
-                    agency_id: None,
-                    action: "access.denied".into(),
-                    object_kind: "use_case".into(),
-                    object_id: action.to_string(),
-                    object_sha256: None,
-                    request_id: actor.request_id.clone(),
-                    detail: Some(e.en.clone()),
-                };
-                if let Err(a) = self
-                    .store
-                    .write(async |tx| audit::record_event(tx, ev, now).await)
-                    .await
-                {
-                    tracing::error!("audit of a refusal failed: {a}");
-                }
-            }
+            self.record_refusal(actor, action, e).await;
         }
         r
+    }
+
+    /// Appends the refusal `e` of `actor`'s use case `action` to the audit
+    /// log (`access.denied`) when it is a 403; other errors are not
+    /// refusals and are left alone. For refusals made outside a guarded
+    /// use case (the server's CSRF check, reads that refuse a filter).
+    pub async fn record_refusal(&self, actor: &Actor, action: &str, e: &OfficeError) {
+        if e.kind != ErrorKind::Forbidden {
+            return;
+        }
+        let now = self.now();
+        let ev = kyso_store::AuditEvent {
+            person_id: Some(actor.person_id),
+            actor: actor.username.clone(),
+            role: actor.main_role().map(|r| r.code().to_string()),
+            agency_id: None,
+            action: "access.denied".into(),
+            object_kind: "use_case".into(),
+            object_id: action.to_string(),
+            object_sha256: None,
+            request_id: actor.request_id.clone(),
+            detail: Some(e.en.clone()),
+        };
+        if let Err(a) = self
+            .store
+            .write(async |tx| audit::record_event(tx, ev, now).await)
+            .await
+        {
+            tracing::error!("audit of a refusal failed: {a}");
+        }
     }
 
     /// A fresh directory for one operation's files, removed on drop.

@@ -53,7 +53,8 @@ enum Command {
     /// change-pin, recover (security officer), recoveries.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
-    /// Serve the CA certificates, CRLs, OCSP and the TSA over HTTP.
+    /// Serve the document office (REST API, browser signing) and the CA
+    /// certificates, CRLs, OCSP and the TSA over HTTP.
     Serve(serve_cmd::ServeArgs),
     /// Ký số tệp PDF (PAdES) / sign a PDF (PAdES B-B, B-T, B-LT or B-LTA).
     Sign(Box<sign_cmd::SignArgs>),
@@ -80,7 +81,8 @@ enum Command {
     #[command(subcommand)]
     Audit(office_cmd::AuditCommand),
     /// One command on embedded defaults: create the data directory with a
-    /// CA, TSA and OCSP responder if needed, then serve them on localhost.
+    /// CA, TSA and OCSP responder if needed, then serve them and the
+    /// document office on localhost.
     Demo(serve_cmd::DemoArgs),
 }
 

@@ -1,12 +1,15 @@
 //! Browser signing through `kyso agent`, end to end without a person: the
-//! test plays the browser (GET the page of `kyso serve`, ask the agent for
-//! the certificate with an Origin header, upload to /sign/prepare, ask the
-//! agent to sign the digest, post to /sign/finalize). SoftHSM2 holds the
+//! test plays the browser (log in, GET the page of `kyso serve`, ask the
+//! agent for the certificate with an Origin header, upload to
+//! /sign/prepare with the session's CSRF token, ask the agent to sign the
+//! digest, post to /sign/finalize). SoftHSM2 holds the
 //! key; the agent takes the PIN through its insecure test hook. Checked:
 //! origins not allowed are refused, a nonce is used once at the agent and
 //! at the server, wrong certificates and bad signatures are refused, and
 //! the signed PDF is accepted by qpdf, pdfsig and pyHanko.
 mod common;
+#[path = "common/office.rs"]
+mod office;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
@@ -81,7 +84,21 @@ fn call(
     origin: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value, Vec<u8>) {
+    call_as(None, method, url, origin, body)
+}
+
+/// [`call`] in a browser session: its cookie, and its CSRF token.
+fn call_as(
+    session: Option<&office::Api>,
+    method: reqwest::Method,
+    url: &str,
+    origin: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value, Vec<u8>) {
     let mut r = client().request(method, url);
+    if let Some(office::Auth::Session { cookie, csrf }) = session.map(|s| &s.auth) {
+        r = r.header("cookie", cookie).header("x-csrf-token", csrf);
+    }
     if let Some(o) = origin {
         r = r.header("origin", o);
     }
@@ -144,11 +161,37 @@ fn browser_signing_through_the_agent() {
         ],
     );
 
-    // The page.
-    let (st, page) = get(&lab.server.url("/sign"));
+    // The page is behind a login; its script runs the protocol.
+    office::bootstrap(d);
+    let (st, _, form) = call(reqwest::Method::GET, &lab.server.url("/sign"), None, None);
+    let form = String::from_utf8(form).unwrap();
+    assert_eq!(st, 200);
+    assert!(
+        form.contains("action=\"/login\"") && form.contains("value=\"/sign\""),
+        "anonymous: sent to the login form: {form}"
+    );
+    let (st, v, _) = call(
+        reqwest::Method::POST,
+        &lab.server.url("/sign/prepare"),
+        Some(&page_origin),
+        Some(json!({"title": "x", "pdf": "", "certificate": ""})),
+    );
+    assert_eq!((st, v["error"].as_str()), (401, Some("unauthenticated")));
+    let session = office::Api::login(&d.base_url(), "quantri");
+    let (st, _, page) = call_as(
+        Some(&session),
+        reqwest::Method::GET,
+        &lab.server.url("/sign"),
+        None,
+        None,
+    );
     assert_eq!(st, 200);
     let page = String::from_utf8(page).unwrap();
-    assert!(page.contains("/v1/certificate") && page.contains("/sign/finalize"));
+    assert!(page.contains("name=\"csrf-token\"") && page.contains("/static/sign.js"));
+    let (st, script) = get(&lab.server.url("/static/sign.js"));
+    assert_eq!(st, 200);
+    let script = String::from_utf8(script).unwrap();
+    assert!(script.contains("/v1/certificate") && script.contains("/sign/finalize"));
 
     // Origins: missing or not allowed → refused; allowed → CORS answer.
     let cert_url = format!("{}/v1/certificate", agent.url);
@@ -179,7 +222,8 @@ fn browser_signing_through_the_agent() {
     // The server prepares the document.
     let pdf = hand_pdf();
     let prepare = |title: &str, cert: &str| {
-        call(
+        call_as(
+            Some(&session),
             reqwest::Method::POST,
             &lab.server.url("/sign/prepare"),
             Some(&page_origin),
@@ -200,13 +244,22 @@ fn browser_signing_through_the_agent() {
         "{v}"
     );
     // Garbage is refused, not a crash.
-    let (st, _, _) = call(
+    let (st, v, _) = call_as(
+        Some(&session),
         reqwest::Method::POST,
         &lab.server.url("/sign/prepare"),
         None,
         Some(json!({"title": "x", "pdf": B64.encode(b"not a pdf"), "certificate": certificate})),
     );
-    assert_eq!(st, 400);
+    assert_eq!((st, v["error"].as_str()), (415, Some("not-pdf")), "{v}");
+    let (st, v, _) = call_as(
+        Some(&session),
+        reqwest::Method::POST,
+        &lab.server.url("/sign/prepare"),
+        None,
+        Some(json!({"title": "x", "pdf": "***", "certificate": certificate})),
+    );
+    assert_eq!((st, v["error"].as_str()), (400, Some("bad-pdf")), "{v}");
 
     let sign_body = json!({
         "nonce": nonce,
@@ -242,7 +295,8 @@ fn browser_signing_through_the_agent() {
     assert_eq!((st, v["error"].as_str()), (409, Some("reused-nonce")));
 
     let finalize = |nonce: &str, sig: &str, cert: &str| {
-        call(
+        call_as(
+            Some(&session),
             reqwest::Method::POST,
             &lab.server.url("/sign/finalize"),
             Some(&page_origin),
@@ -257,7 +311,7 @@ fn browser_signing_through_the_agent() {
     let (st, v, _) = finalize(&nonce, &B64.encode(&bad), &certificate);
     assert_eq!(
         (st, v["error"].as_str()),
-        (422, Some("bad-signature")),
+        (400, Some("bad-signature")),
         "{v}"
     );
     let other = B64.encode(pem_der(&d.path("ec.pem")));
@@ -272,7 +326,8 @@ fn browser_signing_through_the_agent() {
     // The good answer gives the signed PDF, from another replica: nothing
     // of the prepared document stayed in the first server's memory.
     let replica = d.serve_on(free_port());
-    let (st, _, body) = call(
+    let (st, _, body) = call_as(
+        Some(&session),
         reqwest::Method::POST,
         &replica.url("/sign/finalize"),
         Some(&page_origin),
@@ -282,8 +337,12 @@ fn browser_signing_through_the_agent() {
     let out = d.path("browser-signed.pdf");
     std::fs::write(&out, &body).unwrap();
     lab.peers.all_valid(&out, 1, true);
-    // Once only, on any replica.
-    let (st, v, _) = finalize(&nonce, signature, &certificate);
+    // Once only, on any replica: the same answer again (its response was
+    // lost) gets the same signed file; another signature is refused.
+    let (st, _, again) = finalize(&nonce, signature, &certificate);
+    assert_eq!(st, 200);
+    assert_eq!(again, body, "the stored result");
+    let (st, v, _) = finalize(&nonce, &B64.encode(&bad), &certificate);
     assert_eq!(
         (st, v["error"].as_str()),
         (409, Some("reused-nonce")),

@@ -98,35 +98,13 @@ impl Lab {
             );
             assert!(o.status.success(), "issue {name}: {}", text(&o));
         }
-        // NSS database trusting the root, for pdfsig.
-        let nss = dir.join("nss");
-        std::fs::create_dir(&nss).unwrap();
-        let nss_arg = format!("sql:{}", nss.display());
-        let (ok, t) = run_in(
-            &dir,
-            "certutil",
-            &["-N", "--empty-password", "-d", &nss_arg],
-        );
-        assert!(ok, "{t}");
-        let (ok, t) = run_in(
-            &dir,
-            "certutil",
-            &[
-                "-A", "-d", &nss_arg, "-n", "root", "-t", "CT,C,C", "-i", "root.pem",
-            ],
-        );
-        assert!(ok, "{t}");
         let tsa = d.base_url() + "/tsa";
         Some(Lab {
             rsa: d.path("rsa.p12"),
             ec: d.path("ec.p12"),
             tsa,
             server,
-            peers: Peers {
-                dir,
-                nss: nss_arg,
-                python,
-            },
+            peers: Peers::setup(&dir, python),
             d,
         })
     }
@@ -169,6 +147,29 @@ pub struct Peers {
 }
 
 impl Peers {
+    /// The peers in `dir`, which holds `root.pem` (the trust anchor) and
+    /// `issuing.pem`: an NSS database trusting the root, for pdfsig.
+    pub fn setup(dir: &Path, python: Option<String>) -> Peers {
+        let nss = dir.join("nss");
+        std::fs::create_dir(&nss).unwrap();
+        let nss_arg = format!("sql:{}", nss.display());
+        let (ok, t) = run_in(dir, "certutil", &["-N", "--empty-password", "-d", &nss_arg]);
+        assert!(ok, "{t}");
+        let (ok, t) = run_in(
+            dir,
+            "certutil",
+            &[
+                "-A", "-d", &nss_arg, "-n", "root", "-t", "CT,C,C", "-i", "root.pem",
+            ],
+        );
+        assert!(ok, "{t}");
+        Peers {
+            dir: dir.to_path_buf(),
+            nss: nss_arg,
+            python,
+        }
+    }
+
     /// pyHanko's judgement: (intact and valid and trusted, output).
     pub fn pyhanko(&self, pdf: &Path) -> Option<(bool, String)> {
         self.pyhanko_with(pdf, &[])

@@ -88,11 +88,23 @@ impl Deployment {
     }
 
     pub fn serve_on(&self, port: u16) -> Server {
+        self.serve_with(port, &[])
+    }
+
+    /// `kyso serve` on `port` with `extra` options.
+    pub fn serve_with(&self, port: u16, extra: &[&str]) -> Server {
+        self.serve_env(port, extra, &[])
+    }
+
+    /// `kyso serve` on `port` with `extra` options and environment `env`.
+    pub fn serve_env(&self, port: u16, extra: &[&str], env: &[(&str, &str)]) -> Server {
         // Dropping the server kills and reaps the process.
         let mut server = Server {
             child: Command::new(KYSO)
                 .args(["--data", self.data().to_str().unwrap(), "--db", &self.db])
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .args(extra)
+                .envs(env.iter().copied())
                 .env("KYSO_LOG", "warn")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())

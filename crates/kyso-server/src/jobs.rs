@@ -1,0 +1,124 @@
+//! What the server does besides answering: keep the CRLs fresh,
+//! time-stamp the audit chain's head (hourly, and once more at shutdown),
+//! send the webhook outbox, purge expired sessions. Every replica runs
+//! them; the office makes each safe to run concurrently (a webhook
+//! delivery is leased in the database, an anchor is skipped when the head
+//! was anchored already).
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::AppState;
+
+/// How often each job runs.
+#[derive(Clone, Debug)]
+pub struct JobIntervals {
+    pub crl: Duration,
+    pub audit_anchor: Duration,
+    pub webhooks: Duration,
+    pub sessions: Duration,
+}
+
+impl Default for JobIntervals {
+    fn default() -> Self {
+        JobIntervals {
+            crl: Duration::from_secs(300),
+            audit_anchor: Duration::from_secs(3600),
+            webhooks: Duration::from_secs(3),
+            sessions: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Webhook deliveries sent per round.
+const WEBHOOK_BATCH: u64 = 50;
+
+/// The running jobs.
+pub struct Jobs {
+    state: AppState,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+fn every<F, Fut>(period: Duration, mut f: F) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period.max(Duration::from_millis(100)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            f().await;
+        }
+    })
+}
+
+impl Jobs {
+    pub fn start(state: &AppState, iv: &JobIntervals) -> Jobs {
+        let mut tasks = Vec::new();
+        let ca = state.ca.clone();
+        tasks.push(every(iv.crl, move || {
+            let ca = ca.clone();
+            async move {
+                for which in ["root", "issuing"] {
+                    if let Err(e) = ca.current_crl(which).await {
+                        tracing::warn!("CRL refresh for {which} failed: {e}");
+                    }
+                }
+            }
+        }));
+        let office = state.office.clone();
+        tasks.push(every(iv.audit_anchor, move || {
+            let office = office.clone();
+            async move {
+                match office.anchor_audit().await {
+                    Ok(Some(seq)) => tracing::info!("audit chain time-stamped at entry {seq}"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("time-stamping the audit chain failed: {e}"),
+                }
+            }
+        }));
+        let office = state.office.clone();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("kyso/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        tasks.push(every(iv.webhooks, move || {
+            let (office, client) = (office.clone(), client.clone());
+            async move {
+                if let Err(e) = office.send_webhooks(&client, WEBHOOK_BATCH).await {
+                    tracing::warn!("sending webhooks failed: {e}");
+                }
+            }
+        }));
+        let office = state.office.clone();
+        tasks.push(every(iv.sessions, move || {
+            let office = office.clone();
+            async move {
+                if let Err(e) = office.purge_sessions().await {
+                    tracing::warn!("purging expired sessions failed: {e}");
+                }
+            }
+        }));
+        Jobs {
+            state: state.clone(),
+            tasks,
+        }
+    }
+
+    /// Stops the jobs and time-stamps the audit chain's head once more.
+    pub async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        match self.state.office.anchor_audit().await {
+            Ok(Some(seq)) => tracing::info!("audit chain time-stamped at entry {seq} at shutdown"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("time-stamping the audit chain at shutdown failed: {e}"),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! CSRF protection for browser sessions: a request with an unsafe method
+//! (anything but GET, HEAD, OPTIONS) authenticated by the session cookie
+//! must carry `X-CSRF-Token` equal to the session's token (given at
+//! login; pages carry it in a `<meta name="csrf-token">`). API tokens need
+//! none: a browser never attaches them by itself. Logins are exempt (they
+//! open a new session; the JSON login cannot be posted cross-site without
+//! a CORS preflight, the login form checks the request's origin).
+//! Refusals are 403 `csrf` and are audited.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use kyso_office::{ErrorKind, Office, OfficeError};
+
+use super::authn::Credential;
+use crate::error::WebError;
+use crate::AppState;
+
+pub const HEADER: HeaderName = HeaderName::from_static("x-csrf-token");
+
+/// Paths that open a session and are not checked.
+const EXEMPT: &[&str] = &["/api/v1/auth/login", "/login"];
+
+pub async fn csrf(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || EXEMPT.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    if let Some(Credential::Session { info, .. }) = req.extensions().get::<Credential>() {
+        let given = req
+            .headers()
+            .get(&HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !Office::csrf_matches(info, given) {
+            let e = OfficeError::new(
+                ErrorKind::Forbidden,
+                "csrf",
+                "thiếu hoặc sai mã chống giả mạo (X-CSRF-Token) của phiên đăng nhập",
+                "the session's anti-forgery token (X-CSRF-Token) is missing or wrong",
+            );
+            s.office
+                .record_refusal(&info.actor, &format!("csrf {}", req.uri().path()), &e)
+                .await;
+            return WebError::from(e).into_response();
+        }
+    }
+    next.run(req).await
+}

@@ -1,0 +1,315 @@
+//! The role matrix over HTTP (`kyso serve` on SQLite and PostgreSQL):
+//! every operation of /api/v1 (taken from /api/openapi.json, so a new
+//! route cannot be left out) is called anonymously (401), and every
+//! operation on another agency's objects is called by a person in each
+//! role of agency D: never 2xx, never 5xx — 403 or, for objects another
+//! agency does not even get to know of, 404 — and every 403 is in the
+//! audit log under the request's id.
+mod common;
+#[path = "common/office.rs"]
+mod office;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine;
+use common::*;
+use office::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// A request of the matrix.
+enum Body {
+    None,
+    Json(Value),
+    Png,
+    Pem(String),
+    Document(Value),
+    /// A revision: new metadata only.
+    Revision(Value),
+}
+
+struct Call {
+    method: Method,
+    /// The path template of the operation (as in the description).
+    template: &'static str,
+    path: String,
+    body: Body,
+}
+
+fn call(method: Method, template: &'static str, path: String, body: Body) -> Call {
+    Call {
+        method,
+        template,
+        path,
+        body,
+    }
+}
+
+fn send(api: &Api, c: &Call, request_id: &str) -> Answer {
+    let rb = api
+        .request(c.method.clone(), &c.path)
+        .header("x-request-id", request_id);
+    Api::send(match &c.body {
+        Body::None => rb,
+        Body::Json(v) => rb
+            .header("content-type", "application/json")
+            .body(v.to_string()),
+        Body::Png => rb.header("content-type", "image/png").body(seal_png()),
+        Body::Pem(p) => rb
+            .header("content-type", "application/x-pem-file")
+            .body(p.clone()),
+        Body::Document(meta) => rb.multipart(
+            reqwest::blocking::multipart::Form::new()
+                .text("agency_id", meta["agency_id"].to_string())
+                .text("flow", "two")
+                .text("metadata", meta["metadata"].to_string())
+                .part(
+                    "file",
+                    reqwest::blocking::multipart::Part::bytes(pdf())
+                        .file_name("x.pdf")
+                        .mime_str("application/pdf")
+                        .unwrap(),
+                ),
+        ),
+        Body::Revision(meta) => rb.multipart(
+            reqwest::blocking::multipart::Form::new().text("metadata", meta.to_string()),
+        ),
+    })
+}
+
+/// Operations every logged-in person may call whatever their agency:
+/// their own account, and the data everyone chooses from.
+const OWN_OR_SHARED: &[(&str, &str)] = &[
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/me/tokens"),
+    ("post", "/api/v1/me/tokens"),
+    ("put", "/api/v1/me/password"),
+    ("get", "/api/v1/agencies"),
+    ("get", "/api/v1/agencies/{id}"),
+    ("get", "/api/v1/people"),
+    ("get", "/api/v1/document-types"),
+    ("get", "/api/v1/categories"),
+];
+
+#[test]
+fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
+    for d in deployments() {
+        let backend = d.backend;
+        let p = Province::start(d, &["--login-rate", "1000"]);
+        let year = time::OffsetDateTime::now_utc()
+            .to_offset(time::macros::offset!(+7))
+            .year();
+        let (a, b) = (p.a, p.b);
+
+        // Objects of A and B to reach for.
+        let doc_a = p
+            .api("chuyenvien")
+            .multipart(
+                Method::POST,
+                "/api/v1/documents",
+                document_form(a, "two", &metadata("Dự thảo của A", &[b])),
+            )
+            .expect(201, "draft of A")["id"]
+            .as_i64()
+            .unwrap();
+        let scan = p.issue_scan("Văn bản A gửi B");
+        let doc_s = scan["id"].as_i64().unwrap();
+        let file_s = scan["files"][0]["id"].as_i64().unwrap();
+        let dl_b = p
+            .api("vanthu.stc")
+            .get("/api/v1/inbox")
+            .expect(200, "inbox B")[0]["id"]
+            .as_i64()
+            .unwrap();
+        let pa = p.id("chuyenvien");
+        let membership = p
+            .admin
+            .api
+            .get(&format!("/api/v1/people/{pa}"))
+            .expect(200, "person")["memberships"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let hook_b = p
+            .api("cntt.stc")
+            .post(
+                "/api/v1/webhooks",
+                json!({"agency_id": b, "url": "http://127.0.0.1:9/x", "events": ["delivery.arrived"]}),
+            )
+            .expect(201, "webhook")["id"]
+            .as_i64()
+            .unwrap();
+        let cert = B64.encode(&p.approver_cert);
+        let pem = std::fs::read_to_string(p.d.path("issuing.pem")).unwrap();
+        let tok_a = p.people["chuyenvien"].token_id;
+        let meta =
+            |agency: i64| json!({"agency_id": agency, "metadata": metadata("Ma trận", &[b])});
+
+        use Method as M;
+        let cross = vec![
+            call(M::DELETE, "/api/v1/me/tokens/{id}", format!("/api/v1/me/tokens/{tok_a}"), Body::None),
+            call(M::POST, "/api/v1/agencies", "/api/v1/agencies".into(), Body::Json(json!(
+                {"parent_id": a, "code": "000.09.00.H45", "name": "Sở mới", "short_name": "SM", "level": "department"}))),
+            call(M::PATCH, "/api/v1/agencies/{id}", format!("/api/v1/agencies/{a}"), Body::Json(json!({"name": "Đổi tên"}))),
+            call(M::PUT, "/api/v1/agencies/{id}/seal-key", format!("/api/v1/agencies/{a}/seal-key"), Body::Json(json!({"kind": "generate"}))),
+            call(M::PUT, "/api/v1/agencies/{id}/seal-image", format!("/api/v1/agencies/{a}/seal-image"), Body::Png),
+            call(M::GET, "/api/v1/people", format!("/api/v1/people?agency_id={a}"), Body::None),
+            call(M::POST, "/api/v1/people", "/api/v1/people".into(), Body::Json(json!(
+                {"username": "matran", "full_name": "Ma Trận", "password": PASSWORD,
+                 "memberships": [{"agency_id": a, "role": "clerk"}]}))),
+            call(M::GET, "/api/v1/people/{id}", format!("/api/v1/people/{pa}"), Body::None),
+            call(M::PATCH, "/api/v1/people/{id}", format!("/api/v1/people/{pa}"), Body::Json(json!({"full_name": "Đổi tên"}))),
+            call(M::POST, "/api/v1/people/{id}/roles", format!("/api/v1/people/{pa}/roles"), Body::Json(json!({"agency_id": a, "role": "clerk"}))),
+            call(M::DELETE, "/api/v1/people/{id}/roles/{membership_id}", format!("/api/v1/people/{pa}/roles/{membership}"), Body::None),
+            call(M::PUT, "/api/v1/people/{id}/password", format!("/api/v1/people/{pa}/password"), Body::Json(json!({"new": "một mật khẩu mới 2026"}))),
+            call(M::PUT, "/api/v1/people/{id}/certificate", format!("/api/v1/people/{pa}/certificate"), Body::Pem(pem.clone())),
+            call(M::PUT, "/api/v1/people/{id}/signature-image", format!("/api/v1/people/{pa}/signature-image"), Body::Png),
+            call(M::POST, "/api/v1/categories", "/api/v1/categories".into(), Body::Json(json!({"agency_id": a, "code": "ma-tran", "name_vi": "Ma trận"}))),
+            call(M::GET, "/api/v1/documents", format!("/api/v1/documents?agency_id={a}"), Body::None),
+            call(M::POST, "/api/v1/documents", "/api/v1/documents".into(), Body::Document(meta(a))),
+            call(M::GET, "/api/v1/documents/{id}", format!("/api/v1/documents/{doc_a}"), Body::None),
+            call(M::PATCH, "/api/v1/documents/{id}", format!("/api/v1/documents/{doc_a}"), Body::Revision(metadata("Sửa", &[b]))),
+            call(M::POST, "/api/v1/documents/{id}/submit", format!("/api/v1/documents/{doc_a}/submit"), Body::None),
+            call(M::POST, "/api/v1/documents/{id}/return", format!("/api/v1/documents/{doc_a}/return"), Body::Json(json!({"comment": "Sửa lại"}))),
+            call(M::POST, "/api/v1/documents/{id}/cancel", format!("/api/v1/documents/{doc_a}/cancel"), Body::None),
+            call(M::POST, "/api/v1/documents/{id}/approval/prepare", format!("/api/v1/documents/{doc_a}/approval/prepare"), Body::Json(json!({"certificate": cert}))),
+            call(M::POST, "/api/v1/documents/{id}/approval/finalize", format!("/api/v1/documents/{doc_a}/approval/finalize"),
+                Body::Json(json!({"nonce": "ab".repeat(32), "signature": "AAAA", "certificate": cert}))),
+            call(M::POST, "/api/v1/documents/{id}/seal", format!("/api/v1/documents/{doc_a}/seal"), Body::None),
+            call(M::POST, "/api/v1/documents/{id}/issue", format!("/api/v1/documents/{doc_a}/issue"), Body::None),
+            call(M::POST, "/api/v1/documents/{id}/recall", format!("/api/v1/documents/{doc_s}/recall"), Body::Json(json!({"reason": "Thu hồi"}))),
+            call(M::GET, "/api/v1/documents/{id}/files/{file_id}", format!("/api/v1/documents/{doc_s}/files/{file_s}"), Body::None),
+            call(M::GET, "/api/v1/inbox", format!("/api/v1/inbox?agency_id={b}"), Body::None),
+            call(M::GET, "/api/v1/inbox/{id}", format!("/api/v1/inbox/{dl_b}"), Body::None),
+            call(M::GET, "/api/v1/registers/{agency_id}/{direction}/{year}", format!("/api/v1/registers/{a}/out/{year}"), Body::None),
+            call(M::GET, "/api/v1/registers/{agency_id}/{direction}/{year}.csv", format!("/api/v1/registers/{b}/in/{year}.csv"), Body::None),
+            call(M::GET, "/api/v1/audit", format!("/api/v1/audit?agency_id={a}"), Body::None),
+            call(M::GET, "/api/v1/audit/verify", "/api/v1/audit/verify".into(), Body::None),
+            call(M::GET, "/api/v1/webhooks", format!("/api/v1/webhooks?agency_id={b}"), Body::None),
+            call(M::POST, "/api/v1/webhooks", "/api/v1/webhooks".into(), Body::Json(json!(
+                {"agency_id": b, "url": "http://127.0.0.1:9/y", "events": ["delivery.arrived"]}))),
+            call(M::DELETE, "/api/v1/webhooks/{id}", format!("/api/v1/webhooks/{hook_b}"), Body::None),
+        ]
+        .into_iter()
+        .chain(
+            ["register", "reject", "assign", "process", "complete", "accept-recall", "refuse-recall"].map(|action| {
+                call(
+                    M::POST,
+                    "/api/v1/inbox/{id}/{action}",
+                    format!("/api/v1/inbox/{dl_b}/{action}"),
+                    Body::Json(json!({"reason": "Lý do", "person_id": pa})),
+                )
+            }),
+        )
+        .collect::<Vec<_>>();
+
+        // Every operation of the description is in the matrix or is one's own.
+        let anon = Api::new(&p.base, Auth::Anonymous);
+        let spec = anon.get("/api/openapi.json").expect(200, "openapi");
+        let mut operations = BTreeSet::new();
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                operations.insert((method.clone(), path.clone()));
+            }
+        }
+        let mut covered: BTreeSet<(String, String)> = OWN_OR_SHARED
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
+        for c in &cross {
+            covered.insert((c.method.as_str().to_lowercase(), c.template.to_string()));
+        }
+        assert_eq!(operations, covered, "the matrix covers every operation");
+        assert_eq!(operations.len(), 48);
+
+        // Anonymous: 401 everywhere.
+        for (method, path) in &operations {
+            let concrete = path
+                .replace("{agency_id}", &a.to_string())
+                .replace("{direction}", "out")
+                .replace("{year}", &year.to_string())
+                .replace("{action}", "register")
+                .replace("{membership_id}", &membership.to_string())
+                .replace("{file_id}", &file_s.to_string())
+                .replace("{id}", &doc_s.to_string());
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = if path == "/api/v1/auth/login" {
+                Body::Json(json!({"username": "quantri", "password": "sai mật khẩu"}))
+            } else {
+                Body::None
+            };
+            let c = call(m, "", concrete, body);
+            let r = send(&anon, &c, "anonymous");
+            assert_eq!(
+                r.status,
+                401,
+                "{backend}: anonymous {method} {path}: {}",
+                r.text()
+            );
+            assert_eq!(r.json["error"], "unauthenticated");
+        }
+
+        // Each role of D, on A's and B's objects.
+        let mut refused: BTreeMap<String, String> = BTreeMap::new();
+        for (role, user) in OTHER_ROLES {
+            let api = p.api(user);
+            for (n, c) in cross.iter().enumerate() {
+                let rid = format!("matrix-{role}-{n}");
+                let r = send(api, c, &rid);
+                let what = format!("{backend}: {role} {} {}", c.method, c.path);
+                if c.template == "/api/v1/audit/verify" && matches!(role, "head" | "auditor") {
+                    // The chain is one for the province: any head or
+                    // auditor may check it whole.
+                    assert_eq!(r.status, 200, "{what}: {}", r.text());
+                    continue;
+                }
+                assert!(
+                    r.status == 403 || r.status == 404,
+                    "{what}: {} {}",
+                    r.status,
+                    r.text()
+                );
+                assert!(r.json["error"].is_string(), "{what}: {}", r.text());
+                if r.status == 403 {
+                    refused.insert(rid, what);
+                }
+            }
+        }
+        assert!(refused.len() > 150, "{backend}: {} refusals", refused.len());
+
+        // Nothing changed: A's draft is still a draft, B's delivery arrived.
+        let still = p
+            .api("chuyenvien")
+            .get(&format!("/api/v1/documents/{doc_a}"))
+            .expect(200, "draft");
+        assert_eq!(still["state"], "draft");
+        let dl = p
+            .api("vanthu.stc")
+            .get(&format!("/api/v1/inbox/{dl_b}"))
+            .expect(200, "dl");
+        assert_eq!(dl["status"], "01");
+        p.api("chuyenvien")
+            .get("/api/v1/me")
+            .expect(200, "A's token still works");
+
+        // Every refusal is audited under its request id.
+        let denied = p
+            .admin
+            .api
+            .get("/api/v1/audit?action=access.denied&limit=1000")
+            .expect(200, "audit");
+        let audited: BTreeSet<&str> = denied
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["request_id"].as_str())
+            .collect();
+        for (rid, what) in &refused {
+            assert!(
+                audited.contains(rid.as_str()),
+                "{what}: refusal not audited"
+            );
+        }
+    }
+}
