@@ -19,6 +19,8 @@ use crate::{OpenedPdf, PdfError, Rect};
 const MAX_CONTENT: usize = 64 * 1024 * 1024;
 /// Deepest nesting of form XObjects entered.
 const MAX_FORM_DEPTH: u32 = 8;
+/// Largest decoded ToUnicode CMap.
+const MAX_CMAP: usize = 4 * 1024 * 1024;
 /// Most form XObjects drawn while searching one page.
 const MAX_FORMS_DRAWN: u32 = 1_000;
 
@@ -63,17 +65,34 @@ fn num(o: &Object) -> Option<f32> {
     }
 }
 
-fn hex_code(s: &str) -> Option<(u32, usize)> {
+/// The hex digits of a `<…>` token (None when it holds anything else:
+/// CMaps are read as text with replacement characters, and a byte such as
+/// 0xFF there must not be cut through).
+fn hex_digits(s: &str) -> Option<&[u8]> {
     let h = s.trim().trim_start_matches('<').trim_end_matches('>');
-    Some((u32::from_str_radix(h, 16).ok()?, h.len() / 2))
+    h.bytes().all(|b| b.is_ascii_hexdigit()).then_some(h.as_bytes())
+}
+
+fn hex_code(s: &str) -> Option<(u32, usize)> {
+    let h = hex_digits(s)?;
+    if h.is_empty() || h.len() > 8 {
+        return None;
+    }
+    let v = h
+        .iter()
+        .fold(0u32, |a, &d| (a << 4) | (d as char).to_digit(16).unwrap_or(0));
+    Some((v, h.len() / 2))
 }
 
 fn hex_text(s: &str) -> Option<String> {
-    let h = s.trim().trim_start_matches('<').trim_end_matches('>');
-    let units: Vec<u16> = (0..h.len() / 4)
-        .map(|i| u16::from_str_radix(&h[i * 4..i * 4 + 4], 16))
-        .collect::<Result<_, _>>()
-        .ok()?;
+    let h = hex_digits(s)?;
+    let units: Vec<u16> = h
+        .chunks_exact(4)
+        .map(|q| {
+            q.iter()
+                .fold(0u16, |a, &d| (a << 4) | (d as char).to_digit(16).unwrap_or(0) as u16)
+        })
+        .collect();
     String::from_utf16(&units).ok()
 }
 
@@ -184,7 +203,8 @@ fn glyph_char(name: &[u8]) -> Option<char> {
     })
 }
 
-fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
+fn font_map(pdf: &OpenedPdf, font: &Dictionary) -> FontMap {
+    let doc = pdf.document();
     let mut fm = FontMap {
         two_byte: false,
         to_unicode: HashMap::new(),
@@ -266,10 +286,12 @@ fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
             }
         }
     }
-    if let Some(Object::Stream(s)) = get(font, b"ToUnicode") {
-        let data = s
-            .decompressed_content()
-            .unwrap_or_else(|_| s.content.clone());
+    if let Some(data) = font
+        .get(b"ToUnicode")
+        .ok()
+        .and_then(|o| o.as_reference().ok())
+        .and_then(|id| pdf.stream_decoded(id, MAX_CMAP).ok())
+    {
         let mut map = HashMap::new();
         let two = parse_cmap(&data, &mut map);
         fm.two_byte |= two;
@@ -321,7 +343,7 @@ fn page_content(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<u8>, PdfError> {
         let left = MAX_CONTENT.checked_sub(out.len()).ok_or_else(too_large)?;
         match pdf.stream_decoded(id, left) {
             Ok(d) => out.extend_from_slice(&d),
-            Err(PdfError::Malformed(m)) if m.contains("limit") => return Err(too_large()),
+            Err(PdfError::DecodeLimit(_)) => return Err(too_large()),
             // A stream that does not decode draws nothing.
             Err(_) => continue,
         }
@@ -418,7 +440,8 @@ fn form_xobject(
 }
 
 /// The fonts a resource dictionary names, with their code maps.
-fn fonts_of(doc: &Document, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap> {
+fn fonts_of(pdf: &OpenedPdf, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap> {
+    let doc = pdf.document();
     let mut fonts = HashMap::new();
     let Ok((_, Object::Dictionary(f))) = resources.get(b"Font").and_then(|f| doc.dereference(f))
     else {
@@ -426,7 +449,7 @@ fn fonts_of(doc: &Document, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap>
     };
     for (name, o) in f.iter() {
         if let Ok((_, Object::Dictionary(fd))) = doc.dereference(o) {
-            fonts.insert(name.clone(), font_map(doc, fd));
+            fonts.insert(name.clone(), font_map(pdf, fd));
         }
     }
     fonts
@@ -461,7 +484,7 @@ fn run(
         Err(_) if depth > 0 => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    let fonts = fonts_of(doc, resources);
+    let fonts = fonts_of(pdf, resources);
     let mut stack: Vec<Matrix> = Vec::new();
     let mut st = TextState {
         ctm,
@@ -585,7 +608,7 @@ fn run(
                 let res = form_resources.unwrap_or_else(|| resources.clone());
                 let data = match pdf.stream_decoded(id, budget.bytes) {
                     Ok(d) => d,
-                    Err(PdfError::Malformed(m)) if m.contains("limit") => {
+                    Err(PdfError::DecodeLimit(_)) => {
                         return Err(PdfError::Malformed("page content too large".into()))
                     }
                     Err(_) => continue,
@@ -679,6 +702,31 @@ mod tests {
         assert_eq!(m[&0x21], "Y");
         assert_eq!(glyph_char(b"seven"), Some('7'));
         assert_eq!(glyph_char(b"uni1EC5"), Some('ễ'));
+    }
+
+    /// Issue 9: a byte 0xFF inside a hex string of a ToUnicode CMap became
+    /// a 3-byte replacement character in the text the CMap is read as, and
+    /// slicing four "digits" cut through it (a panic on a char boundary).
+    #[test]
+    fn a_cmap_with_non_ascii_bytes_in_hex_strings_does_not_panic() {
+        for cmap in [
+            &b"1 beginbfchar <0003> <00\xff41> endbfchar"[..],
+            b"1 beginbfchar <0003> <\xff\xff\xff\xff> endbfchar",
+            b"1 beginbfchar <\xff03> <0041> endbfchar",
+            b"1 beginbfrange <0010> <0012> <\xff\xfe61> endbfrange",
+            b"1 beginbfrange <0010> <0012> [<0\xff58>] endbfrange",
+            b"1 begincodespacerange <\xff\xff> <FFFFFFFFFFFFFFFFFF> endcodespacerange",
+        ] {
+            let mut m = HashMap::new();
+            parse_cmap(cmap, &mut m);
+            // Only the readable entries are mapped.
+            assert!(m.len() <= 1, "{m:?}");
+        }
+        // The valid entry beside a broken one still reads.
+        let mut m = HashMap::new();
+        parse_cmap(b"2 beginbfchar <0003> <00\xff1> <0004> <0042> endbfchar", &mut m);
+        assert_eq!(m.get(&4).map(String::as_str), Some("B"));
+        assert!(!m.contains_key(&3));
     }
 
     /// A page whose text is drawn by a form XObject nested in another,

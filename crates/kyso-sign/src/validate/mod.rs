@@ -8,7 +8,7 @@ mod report;
 mod revisions;
 
 pub use procedure::{
-    certificate_info, validate_detached, validate_pdf, EvidenceFetcher, IssuerFetcher,
+    certificate_info, validate_detached, validate_pdf, validate_pdf_file, EvidenceFetcher, IssuerFetcher,
     ValidateError, ValidationContext, MAX_PDF_BYTES,
 };
 pub use report::*;
