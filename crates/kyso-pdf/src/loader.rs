@@ -128,6 +128,35 @@ impl SharedFile {
     }
 }
 
+/// How far from a wrong offset an object's header is looked for.
+const NEAR: u64 = 1024;
+
+/// Object `id` whose header `N G obj` starts within [`NEAR`] bytes of
+/// `offset`, the nearest first.
+fn near(src: &mut Source, id: ObjectId, offset: u64) -> Result<crate::source::RawObject, PdfError> {
+    let from = offset.saturating_sub(NEAR);
+    let window = src.read(from, (2 * NEAR) as usize)?;
+    let header = format!("{} {} obj", id.0, id.1);
+    let mut hits: Vec<u64> = window
+        .windows(header.len())
+        .enumerate()
+        .filter(|(i, w)| {
+            *w == header.as_bytes()
+                && (*i == 0 || !window[*i - 1].is_ascii_digit())
+        })
+        .map(|(i, _)| from + i as u64)
+        .collect();
+    hits.sort_by_key(|h| h.abs_diff(offset));
+    for h in hits {
+        if let Ok(raw) = read_raw(src, h) {
+            if raw.id == id {
+                return Ok(raw);
+            }
+        }
+    }
+    Err(PdfError::BrokenXref)
+}
+
 fn is_image(d: &Dictionary) -> bool {
     d.get(b"Subtype")
         .and_then(Object::as_name)
@@ -413,11 +442,15 @@ impl Loader {
             if offset >= g.src.len() {
                 return Err(PdfError::BrokenXref);
             }
-            read_raw(&mut g.src, offset).map_err(|_| PdfError::BrokenXref)?
+            match read_raw(&mut g.src, offset) {
+                Ok(raw) if raw.id == id => raw,
+                // Validation reads what lenient readers show: an object a
+                // few bytes from where the table says (writers that count
+                // wrong), found by its header nearby.
+                _ if self.lenient => near(&mut g.src, id, offset)?,
+                _ => return Err(PdfError::BrokenXref),
+            }
         };
-        if raw.id != id {
-            return Err(PdfError::BrokenXref);
-        }
         let Object::Stream(mut s) = raw.object else {
             return Ok(Some(raw.object));
         };

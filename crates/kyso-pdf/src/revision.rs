@@ -364,13 +364,32 @@ impl Revisions {
         let mut at = prev.end;
         let mut objects = 0usize;
         while at < cur.end {
-            let window = src.read(at, 64)?;
-            let mut p = Parser::new(&window, at + 64 >= cur.end);
-            if p.skip_white().is_err() {
-                break;
+            let window = src.read(at, 4096.min((cur.end - at) as usize))?;
+            let white = window
+                .iter()
+                .take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0'))
+                .count();
+            if white > 0 {
+                at += white as u64;
+                continue;
             }
-            at += p.pos as u64;
-            let rest = &window[p.pos..];
+            if window.first() == Some(&b'%') {
+                // A comment (`%%EOF` too), to the end of its line.
+                let mut chunk = window;
+                loop {
+                    if let Some(i) = chunk.iter().position(|c| *c == b'\r' || *c == b'\n') {
+                        at += i as u64;
+                        break;
+                    }
+                    at += chunk.len() as u64;
+                    if at >= cur.end || chunk.is_empty() {
+                        break;
+                    }
+                    chunk = src.read(at, 4096.min((cur.end - at) as usize))?;
+                }
+                continue;
+            }
+            let rest = &window[..];
             if rest.starts_with(b"xref") {
                 match own.iter().find(|s| s.offset == at) {
                     Some(s) => at = s.end,
@@ -392,8 +411,6 @@ impl Revisions {
                         break;
                     }
                 }
-            } else if rest.starts_with(b"%%EOF") {
-                at += 5;
             } else if rest.first().is_some_and(u8::is_ascii_digit) {
                 objects += 1;
                 if objects > MAX_UPDATE_OBJECTS {
@@ -778,6 +795,17 @@ mod tests {
         assert_eq!(r.marks()[1].start, one.len() as u64);
         assert!(r.tail_problems().is_empty());
         let (_, p) = problems_of_last(&three);
+        assert!(p.is_empty(), "{p:?}");
+        // An update in the middle is checked up to its own end, comments
+        // and all.
+        let m = r.marks();
+        assert!(r.check_update(&m[0], &m[1]).unwrap().is_empty());
+        let mut commented = two.clone();
+        commented.extend_from_slice(b"% a comment longer than one read window ");
+        commented.extend_from_slice(&[b'x'; 5000]);
+        commented.push(b'\n');
+        let four = append(&commented, &["13 0 obj << /B 2 >> endobj"], "");
+        let (_, p) = problems_of_last(&four);
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(r.mark_ending_at(two.len() as u64 - 1).unwrap().number, 2);
         let mut last = r.last().unwrap();

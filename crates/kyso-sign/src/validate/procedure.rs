@@ -914,19 +914,27 @@ fn validate_one(
             "/ByteRange reaches beyond the end of the file",
         );
     }
-    let offset = match revs.revision_ending_at(end as u64) {
-        Ok(signed) => field
-            .signature_id
-            .and_then(|id| signed.object_offset(id))
-            .map(|o| o as usize),
-        Err(e) => {
-            return fmt(
-                &format!("không đọc được phiên bản được ký: {e}"),
-                &format!("the signed revision cannot be read: {e}"),
-            )
-        }
+    let (offset, unreadable) = match revs.revision_ending_at(end as u64) {
+        Ok(signed) => (
+            field
+                .signature_id
+                .and_then(|id| signed.object_offset(id))
+                .map(|o| o as usize),
+            None,
+        ),
+        Err(e) => (None, Some(e)),
     };
     if let Err(m) = check_byte_range(revs, field, offset) {
+        // The /ByteRange's own faults first; else the signed revision
+        // could not be read to find the signature dictionary.
+        if let (Some(e), None) = (unreadable, field.byte_range.get(4)) {
+            if m.contains("uncompressed indirect object") {
+                return fmt(
+                    &format!("không đọc được phiên bản được ký: {e}"),
+                    &format!("the signed revision cannot be read: {e}"),
+                );
+            }
+        }
         let (vi, en) = m.split_once(" / ").unwrap_or((&m, &m));
         return fmt(vi, en);
     }
