@@ -70,7 +70,9 @@ fn num(o: &Object) -> Option<f32> {
 /// 0xFF there must not be cut through).
 fn hex_digits(s: &str) -> Option<&[u8]> {
     let h = s.trim().trim_start_matches('<').trim_end_matches('>');
-    h.bytes().all(|b| b.is_ascii_hexdigit()).then_some(h.as_bytes())
+    h.bytes()
+        .all(|b| b.is_ascii_hexdigit())
+        .then_some(h.as_bytes())
 }
 
 fn hex_code(s: &str) -> Option<(u32, usize)> {
@@ -78,9 +80,9 @@ fn hex_code(s: &str) -> Option<(u32, usize)> {
     if h.is_empty() || h.len() > 8 {
         return None;
     }
-    let v = h
-        .iter()
-        .fold(0u32, |a, &d| (a << 4) | (d as char).to_digit(16).unwrap_or(0));
+    let v = h.iter().fold(0u32, |a, &d| {
+        (a << 4) | (d as char).to_digit(16).unwrap_or(0)
+    });
     Some((v, h.len() / 2))
 }
 
@@ -89,8 +91,9 @@ fn hex_text(s: &str) -> Option<String> {
     let units: Vec<u16> = h
         .chunks_exact(4)
         .map(|q| {
-            q.iter()
-                .fold(0u16, |a, &d| (a << 4) | (d as char).to_digit(16).unwrap_or(0) as u16)
+            q.iter().fold(0u16, |a, &d| {
+                (a << 4) | (d as char).to_digit(16).unwrap_or(0) as u16
+            })
         })
         .collect();
     String::from_utf16(&units).ok()
@@ -724,7 +727,10 @@ mod tests {
         }
         // The valid entry beside a broken one still reads.
         let mut m = HashMap::new();
-        parse_cmap(b"2 beginbfchar <0003> <00\xff1> <0004> <0042> endbfchar", &mut m);
+        parse_cmap(
+            b"2 beginbfchar <0003> <00\xff1> <0004> <0042> endbfchar",
+            &mut m,
+        );
         assert_eq!(m.get(&4).map(String::as_str), Some("B"));
         assert!(!m.contains_key(&3));
     }

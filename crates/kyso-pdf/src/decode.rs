@@ -105,9 +105,9 @@ impl Budget {
         let out = stream
             .decompressed_content_with_limit(limit)
             .map_err(|e| match e {
-                lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
-                    PdfError::DecodeLimit(limit)
-                }
+                lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                    ..
+                }) => PdfError::DecodeLimit(limit),
                 e => PdfError::Malformed(format!("stream: {e}")),
             })?;
         if out.len() > limit {

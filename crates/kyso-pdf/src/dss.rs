@@ -20,7 +20,6 @@ use crate::section::write_update;
 use crate::{pdf_date, PdfError};
 use tempfile::NamedTempFile;
 
-
 /// DER certificates, OCSP responses (full `OCSPResponse`) and CRLs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DssMaterial {
@@ -161,7 +160,10 @@ pub fn read_dss(doc: &Document, budget: &mut Budget) -> DssMaterial {
 
 /// The stream payloads of the DSS arrays that were left on disk (a big
 /// CRL), as ids.
-pub(crate) fn dss_streams_on_disk(doc: &Document, on_disk: impl Fn(ObjectId) -> bool) -> Vec<ObjectId> {
+pub(crate) fn dss_streams_on_disk(
+    doc: &Document,
+    on_disk: impl Fn(ObjectId) -> bool,
+) -> Vec<ObjectId> {
     match dss_of(doc) {
         Some((_, d)) => [&b"Certs"[..], b"OCSPs", b"CRLs"]
             .iter()

@@ -146,7 +146,13 @@ impl OpenedPdf {
     /// The PDF/A part (1, 2, 3, 4) the document's XMP metadata declares.
     pub fn pdfa_part(&self) -> Option<u32> {
         let doc = self.document();
-        let meta = doc.catalog().ok()?.get(b"Metadata").ok()?.as_reference().ok()?;
+        let meta = doc
+            .catalog()
+            .ok()?
+            .get(b"Metadata")
+            .ok()?
+            .as_reference()
+            .ok()?;
         let xmp = self.stream_decoded(meta, MAX_XMP).ok()?;
         let xmp = String::from_utf8_lossy(&xmp);
         let at = xmp.find("pdfaid:part")?;

@@ -35,6 +35,8 @@ pub mod signature_dict;
 mod signatures;
 mod source;
 mod syntax;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 mod text;
 mod xref;
 

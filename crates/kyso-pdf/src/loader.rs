@@ -140,10 +140,7 @@ fn near(src: &mut Source, id: ObjectId, offset: u64) -> Result<crate::source::Ra
     let mut hits: Vec<u64> = window
         .windows(header.len())
         .enumerate()
-        .filter(|(i, w)| {
-            *w == header.as_bytes()
-                && (*i == 0 || !window[*i - 1].is_ascii_digit())
-        })
+        .filter(|(i, w)| *w == header.as_bytes() && (*i == 0 || !window[*i - 1].is_ascii_digit()))
         .map(|(i, _)| from + i as u64)
         .collect();
     hits.sort_by_key(|h| h.abs_diff(offset));
@@ -246,7 +243,10 @@ impl Loader {
         for s in &l.chain {
             nums.extend(s.entries.keys().copied());
         }
-        let mut xref = Xref::new(l.doc.reference_table.size, l.doc.reference_table.cross_reference_type);
+        let mut xref = Xref::new(
+            l.doc.reference_table.size,
+            l.doc.reference_table.cross_reference_type,
+        );
         for n in nums {
             let e = match lookup(&l.chain, n) {
                 Some(Entry::Normal { offset, generation }) => XrefEntry::Normal {
@@ -268,7 +268,11 @@ impl Loader {
     /// The revision whose newest cross-reference section is at
     /// `startxref`, with nothing read yet but the cross-reference data
     /// and the trailer. `lenient`: see [`Loader::broken`].
-    pub(crate) fn at(shared: SharedFile, startxref: u64, lenient: bool) -> Result<Loader, PdfError> {
+    pub(crate) fn at(
+        shared: SharedFile,
+        startxref: u64,
+        lenient: bool,
+    ) -> Result<Loader, PdfError> {
         let chain = shared.chain(startxref)?;
         let newest = chain.first().ok_or(PdfError::BrokenXref)?;
         let mut trailer = newest.trailer.clone();
@@ -517,12 +521,10 @@ impl Loader {
                     )));
                 };
                 let mut g = self.shared.lock();
-                let os = Arc::new(
-                    ObjectStream::parse(&s, &mut g.budget).map_err(|e| match e {
-                        PdfError::DecodeLimit(n) => PdfError::DecodeLimit(n),
-                        e => malformed(format!("object stream {container}: {e}")),
-                    })?,
-                );
+                let os = Arc::new(ObjectStream::parse(&s, &mut g.budget).map_err(|e| match e {
+                    PdfError::DecodeLimit(n) => PdfError::DecodeLimit(n),
+                    e => malformed(format!("object stream {container}: {e}")),
+                })?);
                 g.object_streams.insert(offset, os.clone());
                 os
             }
@@ -688,10 +690,16 @@ mod tests {
 
     #[test]
     fn object_streams_are_read_lazily_and_depth_limited() {
-        let mut os = Stream::new(dictionary! {"Type" => "ObjStm", "N" => 2, "First" => 8}, Vec::new());
+        let mut os = Stream::new(
+            dictionary! {"Type" => "ObjStm", "N" => 2, "First" => 8},
+            Vec::new(),
+        );
         os.content = b"5 0 6 4 [1] [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]".to_vec();
         let parsed = ObjectStream::parse(&os, &mut Budget::new(Limits::VERIFY)).unwrap();
-        assert_eq!(parsed.object(5), Some(Object::Array(vec![Object::Integer(1)])));
+        assert_eq!(
+            parsed.object(5),
+            Some(Object::Array(vec![Object::Integer(1)]))
+        );
         // Nesting beyond the parser's limit is no object, not a crash.
         assert_eq!(parsed.object(6), None);
         assert_eq!(parsed.object(7), None);

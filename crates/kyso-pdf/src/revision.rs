@@ -241,7 +241,9 @@ impl Revisions {
                 tail.insert(0, (m.end, UpdateProblem::BrokenTrailer { offset: m.end }));
             }
         }
-        debug_assert!(marks.last().is_none_or(|m| m.startxref == startxref || m.end < last_end));
+        debug_assert!(marks
+            .last()
+            .is_none_or(|m| m.startxref == startxref || m.end < last_end));
         Ok(Revisions {
             shared,
             len,
@@ -427,12 +429,11 @@ impl Revisions {
                     // An indirect /Length: the update's own object, or an
                     // earlier one (read through the chain).
                     let declared = match s.dict.get(b"Length") {
-                        Ok(Object::Reference(r)) => self
-                            .revision_at(cur.startxref)
-                            .ok()
-                            .and_then(|mut rev| {
+                        Ok(Object::Reference(r)) => {
+                            self.revision_at(cur.startxref).ok().and_then(|mut rev| {
                                 rev.object(*r).ok().flatten().and_then(|o| o.as_i64().ok())
-                            }),
+                            })
+                        }
                         Ok(o) => o.as_i64().ok(),
                         Err(_) => None,
                     };
@@ -629,7 +630,12 @@ impl Revision {
     pub fn listed_in(&self, sections: &[u64]) -> Vec<(u32, bool)> {
         let mut out: Vec<(u32, bool)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for s in self.loader.chain().iter().filter(|s| sections.contains(&s.offset)) {
+        for s in self
+            .loader
+            .chain()
+            .iter()
+            .filter(|s| sections.contains(&s.offset))
+        {
             for (&n, e) in &s.entries {
                 if seen.insert(n) {
                     out.push((n, !matches!(e, Entry::Free)));
@@ -666,7 +672,10 @@ impl Revision {
             self.loader.on_disk.contains_key(&id)
         });
         for id in ids {
-            let data = match self.loader.stream_data(id, crate::source::MAX_OBJECT as u64) {
+            let data = match self
+                .loader
+                .stream_data(id, crate::source::MAX_OBJECT as u64)
+            {
                 Ok(d) => d,
                 Err(PdfError::Io(e)) => return Err(PdfError::Io(e)),
                 Err(_) => continue,
@@ -791,7 +800,10 @@ mod tests {
         let three = append(&two, &["13 0 obj << /B 2 >> endobj"], "");
         let r = Revisions::from_bytes(&three).unwrap();
         let ends: Vec<u64> = r.marks().iter().map(|m| m.end).collect();
-        assert_eq!(ends, vec![one.len() as u64, two.len() as u64, three.len() as u64]);
+        assert_eq!(
+            ends,
+            vec![one.len() as u64, two.len() as u64, three.len() as u64]
+        );
         assert_eq!(r.marks()[1].start, one.len() as u64);
         assert!(r.tail_problems().is_empty());
         let (_, p) = problems_of_last(&three);
@@ -822,7 +834,10 @@ mod tests {
         let mut bad = two.clone();
         bad.extend_from_slice(b"3 0 obj << /Type /Page >> endobj\n");
         let r = Revisions::from_bytes(&bad).unwrap();
-        assert!(matches!(r.tail_problems()[..], [UpdateProblem::TrailingBytes { .. }]));
+        assert!(matches!(
+            r.tail_problems()[..],
+            [UpdateProblem::TrailingBytes { .. }]
+        ));
         // An object inside an update that its section does not list.
         let mut with_extra = two.clone();
         let at = with_extra.len();
@@ -837,7 +852,8 @@ mod tests {
         with_extra = sneaky;
         let (_, p) = problems_of_last(&with_extra);
         assert!(
-            p.iter().any(|x| matches!(x, UpdateProblem::UnlistedObject { object: (3, 0), .. })),
+            p.iter()
+                .any(|x| matches!(x, UpdateProblem::UnlistedObject { object: (3, 0), .. })),
             "{p:?}"
         );
     }
@@ -876,12 +892,21 @@ mod tests {
         let two = append(&one, &["12 0 obj << /A 1 >> endobj"], "");
         // The update's offset for object 12 points elsewhere.
         let row = format!("{:010} 00000 n", one.len());
-        let at = two.windows(row.len()).rposition(|w| w == row.as_bytes()).unwrap();
+        let at = two
+            .windows(row.len())
+            .rposition(|w| w == row.as_bytes())
+            .unwrap();
         let mut bad = two.clone();
         bad[at..at + 10].copy_from_slice(format!("{:010}", one.len() + 3).as_bytes());
         let (_, p) = problems_of_last(&bad);
         assert!(
-            p.iter().any(|x| matches!(x, UpdateProblem::OffsetMismatch { object: (12, 0), .. })),
+            p.iter().any(|x| matches!(
+                x,
+                UpdateProblem::OffsetMismatch {
+                    object: (12, 0),
+                    ..
+                }
+            )),
             "{p:?}"
         );
         // A last update whose startxref points at no table: the file is
@@ -891,7 +916,9 @@ mod tests {
         let r = Revisions::from_bytes(&broken).unwrap();
         assert_eq!(r.marks().len(), 2);
         assert!(
-            r.tail_problems().iter().any(|x| matches!(x, UpdateProblem::BrokenTrailer { .. })),
+            r.tail_problems()
+                .iter()
+                .any(|x| matches!(x, UpdateProblem::BrokenTrailer { .. })),
             "{:?}",
             r.tail_problems()
         );
@@ -903,7 +930,9 @@ mod tests {
             t[p + 9..].split_whitespace().next().unwrap().to_string()
         };
         let mut stale = two.clone();
-        stale.extend_from_slice(format!("13 0 obj << /B 2 >> endobj\nstartxref\n{prev_xref}\n%%EOF\n").as_bytes());
+        stale.extend_from_slice(
+            format!("13 0 obj << /B 2 >> endobj\nstartxref\n{prev_xref}\n%%EOF\n").as_bytes(),
+        );
         let r = Revisions::from_bytes(&stale).unwrap();
         assert_eq!(r.marks().last().unwrap().end, two.len() as u64);
         assert!(!r.tail_problems().is_empty(), "{r:?}");

@@ -187,7 +187,12 @@ impl Source {
 
     /// The offset of the last `needle` that ends at or before `end`,
     /// searched back at most `limit` bytes.
-    pub(crate) fn rfind(&mut self, needle: &[u8], end: u64, limit: u64) -> Result<Option<u64>, PdfError> {
+    pub(crate) fn rfind(
+        &mut self,
+        needle: &[u8],
+        end: u64,
+        limit: u64,
+    ) -> Result<Option<u64>, PdfError> {
         const STEP: u64 = 64 * 1024;
         let floor = end.saturating_sub(limit);
         let mut hi = end.min(self.len);
@@ -195,7 +200,9 @@ impl Source {
             let lo = hi.saturating_sub(STEP).max(floor);
             // Overlap the next window by the needle's length.
             let n = (hi - lo) as usize;
-            let hit = self.with_bytes(lo, n, |b| b.windows(needle.len()).rposition(|w| w == needle))?;
+            let hit = self.with_bytes(lo, n, |b| {
+                b.windows(needle.len()).rposition(|w| w == needle)
+            })?;
             if let Some(p) = hit {
                 return Ok(Some(lo + p as u64));
             }
@@ -209,7 +216,12 @@ impl Source {
 
     /// The offset of the first `needle` at or after `from`, searched
     /// forward at most `limit` bytes.
-    pub(crate) fn find(&mut self, needle: &[u8], from: u64, limit: u64) -> Result<Option<u64>, PdfError> {
+    pub(crate) fn find(
+        &mut self,
+        needle: &[u8],
+        from: u64,
+        limit: u64,
+    ) -> Result<Option<u64>, PdfError> {
         const STEP: u64 = 64 * 1024;
         let ceil = from.saturating_add(limit).min(self.len);
         let mut lo = from;

@@ -395,7 +395,10 @@ fn attacks_are_not_total_passed() {
             .find(|m| m["code"] == "annotation-added")
             .cloned()
             .unwrap_or_default();
-        eprintln!("{name}: kyso {} (exit {exit}): {}", sig["indication"], sig["warnings"]);
+        eprintln!(
+            "{name}: kyso {} (exit {exit}): {}",
+            sig["indication"], sig["warnings"]
+        );
         let ok = exit == 0
             && m["allowed"] == true
             && m["page"] == 1

@@ -86,7 +86,9 @@ pub enum Finding {
     /// The DSS or its VRI was added or updated.
     Dss,
     /// A document time-stamp was added in field `field`.
-    DocumentTimeStamp { field: String },
+    DocumentTimeStamp {
+        field: String,
+    },
     /// The document information dictionary or the XMP metadata changed.
     Metadata,
     /// The logical structure (tagged PDF) was updated.
@@ -110,7 +112,9 @@ pub enum Finding {
         covers: Option<Rect>,
     },
     /// A form field left open was filled (`/V`, with `/AP`, `/DV`).
-    FormFilled { field: String },
+    FormFilled {
+        field: String,
+    },
     /// An annotation was added (`subtype`: `/FreeText`, `/Stamp`, …).
     AnnotationAdded {
         subtype: String,
@@ -136,23 +140,48 @@ pub enum Finding {
         rect: Option<Rect>,
     },
     /// A field a FieldMDP transform or `/Lock` covers was changed.
-    FieldLocked { field: String },
+    FieldLocked {
+        field: String,
+    },
     /// A field or widget entry other than filling changed.
-    FieldChanged { field: String, key: String },
+    FieldChanged {
+        field: String,
+        key: String,
+    },
     /// A form field that is not a signature field was added.
-    FormFieldAdded { field: String },
-    FormFieldRemoved { field: String },
+    FormFieldAdded {
+        field: String,
+    },
+    FormFieldRemoved {
+        field: String,
+    },
     /// A signature dictionary or a field's signature value was rewritten.
-    SignatureChanged { field: Option<String> },
+    SignatureChanged {
+        field: Option<String>,
+    },
     /// Pages added, removed or reordered (page counts before and after).
-    PagesChanged { before: u64, after: u64 },
+    PagesChanged {
+        before: u64,
+        after: u64,
+    },
     /// An entry of a page other than its annotations changed.
-    PageChanged { page: Option<u32>, key: String },
-    CatalogChanged { key: String },
-    TrailerChanged { key: String },
-    AcroFormChanged { key: String },
+    PageChanged {
+        page: Option<u32>,
+        key: String,
+    },
+    CatalogChanged {
+        key: String,
+    },
+    TrailerChanged {
+        key: String,
+    },
+    AcroFormChanged {
+        key: String,
+    },
     /// An object no rule explains changed.
-    ObjectChanged { kind: ObjectKind },
+    ObjectChanged {
+        kind: ObjectKind,
+    },
     ObjectRemoved,
     /// The revision before referred to an object that only this update
     /// defines.
@@ -160,7 +189,9 @@ pub enum Finding {
     /// The bytes of the update are not a valid incremental update.
     InvalidUpdate(UpdateProblem),
     /// The update could not be analysed (too large, unreadable).
-    Unanalysable { why: String },
+    Unanalysable {
+        why: String,
+    },
 }
 
 impl Finding {
@@ -399,11 +430,21 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn old_root(&self) -> Option<ObjectId> {
-        self.old.document().trailer.get(b"Root").and_then(Object::as_reference).ok()
+        self.old
+            .document()
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .ok()
     }
 
     pub(crate) fn new_root(&self) -> Option<ObjectId> {
-        self.new.document().trailer.get(b"Root").and_then(Object::as_reference).ok()
+        self.new
+            .document()
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .ok()
     }
 
     /// The catalog dictionaries of both revisions.
@@ -427,11 +468,7 @@ fn deltas(
 ) -> BTreeMap<u32, Delta> {
     let mut out = BTreeMap::new();
     for (num, in_use) in new.listed_in(sections) {
-        let new_id = if in_use {
-            new.object_id(num)
-        } else {
-            None
-        };
+        let new_id = if in_use { new.object_id(num) } else { None };
         let old_id = old.object_id(num);
         let a = old_id.and_then(|id| old.object(id).ok().flatten().cloned());
         let b = new_id.and_then(|id| new.object(id).ok().flatten().cloned());

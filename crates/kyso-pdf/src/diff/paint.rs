@@ -91,7 +91,13 @@ fn resources(rev: &mut Revision, page: ObjectId) -> (Vec<ObjectId>, Dictionary) 
     let mut cur = page;
     let mut found = None;
     for _ in 0..64 {
-        let Some(d) = rev.object(cur).ok().flatten().and_then(|o| o.as_dict().ok()).cloned() else {
+        let Some(d) = rev
+            .object(cur)
+            .ok()
+            .flatten()
+            .and_then(|o| o.as_dict().ok())
+            .cloned()
+        else {
             break;
         };
         if cur != page {
@@ -177,7 +183,12 @@ pub fn painted_area(rev: &mut Revision, page: ObjectId, rect: Rect) -> Option<Re
         match op.operator.as_str() {
             "q" => stack.push(ctm),
             "Q" => ctm = stack.pop().unwrap_or(IDENTITY),
-            "cm" => ctm = mul(&[f(o, 0), f(o, 1), f(o, 2), f(o, 3), f(o, 4), f(o, 5)], &ctm),
+            "cm" => {
+                ctm = mul(
+                    &[f(o, 0), f(o, 1), f(o, 2), f(o, 3), f(o, 4), f(o, 5)],
+                    &ctm,
+                )
+            }
             "m" | "l" => path_box.add(apply(&ctm, f(o, 0), f(o, 1))),
             "c" | "v" | "y" => {
                 for i in (0..o.len()).step_by(2) {
@@ -226,9 +237,14 @@ pub fn painted_area(rev: &mut Revision, page: ObjectId, rect: Rect) -> Option<Re
                 match xd.get(b"Subtype").and_then(Object::as_name) {
                     Ok(b"Form") => {
                         let m = match xd.get(b"Matrix") {
-                            Ok(Object::Array(a)) if a.len() == 6 => {
-                                [num(&a[0]), num(&a[1]), num(&a[2]), num(&a[3]), num(&a[4]), num(&a[5])]
-                            }
+                            Ok(Object::Array(a)) if a.len() == 6 => [
+                                num(&a[0]),
+                                num(&a[1]),
+                                num(&a[2]),
+                                num(&a[3]),
+                                num(&a[4]),
+                                num(&a[5]),
+                            ],
                             _ => IDENTITY,
                         };
                         let bb = crate::diff::rules::rect_of(xd.get(b"BBox").ok());

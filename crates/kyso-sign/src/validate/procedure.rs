@@ -384,7 +384,8 @@ fn digest_ranges(
 ) -> Result<Vec<u8>, String> {
     let mut h = kyso_crypto::Hasher::new(alg);
     let ranges: Vec<(u64, u64)> = ranges.iter().map(|(s, l)| (*s as u64, *l as u64)).collect();
-    revs.feed(&ranges, |c| h.update(c)).map_err(|e| e.to_string())?;
+    revs.feed(&ranges, |c| h.update(c))
+        .map_err(|e| e.to_string())?;
     Ok(h.finish())
 }
 
@@ -433,7 +434,11 @@ fn check_byte_range(
     if !revs.is_revision_end((b + c) as u64).map_err(io)? {
         return Err(format!("/ByteRange không kết thúc ở cuối một phiên bản (%%EOF) / /ByteRange ends at {} which is not the end of a revision (%%EOF)", b + c));
     }
-    let byte = |at: usize| revs.read(at as u64, 1).ok().and_then(|v| v.first().copied());
+    let byte = |at: usize| {
+        revs.read(at as u64, 1)
+            .ok()
+            .and_then(|v| v.first().copied())
+    };
     if byte(a) != Some(b'<') || byte(b - 1) != Some(b'>') {
         return Err("khoảng trống của /ByteRange không phải chuỗi hex /Contents / the /ByteRange gap is not the hex /Contents string".into());
     }
@@ -442,7 +447,9 @@ fn check_byte_range(
     let not_ours = "khoảng trống của /ByteRange không phải /Contents của chữ ký này / the /ByteRange gap is not this signature's /Contents";
     let non_hex = "khoảng trống của /ByteRange chứa ký tự không phải hex / the /ByteRange gap holds non-hex bytes";
     if b - a - 2 != 2 * field.contents.len() {
-        let inner = revs.read(a as u64 + 1, (b - a - 2).min(1 << 20)).map_err(io)?;
+        let inner = revs
+            .read(a as u64 + 1, (b - a - 2).min(1 << 20))
+            .map_err(io)?;
         if !inner.iter().all(u8::is_ascii_hexdigit) {
             return Err(non_hex.into());
         }
@@ -733,14 +740,18 @@ pub fn validate_pdf_file(
 ) -> Result<ValidationReport, ValidateError> {
     let len = std::fs::metadata(path)?.len();
     if len > MAX_PDF_BYTES as u64 {
-        return Err(ValidateError::TooLarge(usize::try_from(len).unwrap_or(usize::MAX)));
+        return Err(ValidateError::TooLarge(
+            usize::try_from(len).unwrap_or(usize::MAX),
+        ));
     }
     let revs = Revisions::open(path).map_err(unreadable)?;
     // The file's SHA-256 beside the validation, on the other core.
     std::thread::scope(|s| {
         let sha = s.spawn(|| file_sha256(&revs));
         let rep = validate_revisions(&revs, ctx);
-        let sha = sha.join().unwrap_or_else(|_| Err(PdfError::Internal("sha-256".into())));
+        let sha = sha
+            .join()
+            .unwrap_or_else(|_| Err(PdfError::Internal("sha-256".into())));
         let mut rep = rep?;
         rep.file_sha256 = sha.map_err(unreadable)?;
         Ok(rep)
@@ -796,16 +807,12 @@ fn validate_revisions(
             return Ok(finish(rep));
         }
     };
-    let has_dss = doc
-        .document()
-        .catalog()
-        .is_ok_and(|c| c.has(b"DSS"));
+    let has_dss = doc.document().catalog().is_ok_and(|c| c.has(b"DSS"));
     let (dss_certs, dss_ev, has_dss) = match doc.dss() {
         Ok(m) => dss_evidence(&m, has_dss),
         Err(e) => {
-            rep.warnings.push(format!(
-                "không đọc được DSS / the DSS cannot be read: {e}"
-            ));
+            rep.warnings
+                .push(format!("không đọc được DSS / the DSS cannot be read: {e}"));
             (Vec::new(), RevocationEvidence::default(), false)
         }
     };
@@ -852,9 +859,8 @@ fn validate_revisions(
             if let (true, Some(_)) = (m.allowed, m.covers) {
                 let (vi, en) = m.reason.split_once(" / ").unwrap_or((&m.reason, &m.reason));
                 let n = m.revision.unwrap_or(0);
-                r.warnings.push(format!(
-                    "phiên bản {n}: {vi} / revision {n}: {en}"
-                ));
+                r.warnings
+                    .push(format!("phiên bản {n}: {vi} / revision {n}: {en}"));
             }
         }
         // Level.

@@ -312,14 +312,31 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
             "cập nhật cấu trúc logic (tagged PDF) cho trường mới".into(),
             "the logical structure (tagged PDF) was updated for a field".into(),
         ),
-        Finding::SignatureAdded { field, new_field, visible, page, rect: r, covers: c } => {
+        Finding::SignatureAdded {
+            field,
+            new_field,
+            visible,
+            page,
+            rect: r,
+            covers: c,
+        } => {
             let (pv, pe) = on_page(*page);
             let (cv, ce) = covers(c);
-            let (vv, ve) = if *visible { ("hiển thị", "visible") } else { ("ẩn", "invisible") };
+            let (vv, ve) = if *visible {
+                ("hiển thị", "visible")
+            } else {
+                ("ẩn", "invisible")
+            };
             if *new_field {
                 (
-                    format!("thêm chữ ký trong trường chữ ký mới {vv} '{field}'{pv}{}{cv}", rect(r)),
-                    format!("a signature in a new {ve} signature field '{field}'{pe}{}{ce}", rect(r)),
+                    format!(
+                        "thêm chữ ký trong trường chữ ký mới {vv} '{field}'{pv}{}{cv}",
+                        rect(r)
+                    ),
+                    format!(
+                        "a signature in a new {ve} signature field '{field}'{pe}{}{ce}",
+                        rect(r)
+                    ),
                 )
             } else {
                 (
@@ -328,20 +345,38 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
                 )
             }
         }
-        Finding::SignatureFieldAdded { field, visible, page, rect: r, covers: c } => {
+        Finding::SignatureFieldAdded {
+            field,
+            visible,
+            page,
+            rect: r,
+            covers: c,
+        } => {
             let (pv, pe) = on_page(*page);
             let (cv, ce) = covers(c);
-            let (vv, ve) = if *visible { ("hiển thị", "visible") } else { ("ẩn", "invisible") };
+            let (vv, ve) = if *visible {
+                ("hiển thị", "visible")
+            } else {
+                ("ẩn", "invisible")
+            };
             (
                 format!("thêm trường chữ ký trống {vv} '{field}'{pv}{}{cv}", rect(r)),
-                format!("an empty {ve} signature field '{field}' was added{pe}{}{ce}", rect(r)),
+                format!(
+                    "an empty {ve} signature field '{field}' was added{pe}{}{ce}",
+                    rect(r)
+                ),
             )
         }
         Finding::FormFilled { field } => (
             format!("điền biểu mẫu: trường '{field}'"),
             format!("form filling: field '{field}'"),
         ),
-        Finding::AnnotationAdded { subtype, page, rect: r, covers: c } => {
+        Finding::AnnotationAdded {
+            subtype,
+            page,
+            rect: r,
+            covers: c,
+        } => {
             let (pv, pe) = on_page(*page);
             let (cv, ce) = covers(c);
             (
@@ -349,7 +384,12 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
                 format!("a {subtype} annotation was added{pe}{}{ce}", rect(r)),
             )
         }
-        Finding::AnnotationChanged { subtype, page, rect: r, covers: c } => {
+        Finding::AnnotationChanged {
+            subtype,
+            page,
+            rect: r,
+            covers: c,
+        } => {
             let (pv, pe) = on_page(*page);
             let (cv, ce) = covers(c);
             (
@@ -364,7 +404,11 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
                 format!("a {subtype} annotation was removed{pe}"),
             )
         }
-        Finding::NewVisibleSignatureField { field, page, rect: r } => {
+        Finding::NewVisibleSignatureField {
+            field,
+            page,
+            rect: r,
+        } => {
             let (pv, pe) = on_page(*page);
             (
                 format!("thêm trường chữ ký hiển thị mới '{field}'{pv}{} sau chữ ký chứng thực (phiên bản chứng thực không tạo trường này)", rect(r)),
@@ -377,7 +421,9 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
         ),
         Finding::FieldChanged { field, key } => (
             format!("trường '{field}' bị thay đổi (/{key}) sau khi ký, không phải điền biểu mẫu"),
-            format!("field '{field}' was changed (/{key}) after signing, which is not form filling"),
+            format!(
+                "field '{field}' was changed (/{key}) after signing, which is not form filling"
+            ),
         ),
         Finding::FormFieldAdded { field } => (
             format!("thêm trường biểu mẫu mới '{field}' (không phải trường chữ ký)"),
@@ -422,7 +468,10 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
         ),
         Finding::ObjectChanged { kind } => {
             let (v, e) = object_kind(*kind);
-            (format!("{v} bị thay đổi sau khi ký"), format!("{e} was changed after signing"))
+            (
+                format!("{v} bị thay đổi sau khi ký"),
+                format!("{e} was changed after signing"),
+            )
         }
         Finding::ObjectRemoved => (
             "một đối tượng bị xóa sau khi ký".into(),
@@ -449,10 +498,17 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
 /// What an update did as a whole, from its kind: Vietnamese, English.
 /// `field`: the field of the signature that ends it; `existing`: whether
 /// that field was an existing empty one.
-pub(super) fn revision_sentence(kind: &str, field: Option<&str>, existing: bool) -> (String, String) {
+pub(super) fn revision_sentence(
+    kind: &str,
+    field: Option<&str>,
+    existing: bool,
+) -> (String, String) {
     let field = field.unwrap_or("");
     let (v, e) = match kind {
-        "document-timestamp" => ("thêm dấu thời gian tài liệu".into(), "a document time-stamp was added".into()),
+        "document-timestamp" => (
+            "thêm dấu thời gian tài liệu".into(),
+            "a document time-stamp was added".into(),
+        ),
         "signature" if existing => (
             format!("ký chữ ký mới vào trường chữ ký trống có sẵn '{field}'"),
             format!("a new signature in the existing empty field '{field}'"),
@@ -461,9 +517,18 @@ pub(super) fn revision_sentence(kind: &str, field: Option<&str>, existing: bool)
             format!("thêm chữ ký mới trong trường mới '{field}'"),
             format!("a new signature in a new field '{field}'"),
         ),
-        "form-filling" => ("điền biểu mẫu vào các trường để ngỏ".into(), "form filling of fields left open".into()),
-        "dss" => ("thêm dữ liệu kiểm tra dài hạn (DSS/VRI)".into(), "long-term validation data (DSS/VRI) added".into()),
-        "annotation" => ("thêm, sửa hoặc xóa chú thích trên trang".into(), "annotations added, changed or removed on a page".into()),
+        "form-filling" => (
+            "điền biểu mẫu vào các trường để ngỏ".into(),
+            "form filling of fields left open".into(),
+        ),
+        "dss" => (
+            "thêm dữ liệu kiểm tra dài hạn (DSS/VRI)".into(),
+            "long-term validation data (DSS/VRI) added".into(),
+        ),
+        "annotation" => (
+            "thêm, sửa hoặc xóa chú thích trên trang".into(),
+            "annotations added, changed or removed on a page".into(),
+        ),
         "page-content" => (
             "thay đổi nội dung trang (nội dung, tài nguyên, phông, hình hoặc số trang)".into(),
             "page content changed (content, resources, fonts, images or pages)".into(),
@@ -473,7 +538,10 @@ pub(super) fn revision_sentence(kind: &str, field: Option<&str>, existing: bool)
             "dữ liệu không phải bản cập nhật gia tăng hợp lệ".into(),
             "bytes that are not a valid incremental update".into(),
         ),
-        "no-change" => ("không thay đổi nội dung tài liệu".into(), "no change to the document's content".into()),
+        "no-change" => (
+            "không thay đổi nội dung tài liệu".into(),
+            "no change to the document's content".into(),
+        ),
         _ => ("thay đổi khác".into(), "other changes".into()),
     };
     (v, e)

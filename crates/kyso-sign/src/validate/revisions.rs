@@ -62,9 +62,7 @@ pub(super) fn analyse(
     let marks: Vec<SignatureMark<'_>> = marks
         .iter()
         .map(|m| SignatureMark {
-            end: m
-                .end
-                .map(|e| revs.mark_ending_at(e).map_or(e, |r| r.end)),
+            end: m.end.map(|e| revs.mark_ending_at(e).map_or(e, |r| r.end)),
             kind: m.kind,
             field: m.field,
             doc_mdp: m.doc_mdp,
@@ -134,7 +132,13 @@ pub(super) fn analyse(
                         finding: Finding::Unanalysable { why: e.to_string() },
                         allowed: false,
                     }];
-                    out.push(describe(cur_mark.number, prev_mark.end, cur_mark.end, &changes, marks));
+                    out.push(describe(
+                        cur_mark.number,
+                        prev_mark.end,
+                        cur_mark.end,
+                        &changes,
+                        marks,
+                    ));
                     break;
                 }
             };
@@ -144,7 +148,13 @@ pub(super) fn analyse(
             };
             let policy = policy_at(marks, prev_mark.end);
             let changes = diff::analyse(&mut prev, &mut cur, &update, &problems, &policy);
-            out.push(describe(cur_mark.number, prev_mark.end, cur_mark.end, &changes, marks));
+            out.push(describe(
+                cur_mark.number,
+                prev_mark.end,
+                cur_mark.end,
+                &changes,
+                marks,
+            ));
             prev = cur;
             prev_mark = cur_mark;
             k = if many { steps.len() } else { k + 1 };
@@ -154,7 +164,13 @@ pub(super) fn analyse(
     let tail = revs.tail_problems();
     if let (false, Some(last)) = (tail.is_empty(), chain.last()) {
         let changes: Vec<Change> = tail.into_iter().map(problem_change).collect();
-        out.push(describe(chain.len() + 1, last.end, revs.len(), &changes, marks));
+        out.push(describe(
+            chain.len() + 1,
+            last.end,
+            revs.len(),
+            &changes,
+            marks,
+        ));
     }
     out.sort_by_key(|r| (r.start, r.end));
     out
@@ -184,10 +200,14 @@ fn describe(
         let any = |f: &dyn Fn(&Finding) -> bool| bad.iter().any(|c| f(&c.finding));
         if any(&|f| matches!(f, Finding::InvalidUpdate(_))) {
             "invalid-update"
+        } else if any(&|f| matches!(f, Finding::NewVisibleSignatureField { .. })) {
+            "signature"
         } else if any(&|f| {
             matches!(
                 f,
-                Finding::PageChanged { .. } | Finding::PagesChanged { .. } | Finding::ObjectChanged { .. }
+                Finding::PageChanged { .. }
+                    | Finding::PagesChanged { .. }
+                    | Finding::ObjectChanged { .. }
             )
         }) {
             "page-content"
@@ -216,7 +236,9 @@ fn describe(
     } else if has(&|f| {
         matches!(
             f,
-            Finding::AnnotationAdded { .. } | Finding::AnnotationChanged { .. } | Finding::AnnotationRemoved { .. }
+            Finding::AnnotationAdded { .. }
+                | Finding::AnnotationChanged { .. }
+                | Finding::AnnotationRemoved { .. }
         )
     }) {
         "annotation"
@@ -227,9 +249,20 @@ fn describe(
     } else {
         "other"
     };
-    let existing = has(&|f| matches!(f, Finding::SignatureAdded { new_field: false, .. }));
+    let existing = has(&|f| {
+        matches!(
+            f,
+            Finding::SignatureAdded {
+                new_field: false,
+                ..
+            }
+        )
+    });
     let (vi, en) = render::revision_sentence(kind, new_sig.map(|m| m.field), existing);
-    let reasons: Vec<(String, String)> = bad.iter().map(|c| render::change_sentence(&c.finding)).collect();
+    let reasons: Vec<(String, String)> = bad
+        .iter()
+        .map(|c| render::change_sentence(&c.finding))
+        .collect();
     let (verdict_vi, verdict_en) = if bad.is_empty() {
         ("được phép".to_string(), "allowed".to_string())
     } else {
@@ -265,7 +298,9 @@ fn modification(c: &Change, revision: usize) -> ModificationInfo {
         | Finding::AnnotationAdded { page, rect, .. }
         | Finding::AnnotationChanged { page, rect, .. }
         | Finding::NewVisibleSignatureField { page, rect, .. } => (*page, *rect),
-        Finding::AnnotationRemoved { page, .. } | Finding::PageChanged { page, .. } => (*page, None),
+        Finding::AnnotationRemoved { page, .. } | Finding::PageChanged { page, .. } => {
+            (*page, None)
+        }
         _ => (None, None),
     };
     ModificationInfo {

@@ -35,7 +35,11 @@ fn placed(
         (Some(r), Some(p), true) => painted_area(cx.new, p, r),
         _ => None,
     };
-    (number, rect.or_else(|| super::rect_of(d.get(b"Rect").ok())), covers)
+    (
+        number,
+        rect.or_else(|| super::rect_of(d.get(b"Rect").ok())),
+        covers,
+    )
 }
 
 pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
@@ -53,7 +57,11 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
             cx.claim_ref(a);
             if name_of(&d, b"Subtype").as_deref() == Some(b"Widget") {
                 let field = super::field_name(cx, &d);
-                cx.push(a.as_reference().ok(), Level::Disallowed, Finding::FormFieldAdded { field });
+                cx.push(
+                    a.as_reference().ok(),
+                    Level::Disallowed,
+                    Finding::FormFieldAdded { field },
+                );
                 continue;
             }
             let (page, rect, covers) = placed(cx, ch.page, &d);
@@ -103,12 +111,16 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
         .iter()
         .filter(|(n, _)| !cx.claimed.contains(n))
         .filter_map(|(_, d)| {
-            let (a, b) = (d.old.as_ref().and_then(dict_of)?, d.new.as_ref().and_then(dict_of)?);
+            let (a, b) = (
+                d.old.as_ref().and_then(dict_of)?,
+                d.new.as_ref().and_then(dict_of)?,
+            );
             let plain = |x: &Dictionary| {
                 is_annotation(x) && name_of(x, b"Subtype").as_deref() != Some(b"Widget")
             };
             (plain(a) && plain(b) && !matches!(d.new, Some(Object::Stream(_))))
-                .then_some(d.new_id?).map(|id| (id, a.clone(), b.clone()))
+                .then_some(d.new_id?)
+                .map(|id| (id, a.clone(), b.clone()))
         })
         .collect();
     for (id, a, b) in items {
@@ -154,12 +166,24 @@ mod tests {
     #[test]
     fn an_annotation_over_the_text_is_reported_with_what_it_covers() {
         let f = Fixture::base();
-        let c = f.update(&[&page("/Annots [7 0 R 9 0 R 10 0 R 12 0 R]"), FREETEXT, OVERLAY], "");
+        let c = f.update(
+            &[
+                &page("/Annots [7 0 R 9 0 R 10 0 R 12 0 R]"),
+                FREETEXT,
+                OVERLAY,
+            ],
+            "",
+        );
         assert_eq!(codes(&c), vec!["annotation-added"], "{c:#?}");
         assert_eq!(c[0].level, Level::Annotations);
         assert!(c[0].allowed, "allowed on a document that is not certified");
         match &c[0].finding {
-            Finding::AnnotationAdded { subtype, page: Some(1), rect: Some(r), covers: Some(cov) } => {
+            Finding::AnnotationAdded {
+                subtype,
+                page: Some(1),
+                rect: Some(r),
+                covers: Some(cov),
+            } => {
                 assert_eq!(subtype, "FreeText");
                 assert_eq!((r.x1, r.y2), (50.0, 750.0));
                 // The "Hello" line at (72, 700) lies under it.
@@ -168,8 +192,28 @@ mod tests {
             f => panic!("{f:?}"),
         }
         // Under P3 allowed, under P2 not.
-        assert!(f.certified(3).update(&[&page("/Annots [7 0 R 9 0 R 10 0 R 12 0 R]"), FREETEXT, OVERLAY], "")[0].allowed);
-        assert!(!f.certified(2).update(&[&page("/Annots [7 0 R 9 0 R 10 0 R 12 0 R]"), FREETEXT, OVERLAY], "")[0].allowed);
+        assert!(
+            f.certified(3).update(
+                &[
+                    &page("/Annots [7 0 R 9 0 R 10 0 R 12 0 R]"),
+                    FREETEXT,
+                    OVERLAY
+                ],
+                ""
+            )[0]
+            .allowed
+        );
+        assert!(
+            !f.certified(2).update(
+                &[
+                    &page("/Annots [7 0 R 9 0 R 10 0 R 12 0 R]"),
+                    FREETEXT,
+                    OVERLAY
+                ],
+                ""
+            )[0]
+            .allowed
+        );
     }
 
     #[test]

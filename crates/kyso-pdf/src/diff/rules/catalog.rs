@@ -41,9 +41,7 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
             cx.push(
                 None,
                 Level::Disallowed,
-                Finding::CatalogChanged {
-                    key: "Root".into(),
-                },
+                Finding::CatalogChanged { key: "Root".into() },
             );
         }
         return Ok(());
@@ -98,11 +96,19 @@ mod tests {
         // The same catalog written again with 612.0-style numbers and a
         // new /Extensions entry: nothing to report.
         let c = f.update(
-            &[&catalog("/Extensions << /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 >> >>")],
+            &[&catalog(
+                "/Extensions << /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 >> >>",
+            )],
             "",
         );
         assert!(c.is_empty(), "{c:#?}");
-        let c = f.update(&[&catalog("/OpenAction 12 0 R"), "12 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj"], "");
+        let c = f.update(
+            &[
+                &catalog("/OpenAction 12 0 R"),
+                "12 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj",
+            ],
+            "",
+        );
         assert_eq!(codes(&c), vec!["catalog-changed"]);
         assert!(!c[0].allowed);
     }
@@ -111,8 +117,10 @@ mod tests {
     fn a_renumbered_catalog_with_the_same_content_is_the_same() {
         let f = Fixture::base();
         let c = f.update(
-            &["12 0 obj << /Type /Catalog /Pages 13 0 R /AcroForm 6 0 R >> endobj",
-              "13 0 obj << /Type /Pages /Kids [3 0 R] /Count 1.0 >> endobj"],
+            &[
+                "12 0 obj << /Type /Catalog /Pages 13 0 R /AcroForm 6 0 R >> endobj",
+                "13 0 obj << /Type /Pages /Kids [3 0 R] /Count 1.0 >> endobj",
+            ],
             "/Root 12 0 R",
         );
         assert!(c.is_empty(), "{c:#?}");
@@ -122,12 +130,20 @@ mod tests {
     fn another_page_tree_is_pages_changed() {
         let f = Fixture::base();
         let c = f.update(
-            &[&catalog_with_pages("13 0 R"),
-              "13 0 obj << /Type /Pages /Kids [3 0 R 14 0 R] /Count 2 >> endobj",
-              "14 0 obj << /Type /Page /Parent 13 0 R /MediaBox [0 0 612 792] >> endobj"],
+            &[
+                &catalog_with_pages("13 0 R"),
+                "13 0 obj << /Type /Pages /Kids [3 0 R 14 0 R] /Count 2 >> endobj",
+                "14 0 obj << /Type /Page /Parent 13 0 R /MediaBox [0 0 612 792] >> endobj",
+            ],
             "",
         );
         assert_eq!(codes(&c), vec!["pages-changed"]);
-        assert!(matches!(c[0].finding, crate::diff::Finding::PagesChanged { before: 1, after: 2 }));
+        assert!(matches!(
+            c[0].finding,
+            crate::diff::Finding::PagesChanged {
+                before: 1,
+                after: 2
+            }
+        ));
     }
 }

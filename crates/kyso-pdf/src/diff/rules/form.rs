@@ -106,7 +106,11 @@ fn claim_appearance(cx: &mut Ctx<'_>, old: &Dictionary, new: &Dictionary) {
 }
 
 /// The widgets of field `d` (itself when merged), with their ids.
-fn widgets(cx: &mut Ctx<'_>, id: Option<ObjectId>, d: &Dictionary) -> Vec<(Option<ObjectId>, Dictionary)> {
+fn widgets(
+    cx: &mut Ctx<'_>,
+    id: Option<ObjectId>,
+    d: &Dictionary,
+) -> Vec<(Option<ObjectId>, Dictionary)> {
     if name_of(d, b"Subtype").as_deref() == Some(b"Widget") || d.has(b"Rect") {
         return vec![(id, d.clone())];
     }
@@ -170,7 +174,11 @@ fn new_field(cx: &mut Ctx<'_>, o: &Object, depth: u32) {
         return;
     }
     if field_type(cx, &d).as_deref() != Some(b"Sig") {
-        cx.push(id, Level::Disallowed, Finding::FormFieldAdded { field: name });
+        cx.push(
+            id,
+            Level::Disallowed,
+            Finding::FormFieldAdded { field: name },
+        );
         return;
     }
     let ws = widgets(cx, id, &d);
@@ -189,12 +197,24 @@ fn new_field(cx: &mut Ctx<'_>, o: &Object, depth: u32) {
     let value = d.get(b"V").ok().cloned();
     if let Some(Object::Reference(v)) = &value {
         if !cx.is_new(*v) {
-            cx.push(id, Level::Disallowed, Finding::SignatureChanged { field: Some(name) });
+            cx.push(
+                id,
+                Level::Disallowed,
+                Finding::SignatureChanged { field: Some(name) },
+            );
             return;
         }
     }
     if cx.policy.certified() && visible {
-        cx.push(id, Level::Disallowed, Finding::NewVisibleSignatureField { field: name, page, rect });
+        cx.push(
+            id,
+            Level::Disallowed,
+            Finding::NewVisibleSignatureField {
+                field: name,
+                page,
+                rect,
+            },
+        );
         return;
     }
     let sig = value.as_ref().and_then(|v| cx.new_dict(v));
@@ -252,7 +272,11 @@ fn fields(cx: &mut Ctx<'_>, old: Option<&Object>, new: Option<&Object>) {
                     _ => None,
                 })
                 .unwrap_or_default();
-            cx.push(o.as_reference().ok(), Level::Disallowed, Finding::FormFieldRemoved { field: name });
+            cx.push(
+                o.as_reference().ok(),
+                Level::Disallowed,
+                Finding::FormFieldRemoved { field: name },
+            );
         }
     }
     for o in &new_list {
@@ -297,7 +321,11 @@ fn field_changed(cx: &mut Ctx<'_>, id: ObjectId, a: &Dictionary, b: &Dictionary)
             let v = b.get(b"V").ok().cloned().unwrap_or(Object::Null);
             if let Object::Reference(r) = v {
                 if !cx.is_new(r) {
-                    cx.push(Some(id), Level::Disallowed, Finding::SignatureChanged { field: Some(name) });
+                    cx.push(
+                        Some(id),
+                        Level::Disallowed,
+                        Finding::SignatureChanged { field: Some(name) },
+                    );
                     return;
                 }
             }
@@ -305,15 +333,21 @@ fn field_changed(cx: &mut Ctx<'_>, id: ObjectId, a: &Dictionary, b: &Dictionary)
             cx.claim_new(&v);
             cx.handled.insert(id);
             if cx.policy.locked(&name) {
-                cx.push(Some(id), Level::Disallowed, Finding::FieldLocked { field: name });
+                cx.push(
+                    Some(id),
+                    Level::Disallowed,
+                    Finding::FieldLocked { field: name },
+                );
                 return;
             }
             let sig = cx.new_dict(&v);
             let (page, rect, covers, visible) = place(cx, Some(id), b);
             match sig {
-                Some(s) if is_doc_timestamp(&s) => {
-                    cx.push(Some(id), Level::Dss, Finding::DocumentTimeStamp { field: name })
-                }
+                Some(s) if is_doc_timestamp(&s) => cx.push(
+                    Some(id),
+                    Level::Dss,
+                    Finding::DocumentTimeStamp { field: name },
+                ),
                 _ => cx.push(
                     Some(id),
                     Level::FormFilling,
@@ -331,7 +365,13 @@ fn field_changed(cx: &mut Ctx<'_>, id: ObjectId, a: &Dictionary, b: &Dictionary)
         }
         for k in &keys {
             if k == b"V" {
-                cx.push(Some(id), Level::Disallowed, Finding::SignatureChanged { field: Some(name.clone()) });
+                cx.push(
+                    Some(id),
+                    Level::Disallowed,
+                    Finding::SignatureChanged {
+                        field: Some(name.clone()),
+                    },
+                );
             } else {
                 bad(cx, k);
             }
@@ -345,8 +385,12 @@ fn field_changed(cx: &mut Ctx<'_>, id: ObjectId, a: &Dictionary, b: &Dictionary)
             let p = *p;
             match (cx.old_obj(p), cx.new_obj(p)) {
                 (Some(x), Some(y)) => {
-                    let x = dict_of(&x).and_then(|d| d.get(b"V").ok().cloned()).unwrap_or(Object::Null);
-                    let y = dict_of(&y).and_then(|d| d.get(b"V").ok().cloned()).unwrap_or(Object::Null);
+                    let x = dict_of(&x)
+                        .and_then(|d| d.get(b"V").ok().cloned())
+                        .unwrap_or(Object::Null);
+                    let y = dict_of(&y)
+                        .and_then(|d| d.get(b"V").ok().cloned())
+                        .unwrap_or(Object::Null);
                     !cx.same(&x, &y)
                 }
                 _ => false,
@@ -354,8 +398,7 @@ fn field_changed(cx: &mut Ctx<'_>, id: ObjectId, a: &Dictionary, b: &Dictionary)
         }
         _ => false,
     };
-    let value_changed =
-        keys.iter().any(|k| k == b"V" || k == b"DV") || parent_value_changed;
+    let value_changed = keys.iter().any(|k| k == b"V" || k == b"DV") || parent_value_changed;
     let mut filled = false;
     for k in &keys {
         if FILL.contains(&k.as_slice()) && value_changed {
@@ -373,17 +416,29 @@ fn field_changed(cx: &mut Ctx<'_>, id: ObjectId, a: &Dictionary, b: &Dictionary)
             }
         }
         if cx.policy.locked(&name) {
-            cx.push(Some(id), Level::Disallowed, Finding::FieldLocked { field: name });
+            cx.push(
+                Some(id),
+                Level::Disallowed,
+                Finding::FieldLocked { field: name },
+            );
         } else {
-            cx.push(Some(id), Level::FormFilling, Finding::FormFilled { field: name });
+            cx.push(
+                Some(id),
+                Level::FormFilling,
+                Finding::FormFilled { field: name },
+            );
         }
     }
 }
 
 pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
     let (old_cat, new_cat) = cx.catalogs();
-    let old_af = old_cat.as_ref().and_then(|c| c.get(b"AcroForm").ok().cloned());
-    let new_af = new_cat.as_ref().and_then(|c| c.get(b"AcroForm").ok().cloned());
+    let old_af = old_cat
+        .as_ref()
+        .and_then(|c| c.get(b"AcroForm").ok().cloned());
+    let new_af = new_cat
+        .as_ref()
+        .and_then(|c| c.get(b"AcroForm").ok().cloned());
     if let Some(Object::Reference(r)) = &new_af {
         if cx.changed(*r) || cx.is_new(*r) {
             cx.claim(*r);
@@ -404,7 +459,10 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
             for key in cx.changed_keys(&a, &b) {
                 match key.as_slice() {
                     b"Fields" => {
-                        let (o, n) = (a.get(b"Fields").ok().cloned(), b.get(b"Fields").ok().cloned());
+                        let (o, n) = (
+                            a.get(b"Fields").ok().cloned(),
+                            b.get(b"Fields").ok().cloned(),
+                        );
                         fields(cx, o.as_ref(), n.as_ref());
                     }
                     b"SigFlags" => {}
@@ -445,8 +503,13 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
         .iter()
         .filter(|(n, _)| !cx.claimed.contains(n))
         .filter_map(|(_, d)| {
-            let (a, b) = (d.old.as_ref().and_then(dict_of)?, d.new.as_ref().and_then(dict_of)?);
-            (is_field_or_widget(a) || is_field_or_widget(b)).then_some(d.new_id?).map(|id| (id, a.clone(), b.clone()))
+            let (a, b) = (
+                d.old.as_ref().and_then(dict_of)?,
+                d.new.as_ref().and_then(dict_of)?,
+            );
+            (is_field_or_widget(a) || is_field_or_widget(b))
+                .then_some(d.new_id?)
+                .map(|id| (id, a.clone(), b.clone()))
         })
         .collect();
     for (id, a, b) in items {
@@ -487,7 +550,10 @@ mod tests {
         assert_eq!(codes(&c), vec!["field-locked"]);
         assert!(!c[0].allowed);
         let f = Fixture::base().locked(vec![FieldLock::Include(vec!["parent.other".into()])]);
-        assert_eq!(codes(&f.update(&[FILL_CHILD, FILL_AP], "")), vec!["form-fill"]);
+        assert_eq!(
+            codes(&f.update(&[FILL_CHILD, FILL_AP], "")),
+            vec!["form-fill"]
+        );
     }
 
     #[test]
@@ -498,13 +564,25 @@ mod tests {
         assert_eq!(codes(&c), vec!["signature-field-signed"], "{c:#?}");
         assert!(c[0].allowed);
         // A new invisible signature field on the certified document: allowed.
-        let c = f.update(&[&acroform("/Fields [8 0 R 9 0 R 14 0 R]"), NEW_INVISIBLE_SIG, SIG_DICT], "");
+        let c = f.update(
+            &[
+                &acroform("/Fields [8 0 R 9 0 R 14 0 R]"),
+                NEW_INVISIBLE_SIG,
+                SIG_DICT,
+            ],
+            "",
+        );
         assert_eq!(codes(&c), vec!["signature-field-added"], "{c:#?}");
         assert!(c[0].allowed);
         // A new visible one: the signature-based certification attack.
         let c = f.update(
-            &[&acroform("/Fields [8 0 R 9 0 R 14 0 R]"), NEW_VISIBLE_SIG, SIG_DICT, SEAL_AP,
-              &page("/Annots [7 0 R 9 0 R 10 0 R 14 0 R]")],
+            &[
+                &acroform("/Fields [8 0 R 9 0 R 14 0 R]"),
+                NEW_VISIBLE_SIG,
+                SIG_DICT,
+                SEAL_AP,
+                &page("/Annots [7 0 R 9 0 R 10 0 R 14 0 R]"),
+            ],
             "",
         );
         assert_eq!(codes(&c), vec!["new-visible-signature-field"], "{c:#?}");
@@ -512,19 +590,35 @@ mod tests {
         // The same on a document that is not certified: allowed, and the
         // part of the page content it covers reported.
         let c = Fixture::base().update(
-            &[&acroform("/Fields [8 0 R 9 0 R 14 0 R]"), NEW_VISIBLE_SIG, SIG_DICT, SEAL_AP,
-              &page("/Annots [7 0 R 9 0 R 10 0 R 14 0 R]")],
+            &[
+                &acroform("/Fields [8 0 R 9 0 R 14 0 R]"),
+                NEW_VISIBLE_SIG,
+                SIG_DICT,
+                SEAL_AP,
+                &page("/Annots [7 0 R 9 0 R 10 0 R 14 0 R]"),
+            ],
             "",
         );
         assert_eq!(codes(&c), vec!["signature-field-added"], "{c:#?}");
         match &c[0].finding {
-            Finding::SignatureAdded { page: Some(1), covers: Some(r), visible: true, .. } => {
+            Finding::SignatureAdded {
+                page: Some(1),
+                covers: Some(r),
+                visible: true,
+                ..
+            } => {
                 assert!(r.x1 >= 100.0 && r.x2 <= 300.0, "{r:?}")
             }
             f => panic!("{f:?}"),
         }
         // A new text field: disallowed.
-        let c = f.update(&[&acroform("/Fields [8 0 R 9 0 R 14 0 R]"), "14 0 obj << /FT /Tx /T (extra) >> endobj"], "");
+        let c = f.update(
+            &[
+                &acroform("/Fields [8 0 R 9 0 R 14 0 R]"),
+                "14 0 obj << /FT /Tx /T (extra) >> endobj",
+            ],
+            "",
+        );
         assert_eq!(codes(&c), vec!["form-field-added"]);
         // A field removed: disallowed.
         let c = f.update(&[&acroform("/Fields [8 0 R]")], "");
@@ -537,7 +631,14 @@ mod tests {
             &[&acroform("/Fields 20 0 R"), "20 0 obj [8 0 R 9 0 R] endobj"],
             "",
         );
-        let c = f.update(&["20 0 obj [8 0 R 9 0 R 14 0 R] endobj", NEW_INVISIBLE_SIG, SIG_DICT], "");
+        let c = f.update(
+            &[
+                "20 0 obj [8 0 R 9 0 R 14 0 R] endobj",
+                NEW_INVISIBLE_SIG,
+                SIG_DICT,
+            ],
+            "",
+        );
         assert_eq!(codes(&c), vec!["signature-field-added"], "{c:#?}");
         assert_eq!(c[0].level, Level::FormFilling);
     }

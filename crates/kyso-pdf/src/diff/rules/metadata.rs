@@ -61,7 +61,10 @@ mod tests {
     #[test]
     fn info_and_xmp_updates_are_metadata() {
         let f = Fixture::base();
-        let c = f.update(&["11 0 obj << /Producer (kyso) /ModDate (D:20260101) >> endobj"], "");
+        let c = f.update(
+            &["11 0 obj << /Producer (kyso) /ModDate (D:20260101) >> endobj"],
+            "",
+        );
         assert_eq!(codes(&c), vec!["metadata"]);
         assert_eq!(c[0].level, Level::Dss);
         let c = f.update(

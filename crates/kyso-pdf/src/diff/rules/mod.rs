@@ -161,7 +161,9 @@ pub(crate) fn field_name(cx: &mut Ctx<'_>, d: &Dictionary) -> String {
             parts.push(crate::signature_dict::decode_text(t));
         }
         cur = match c.get(b"Parent") {
-            Ok(Object::Reference(p)) if seen.insert(*p) => cx.new_obj(*p).as_ref().and_then(dict_of).cloned(),
+            Ok(Object::Reference(p)) if seen.insert(*p) => {
+                cx.new_obj(*p).as_ref().and_then(dict_of).cloned()
+            }
             _ => None,
         };
     }
@@ -221,11 +223,23 @@ mod tests {
     fn unexplained_changes_are_disallowed_and_orphans_are_harmless() {
         let f = Fixture::base();
         // The font rewritten: described as a font.
-        let c = f.update(&["5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Symbol >> endobj"], "");
-        assert!(matches!(
-            c[..],
-            [crate::diff::Change { finding: Finding::ObjectChanged { kind: crate::diff::ObjectKind::Font }, allowed: false, .. }]
-        ), "{c:#?}");
+        let c = f.update(
+            &["5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Symbol >> endobj"],
+            "",
+        );
+        assert!(
+            matches!(
+                c[..],
+                [crate::diff::Change {
+                    finding: Finding::ObjectChanged {
+                        kind: crate::diff::ObjectKind::Font
+                    },
+                    allowed: false,
+                    ..
+                }]
+            ),
+            "{c:#?}"
+        );
         // An object freed.
         let c = f.update(&["free 5"], "");
         assert_eq!(codes(&c), vec!["object-removed"]);
@@ -241,7 +255,10 @@ mod tests {
     fn an_object_the_signed_revision_referred_to_defined_later_is_disallowed() {
         // The page's content refers to object 30, which does not exist.
         let f = Fixture::base().then(&[&page("/Contents [4 0 R 30 0 R]")], "");
-        let c = f.update(&["30 0 obj << /Length 22 >> stream\nBT (Paid) Tj ET 0 0 m\nendstream endobj"], "");
+        let c = f.update(
+            &["30 0 obj << /Length 22 >> stream\nBT (Paid) Tj ET 0 0 m\nendstream endobj"],
+            "",
+        );
         assert_eq!(codes(&c), vec!["dangling-reference-defined"]);
         assert!(!c[0].allowed);
     }

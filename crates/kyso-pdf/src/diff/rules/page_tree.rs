@@ -21,7 +21,9 @@ pub(crate) struct AnnotsChange {
 }
 
 fn node_type(o: &Option<Object>) -> Option<Vec<u8>> {
-    o.as_ref().and_then(dict_of).and_then(|d| name_of(d, b"Type"))
+    o.as_ref()
+        .and_then(dict_of)
+        .and_then(|d| name_of(d, b"Type"))
 }
 
 /// Most siblings counted to find a page's number.
@@ -165,7 +167,11 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
                 if !keys.is_empty() && !pages_changed {
                     pages_changed = true;
                     let (before, after) = root_count(cx);
-                    cx.push(Some(id), Level::Disallowed, Finding::PagesChanged { before, after });
+                    cx.push(
+                        Some(id),
+                        Level::Disallowed,
+                        Finding::PagesChanged { before, after },
+                    );
                 }
             }
             Some(b"Page") => {
@@ -216,7 +222,11 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
     if !pages_changed {
         let (before, after) = root_count(cx);
         if before != after {
-            cx.push(None, Level::Disallowed, Finding::PagesChanged { before, after });
+            cx.push(
+                None,
+                Level::Disallowed,
+                Finding::PagesChanged { before, after },
+            );
         }
     }
     Ok(())
@@ -230,16 +240,34 @@ mod tests {
     #[test]
     fn content_resources_and_pages_are_disallowed_markers_are_not() {
         let f = Fixture::base();
-        let c = f.update(&[&page("/Contents 12 0 R"), "12 0 obj << /Length 2 >> stream\nq\nendstream endobj"], "");
+        let c = f.update(
+            &[
+                &page("/Contents 12 0 R"),
+                "12 0 obj << /Length 2 >> stream\nq\nendstream endobj",
+            ],
+            "",
+        );
         assert_eq!(codes(&c), vec!["page-changed"]);
-        assert!(matches!(&c[0].finding, Finding::PageChanged { page: Some(1), key } if key == "Contents"));
-        let c = f.update(&[&page("/PieceInfo << /kyso << /LastModified (D:2026) >> >> /LastModified (D:2026)")], "");
-        assert!(c.is_empty(), "{c:#?}");
-        let c = f.update(&["2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 /ITXT (5.5.13) >> endobj"], "");
+        assert!(
+            matches!(&c[0].finding, Finding::PageChanged { page: Some(1), key } if key == "Contents")
+        );
+        let c = f.update(
+            &[&page(
+                "/PieceInfo << /kyso << /LastModified (D:2026) >> >> /LastModified (D:2026)",
+            )],
+            "",
+        );
         assert!(c.is_empty(), "{c:#?}");
         let c = f.update(
-            &["2 0 obj << /Type /Pages /Kids [3 0 R 12 0 R] /Count 2 >> endobj",
-              "12 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >> endobj"],
+            &["2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 /ITXT (5.5.13) >> endobj"],
+            "",
+        );
+        assert!(c.is_empty(), "{c:#?}");
+        let c = f.update(
+            &[
+                "2 0 obj << /Type /Pages /Kids [3 0 R 12 0 R] /Count 2 >> endobj",
+                "12 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >> endobj",
+            ],
             "",
         );
         assert_eq!(codes(&c), vec!["pages-changed"]);

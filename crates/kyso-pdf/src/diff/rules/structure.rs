@@ -14,7 +14,9 @@ const STRUCTURE_TYPES: &[&[u8]] = &[b"StructTreeRoot", b"StructElem", b"OBJR", b
 fn structural(d: &Dictionary) -> bool {
     match name_of(d, b"Type") {
         Some(t) => STRUCTURE_TYPES.contains(&t.as_slice()),
-        None => d.has(b"Nums") || (d.has(b"Kids") && d.has(b"Limits")) || d.has(b"S") && d.has(b"P"),
+        None => {
+            d.has(b"Nums") || (d.has(b"Kids") && d.has(b"Limits")) || d.has(b"S") && d.has(b"P")
+        }
     }
 }
 
@@ -138,7 +140,10 @@ mod tests {
         assert_eq!(codes(&c), vec!["structure-tree"]);
         assert!(c[0].allowed);
         // A page content stream is never "structure".
-        let c = f.update(&["4 0 obj << /Nums [0 1] /Length 2 >> stream\nq\nendstream endobj"], "");
+        let c = f.update(
+            &["4 0 obj << /Nums [0 1] /Length 2 >> stream\nq\nendstream endobj"],
+            "",
+        );
         assert_eq!(codes(&c), vec!["object-changed"]);
         // Nor an existing array of numbers (a page box, say).
         let g = f.then(&["17 0 obj [0 0 612 792] endobj"], "");

@@ -52,59 +52,10 @@ pub(crate) fn acroform(extra: &str) -> String {
     format!("6 0 obj << /Fields [8 0 R 9 0 R] /DA (/Helv 0 Tf 0 g) {extra} >> endobj")
 }
 
-fn number(obj: &str) -> u32 {
-    obj.split_whitespace().next().unwrap().parse().unwrap()
-}
-
 /// `bytes` with an incremental update holding `objects` (each `N 0 obj …
 /// endobj`, or `free N`) and a trailer with `extra` entries.
 pub(crate) fn append(bytes: &[u8], objects: &[&str], extra: &str) -> Vec<u8> {
-    let mut out = bytes.to_vec();
-    let prev = startxref(bytes);
-    let size = size(bytes);
-    let mut rows: Vec<(u32, Option<usize>)> = Vec::new();
-    for o in objects {
-        if let Some(n) = o.strip_prefix("free ") {
-            rows.push((n.trim().parse().unwrap(), None));
-            continue;
-        }
-        rows.push((number(o), Some(out.len())));
-        out.extend_from_slice(o.as_bytes());
-        out.push(b'\n');
-    }
-    rows.sort();
-    let xref = out.len();
-    out.extend_from_slice(b"xref\n");
-    for (n, off) in &rows {
-        out.extend_from_slice(format!("{n} 1\n").as_bytes());
-        match off {
-            Some(o) => out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes()),
-            None => out.extend_from_slice(b"0000000000 00001 f \n"),
-        }
-    }
-    let new_size = rows.iter().map(|(n, _)| n + 1).max().unwrap_or(0).max(size);
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {new_size} /Prev {prev} /Root 1 0 R /Info 11 0 R {extra} >>\nstartxref\n{xref}\n%%EOF\n")
-            .as_bytes(),
-    );
-    out
-}
-
-fn startxref(b: &[u8]) -> usize {
-    let p = b.windows(9).rposition(|w| w == b"startxref").unwrap();
-    std::str::from_utf8(&b[p + 9..])
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-fn size(b: &[u8]) -> u32 {
-    let t = String::from_utf8_lossy(b);
-    let p = t.rfind("/Size ").unwrap();
-    t[p + 6..].split_whitespace().next().unwrap().parse().unwrap()
+    crate::test_support::append_update(bytes, objects, extra)
 }
 
 /// The base document as a file.
