@@ -735,6 +735,62 @@ mod tests {
         assert!(!m.contains_key(&3));
     }
 
+    /// `--anchor` over a page whose content is a deflate bomb (256 MiB of
+    /// zeros deflated twice, a few kilobytes): refused by the bounded
+    /// decoder, not inflated.
+    #[test]
+    fn a_bomb_in_the_page_content_is_refused_not_inflated() {
+        use lopdf::{dictionary, Stream};
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            z.write_all(&chunk).unwrap();
+        }
+        let once = z.finish().unwrap();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&once).unwrap();
+        let twice = z.finish().unwrap();
+        assert!(twice.len() < 64 * 1024, "{}", twice.len());
+        let mut doc = Document::with_version("1.7");
+        let content = doc.add_object(Stream::new(
+            dictionary! {"Filter" => vec!["FlateDecode".into(), "FlateDecode".into()]},
+            twice,
+        ));
+        let pages = doc.new_object_id();
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Contents" => content,
+        });
+        doc.objects.insert(
+            pages,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        let mut pdf = crate::open_bytes(&bytes).unwrap();
+        let before = peak_rss_kb();
+        assert!(pdf.find_text("Nguyễn Văn An").is_err());
+        // Far less than the 256 MiB the content would inflate to.
+        assert!(peak_rss_kb().saturating_sub(before) < 100 * 1024);
+    }
+
+    fn peak_rss_kb() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
     /// A page whose text is drawn by a form XObject nested in another,
     /// each with its own matrix; the inner one has its own font.
     #[test]

@@ -17,6 +17,9 @@ use crate::revision::Revision;
 /// Most value comparisons one analysis makes; past it values are
 /// "different" (the cautious answer).
 const MAX_WORK: usize = 1_000_000;
+/// Deepest comparison (references followed, arrays and dictionaries
+/// entered); deeper values are "different".
+const MAX_DEPTH: u32 = 48;
 /// Largest stream payload compared.
 const MAX_STREAM: usize = 16 * 1024 * 1024;
 
@@ -26,6 +29,7 @@ const MAX_STREAM: usize = 16 * 1024 * 1024;
 pub(crate) struct Same {
     assumed: HashSet<(ObjectId, ObjectId)>,
     work: usize,
+    depth: u32,
 }
 
 fn number(o: &Object) -> Option<f64> {
@@ -46,9 +50,22 @@ impl Same {
         b: &Object,
     ) -> bool {
         self.work += 1;
-        if self.work > MAX_WORK {
+        if self.work > MAX_WORK || self.depth >= MAX_DEPTH {
             return false;
         }
+        self.depth += 1;
+        let same = self.values_inner(old, new, a, b);
+        self.depth -= 1;
+        same
+    }
+
+    fn values_inner(
+        &mut self,
+        old: &mut Revision,
+        new: &mut Revision,
+        a: &Object,
+        b: &Object,
+    ) -> bool {
         match (a, b) {
             (Object::Reference(x), Object::Reference(y)) => {
                 x == y || self.objects(old, new, *x, *y)

@@ -251,6 +251,26 @@ mod tests {
         assert!(c.is_empty(), "{c:#?}");
     }
 
+    /// Found by the pdf_diff fuzz target: comparing two long chains of
+    /// references recursed until the stack overflowed.
+    #[test]
+    fn long_reference_chains_compare_within_a_bounded_depth() {
+        let chain = |from: u32, n: u32| -> Vec<String> {
+            (from..from + n)
+                .map(|k| format!("{k} 0 obj << /Next {} 0 R >> endobj", k + 1))
+                .collect()
+        };
+        let mut first = chain(100, 20_000);
+        first.push(catalog("/X 100 0 R"));
+        let refs: Vec<&str> = first.iter().map(String::as_str).collect();
+        let f = Fixture::base().then(&refs, "");
+        let mut second = chain(30_000, 20_000);
+        second.push(catalog("/X 30000 0 R"));
+        let refs: Vec<&str> = second.iter().map(String::as_str).collect();
+        let c = f.update(&refs, "");
+        assert_eq!(codes(&c), vec!["catalog-changed"]);
+    }
+
     #[test]
     fn an_object_the_signed_revision_referred_to_defined_later_is_disallowed() {
         // The page's content refers to object 30, which does not exist.
