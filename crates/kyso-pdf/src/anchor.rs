@@ -19,6 +19,8 @@ use crate::{OpenedPdf, PdfError, Rect};
 const MAX_CONTENT: usize = 64 * 1024 * 1024;
 /// Deepest nesting of form XObjects entered.
 const MAX_FORM_DEPTH: u32 = 8;
+/// Most codes one ToUnicode CMap maps (a two-byte font has 65,536).
+const MAX_CMAP_CODES: usize = 4 * 65_536;
 /// Largest decoded ToUnicode CMap.
 const MAX_CMAP: usize = 4 * 1024 * 1024;
 /// Most form XObjects drawn while searching one page.
@@ -101,6 +103,7 @@ fn hex_text(s: &str) -> Option<String> {
 
 /// bfchar / bfrange entries of a ToUnicode CMap.
 fn parse_cmap(data: &[u8], map: &mut HashMap<u32, String>) -> bool {
+    let mut work = 0usize;
     let text = String::from_utf8_lossy(data);
     let tokens: Vec<&str> = text
         .split(|c: char| c.is_whitespace())
@@ -146,7 +149,10 @@ fn parse_cmap(data: &[u8], map: &mut HashMap<u32, String>) -> bool {
                                 if let Some(u) = hex_text(tok.trim_end_matches(']')) {
                                     map.insert(code, u);
                                 }
-                                code += 1;
+                                let Some(next) = code.checked_add(1) else {
+                                    break;
+                                };
+                                code = next;
                                 if tokens[k].ends_with(']') {
                                     break;
                                 }
@@ -155,7 +161,15 @@ fn parse_cmap(data: &[u8], map: &mut HashMap<u32, String>) -> bool {
                             i = k - 2;
                         } else if let Some(start) = hex_text(dst) {
                             let mut units: Vec<u16> = start.encode_utf16().collect();
-                            for code in lo..=hi.min(lo + 0xffff) {
+                            // Every code of every range counts against
+                            // one bound: a CMap of thousands of full
+                            // ranges must not cost billions of inserts.
+                            let span = hi.saturating_sub(lo).min(0xffff);
+                            work += span as usize + 1;
+                            if work > MAX_CMAP_CODES {
+                                break;
+                            }
+                            for code in lo..=lo.saturating_add(span) {
                                 if let Ok(s) = String::from_utf16(&units) {
                                     map.insert(code, s);
                                 }
@@ -231,19 +245,27 @@ fn font_map(pdf: &OpenedPdf, font: &Dictionary) -> FontMap {
                 }
                 if let Some(Object::Array(w)) = get(cid, b"W") {
                     let mut i = 0;
-                    while i + 1 < w.len() {
+                    // Widths set in all, bounded as CMap codes are.
+                    let mut work = 0usize;
+                    while i + 1 < w.len() && work <= MAX_CMAP_CODES {
                         let first = num(&w[i]).unwrap_or(0.0) as u32;
                         match &w[i + 1] {
                             Object::Array(ws) => {
                                 for (k, x) in ws.iter().enumerate().take(65536) {
-                                    fm.widths.insert(first + k as u32, num(x).unwrap_or(0.0));
+                                    work += 1;
+                                    fm.widths.insert(
+                                        first.saturating_add(k as u32),
+                                        num(x).unwrap_or(0.0),
+                                    );
                                 }
                                 i += 2;
                             }
                             o if i + 2 < w.len() => {
                                 let last = num(o).unwrap_or(0.0) as u32;
                                 let x = num(&w[i + 2]).unwrap_or(0.0);
-                                for c in first..=last.min(first + 65535) {
+                                let last = last.min(first.saturating_add(65535));
+                                work += last.saturating_sub(first) as usize + 1;
+                                for c in first..=last {
                                     fm.widths.insert(c, x);
                                 }
                                 i += 3;
@@ -272,7 +294,7 @@ fn font_map(pdf: &OpenedPdf, font: &Dictionary) -> FontMap {
                             if let Some(c) = glyph_char(&n) {
                                 fm.to_unicode.insert(code, c.to_string());
                             }
-                            code += 1;
+                            code = code.wrapping_add(1);
                         }
                         _ => {}
                     }
@@ -285,7 +307,8 @@ fn font_map(pdf: &OpenedPdf, font: &Dictionary) -> FontMap {
             .unwrap_or(0.0) as u32;
         if let Some(Object::Array(ws)) = get(font, b"Widths") {
             for (k, x) in ws.iter().enumerate().take(256) {
-                fm.widths.insert(first + k as u32, num(x).unwrap_or(0.0));
+                fm.widths
+                    .insert(first.saturating_add(k as u32), num(x).unwrap_or(0.0));
             }
         }
     }
@@ -725,6 +748,18 @@ mod tests {
             // Only the readable entries are mapped.
             assert!(m.len() <= 1, "{m:?}");
         }
+        // Thousands of full ranges (and ranges ending at the largest code)
+        // cost a bounded number of inserts, and no overflow.
+        let mut many = b"5001 beginbfrange ".to_vec();
+        for _ in 0..5000 {
+            many.extend_from_slice(b"<0000> <FFFF> <0041> ");
+        }
+        many.extend_from_slice(
+            b"<FFFFFFFF> <FFFFFFFF> [<0041>] <FFFFFFF0> <FFFFFFFF> <0041> endbfrange",
+        );
+        let mut m = HashMap::new();
+        parse_cmap(&many, &mut m);
+        assert!(m.len() <= MAX_CMAP_CODES, "{}", m.len());
         // The valid entry beside a broken one still reads.
         let mut m = HashMap::new();
         parse_cmap(

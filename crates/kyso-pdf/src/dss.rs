@@ -188,7 +188,7 @@ impl OpenedPdf {
     /// bounded decoder.
     pub fn dss(&mut self) -> Result<DssMaterial, PdfError> {
         self.load_dss_from_disk()?;
-        Ok(self.with_budget(|doc, budget| read_dss(doc, budget)))
+        Ok(self.with_budget(read_dss))
     }
 }
 

@@ -862,9 +862,8 @@ mod tests {
     /// moved by `delta`.
     fn shift_offsets(text: &str, at: usize, delta: usize) -> String {
         let mut out = String::new();
-        let mut lines = text.split_inclusive('\n').peekable();
         let mut after_startxref = false;
-        while let Some(l) = lines.next() {
+        for l in text.split_inclusive('\n') {
             let t = l.trim_end();
             if after_startxref {
                 out.push_str(&format!("{}\n", t.parse::<usize>().unwrap() + delta));

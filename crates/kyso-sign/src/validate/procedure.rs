@@ -478,7 +478,7 @@ fn check_byte_range(
                     .find(b"endobj", off as u64, (b - off) as u64)
                     .map_err(io)?
                     .is_some();
-            if !(off < a && !ends_before) {
+            if off >= a || ends_before {
                 return Err("/Contents được ký nằm ngoài từ điển chữ ký / the signed /Contents lies outside the signature dictionary object".into());
             }
         }
@@ -506,7 +506,6 @@ fn dss_evidence(m: &DssMaterial, has_dss: bool) -> (Vec<Certificate>, Revocation
     let ev = RevocationEvidence {
         ocsp_responses: small(&m.ocsps),
         crls: small(&m.crls),
-        ..RevocationEvidence::default()
     };
     (certs, ev, has_dss)
 }

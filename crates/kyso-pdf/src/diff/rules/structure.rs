@@ -83,13 +83,19 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
             _ => {}
         }
     }
-    let candidates: Vec<(u32, Option<Object>, Option<Object>, Option<lopdf::ObjectId>)> = cx
+    let candidates: Vec<crate::diff::Delta> = cx
         .delta
         .iter()
         .filter(|(n, _)| !cx.claimed.contains(n))
-        .map(|(n, d)| (*n, d.old.clone(), d.new.clone(), d.new_id))
+        .map(|(_, d)| d.clone())
         .collect();
-    for (_, old, new, id) in candidates {
+    for crate::diff::Delta {
+        old,
+        new,
+        new_id: id,
+        ..
+    } in candidates
+    {
         let (Some(new), Some(id)) = (new, id) else {
             continue;
         };
