@@ -281,11 +281,7 @@ impl Loader {
         }
         trailer.remove(b"Prev");
         trailer.remove(b"XRefStm");
-        let max_listed = chain
-            .iter()
-            .filter_map(|s| s.entries.keys().max().copied())
-            .max()
-            .unwrap_or(0);
+        let max_listed = chain.iter().map(|s| s.max_num).max().unwrap_or(0);
         let size = trailer
             .get(b"Size")
             .and_then(Object::as_i64)

@@ -20,6 +20,34 @@ pub(crate) const MAX_SECTIONS: usize = 10_000;
 /// Most objects listed.
 const MAX_OBJECTS: u64 = 10_000_000;
 
+/// A hasher for object numbers: a multiply, not SipHash (the numbers
+/// come from the file, but a table only ever holds what the file lists,
+/// at most [`MAX_OBJECTS`], so collisions cost time in proportion to the
+/// file, never memory).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct NumHasher(u64);
+
+impl std::hash::Hasher for NumHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (u64::from(n) ^ self.0)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+}
+
+/// Object number → entry.
+pub(crate) type Entries = HashMap<u32, Entry, std::hash::BuildHasherDefault<NumHasher>>;
+
 /// Where an object of the cross-reference data lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Entry {
@@ -33,7 +61,9 @@ pub(crate) enum Entry {
 pub(crate) struct Section {
     /// Where it starts (the `startxref` or `/Prev` value).
     pub(crate) offset: u64,
-    pub(crate) entries: HashMap<u32, Entry>,
+    pub(crate) entries: Entries,
+    /// The highest object number listed.
+    pub(crate) max_num: u32,
     /// Its trailer (the stream dictionary of a cross-reference stream),
     /// as written.
     pub(crate) trailer: Dictionary,
@@ -53,7 +83,7 @@ fn int(d: &Dictionary, key: &[u8]) -> Option<i64> {
 fn table_section(
     src: &mut Source,
     offset: u64,
-    entries: &mut HashMap<u32, Entry>,
+    entries: &mut Entries,
 ) -> Result<(Dictionary, u64), PdfError> {
     let ((rows, trailer), used) = src.parse_at(offset, "cross-reference table", |p| {
         p.keyword(b"xref")?;
@@ -87,6 +117,7 @@ fn table_section(
         };
         Ok((rows, trailer))
     })?;
+    entries.reserve(rows.len());
     for (num, off, gen, kind) in rows {
         let e = match kind {
             b'n' => Entry::Normal {
@@ -106,7 +137,7 @@ fn table_section(
 fn stream_section(
     src: &mut Source,
     offset: u64,
-    entries: &mut HashMap<u32, Entry>,
+    entries: &mut Entries,
     budget: &mut Budget,
 ) -> Result<(Dictionary, u64), PdfError> {
     let raw = read_raw(src, offset)?;
@@ -150,6 +181,7 @@ fn stream_section(
         _ => vec![0, size],
     };
     let row = w[0] + w[1] + w[2];
+    entries.reserve((data.len() / row.max(1)).min(MAX_OBJECTS as usize));
     let field = |bytes: &[u8]| bytes.iter().fold(0u64, |a, &b| a << 8 | u64::from(b));
     let mut at = 0usize;
     for pair in index.chunks(2) {
@@ -198,14 +230,14 @@ pub(crate) fn section(
         .iter()
         .position(|c| !c.is_ascii_whitespace())
         .unwrap_or(0);
-    let mut entries = HashMap::new();
+    let mut entries = Entries::default();
     let (trailer, kind, end) = if head[first..].starts_with(b"xref") {
         let (t, end) = table_section(src, offset + first as u64, &mut entries)
             .map_err(|_| PdfError::BrokenXref)?;
         // A hybrid file: the stream holds the compressed objects.
         if let Some(x) = int(&t, b"XRefStm") {
             let x = u64::try_from(x).map_err(|_| PdfError::BrokenXref)?;
-            let mut extra = HashMap::new();
+            let mut extra = Entries::default();
             stream_section(src, x, &mut extra, budget)?;
             for (k, v) in extra {
                 match entries.get(&k) {
@@ -234,8 +266,10 @@ pub(crate) fn section(
         ),
         Err(_) => None,
     };
+    let max_num = entries.keys().max().copied().unwrap_or(0);
     Ok(Section {
         offset,
+        max_num,
         entries,
         trailer,
         kind,
