@@ -23,21 +23,13 @@ const BASE: &[&str] = &[
 ];
 
 fn base() -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in BASE.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", BASE.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", BASE.len() + 1).as_bytes(),
-    );
-    out
+    let numbered: Vec<String> = BASE
+        .iter()
+        .enumerate()
+        .map(|(i, o)| format!("{} 0 obj\n{o}\nendobj", i + 1))
+        .collect();
+    let refs: Vec<&[u8]> = numbered.iter().map(|o| o.as_bytes()).collect();
+    kyso_pdf::test_support::write_pdf(&refs, "")
 }
 
 fn analyse_all(bytes: &[u8]) {

@@ -24,23 +24,18 @@ fn page(content: &[u8], cmap: &[u8]) -> Vec<u8> {
     objects.push(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R /Encoding << /Differences [32 /space /uni1EC5 /seven] >> >>".to_vec());
     objects.push(stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /Font << /F1 5 0 R >> /XObject << /X1 8 0 R >> >>", content));
     objects.push(b"<< /Type /Font /Subtype /CIDFontType2 /DW 500 /W [1 [600 700] 10 20 300] >>".to_vec());
-    let mut out = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
-    );
-    out
+    let numbered: Vec<Vec<u8>> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut v = format!("{} 0 obj\n", i + 1).into_bytes();
+            v.extend_from_slice(o);
+            v.extend_from_slice(b"\nendobj");
+            v
+        })
+        .collect();
+    let refs: Vec<&[u8]> = numbered.iter().map(Vec::as_slice).collect();
+    kyso_pdf::test_support::write_pdf(&refs, "")
 }
 
 fuzz_target!(|data: &[u8]| {

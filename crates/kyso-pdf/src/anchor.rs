@@ -36,9 +36,9 @@ pub struct TextHit {
     pub rect: Rect,
 }
 
-type Matrix = [f32; 6];
+pub(crate) type Matrix = [f32; 6];
 
-fn mul(a: &Matrix, b: &Matrix) -> Matrix {
+pub(crate) fn mul(a: &Matrix, b: &Matrix) -> Matrix {
     [
         a[0] * b[0] + a[1] * b[2],
         a[0] * b[1] + a[1] * b[3],
@@ -49,7 +49,7 @@ fn mul(a: &Matrix, b: &Matrix) -> Matrix {
     ]
 }
 
-const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+pub(crate) const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
 /// How a font's codes become characters and widths.
 struct FontMap {

@@ -75,6 +75,33 @@ pub fn append_update_bytes(bytes: &[u8], objects: &[&[u8]], trailer_extra: &str)
     out
 }
 
+/// A classic one-revision PDF of `objects`, each `N 0 obj … endobj`
+/// numbered 1, 2, … in order (1 the catalog), with `trailer_extra`.
+pub fn write_pdf(objects: &[&[u8]], trailer_extra: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for o in objects {
+        offsets.push(out.len());
+        out.extend_from_slice(o);
+        out.push(b'\n');
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
 /// Object `id` of the last revision of `bytes`, written as
 /// `N G obj … endobj` after `edit` changed it.
 pub fn rewrite(bytes: &[u8], id: ObjectId, edit: impl FnOnce(&mut Object)) -> String {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use kyso_crypto::{KeySpec, SignatureAlgorithm, Signer, SoftwareKey};
 use kyso_pdf::lopdf::{self, Object};
-use kyso_pdf::test_support::{append_update, append_update_bytes, object_text, rewrite};
+use kyso_pdf::test_support::{append_update, append_update_bytes, object_text, rewrite, write_pdf};
 use kyso_pdf::{
     Appearance, DocMdp, FieldLock, Font, Item, NewField, NewFieldKind, Placement, Rect, Rgb,
 };
@@ -183,28 +183,8 @@ fn page_with(contents: &str, extra_page: &str, extra_catalog: &str, more: &[&str
         "5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj".to_string(),
     ];
     objects.extend(more.iter().map(|s| s.to_string()));
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for o in &objects {
-        offsets.push(out.len());
-        out.extend_from_slice(o.as_bytes());
-        out.push(b'\n');
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    let objects: Vec<&[u8]> = objects.iter().map(|o| o.as_bytes()).collect();
+    write_pdf(&objects, "")
 }
 
 struct Gen {

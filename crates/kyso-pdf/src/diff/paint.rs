@@ -8,6 +8,7 @@
 use lopdf::content::Content;
 use lopdf::{Dictionary, Object, ObjectId};
 
+use crate::anchor::{mul, Matrix, IDENTITY};
 use crate::revision::Revision;
 use crate::Rect;
 
@@ -15,20 +16,6 @@ use crate::Rect;
 const MAX_CONTENT: usize = 64 * 1024 * 1024;
 /// Most operations interpreted.
 const MAX_OPS: usize = 5_000_000;
-
-type Matrix = [f32; 6];
-const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-
-fn mul(a: &Matrix, b: &Matrix) -> Matrix {
-    [
-        a[0] * b[0] + a[1] * b[2],
-        a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2],
-        a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4],
-        a[4] * b[1] + a[5] * b[3] + b[5],
-    ]
-}
 
 fn apply(m: &Matrix, x: f32, y: f32) -> (f32, f32) {
     (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])

@@ -284,17 +284,37 @@ fn problem(p: &UpdateProblem) -> (String, String) {
     }
 }
 
-/// The sentence of one change of the modification analysis, Vietnamese
-/// and English.
-pub(super) fn change_sentence(f: &Finding) -> (String, String) {
-    let covers = |c: &Option<kyso_pdf::Rect>| match c {
-        Some(r) => (
-            format!(", che phủ nội dung đã ký trong vùng {}", area(*r)),
-            format!(", covering signed content in {}", area(*r)),
+/// "hiển thị" / "visible", or "ẩn" / "invisible".
+fn visibility(visible: bool) -> (&'static str, &'static str) {
+    if visible {
+        ("hiển thị", "visible")
+    } else {
+        ("ẩn", "invisible")
+    }
+}
+
+/// Where something is and what it covers: " on page P [x1 y1 x2 y2],
+/// covering signed content in […]" (the parts known).
+fn placed(
+    page: Option<u32>,
+    rect: Option<kyso_pdf::Rect>,
+    covers: Option<kyso_pdf::Rect>,
+) -> (String, String) {
+    let (pv, pe) = on_page(page);
+    let r = rect.map(|r| format!(" {}", area(r))).unwrap_or_default();
+    let (cv, ce) = match covers {
+        Some(c) => (
+            format!(", che phủ nội dung đã ký trong vùng {}", area(c)),
+            format!(", covering signed content in {}", area(c)),
         ),
         None => (String::new(), String::new()),
     };
-    let rect = |r: &Option<kyso_pdf::Rect>| r.map(|r| format!(" {}", area(r))).unwrap_or_default();
+    (format!("{pv}{r}{cv}"), format!("{pe}{r}{ce}"))
+}
+
+/// The sentence of one change of the modification analysis, Vietnamese
+/// and English.
+pub(super) fn change_sentence(f: &Finding) -> (String, String) {
     match f {
         Finding::Dss => (
             "thêm/cập nhật DSS (dữ liệu kiểm tra dài hạn)".into(),
@@ -314,57 +334,43 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
         ),
         Finding::SignatureAdded {
             field,
-            new_field,
+            new_field: true,
             visible,
             page,
-            rect: r,
-            covers: c,
+            rect,
+            covers,
         } => {
-            let (pv, pe) = on_page(*page);
-            let (cv, ce) = covers(c);
-            let (vv, ve) = if *visible {
-                ("hiển thị", "visible")
-            } else {
-                ("ẩn", "invisible")
-            };
-            if *new_field {
-                (
-                    format!(
-                        "thêm chữ ký trong trường chữ ký mới {vv} '{field}'{pv}{}{cv}",
-                        rect(r)
-                    ),
-                    format!(
-                        "a signature in a new {ve} signature field '{field}'{pe}{}{ce}",
-                        rect(r)
-                    ),
-                )
-            } else {
-                (
-                    format!("ký vào trường chữ ký trống '{field}'{pv}{cv}"),
-                    format!("the empty signature field '{field}' was signed{pe}{ce}"),
-                )
-            }
+            let (v, e) = placed(*page, *rect, *covers);
+            let (vv, ve) = visibility(*visible);
+            (
+                format!("thêm chữ ký trong trường chữ ký mới {vv} '{field}'{v}"),
+                format!("a signature in a new {ve} signature field '{field}'{e}"),
+            )
+        }
+        Finding::SignatureAdded {
+            field,
+            page,
+            covers,
+            ..
+        } => {
+            let (v, e) = placed(*page, None, *covers);
+            (
+                format!("ký vào trường chữ ký trống '{field}'{v}"),
+                format!("the empty signature field '{field}' was signed{e}"),
+            )
         }
         Finding::SignatureFieldAdded {
             field,
             visible,
             page,
-            rect: r,
-            covers: c,
+            rect,
+            covers,
         } => {
-            let (pv, pe) = on_page(*page);
-            let (cv, ce) = covers(c);
-            let (vv, ve) = if *visible {
-                ("hiển thị", "visible")
-            } else {
-                ("ẩn", "invisible")
-            };
+            let (v, e) = placed(*page, *rect, *covers);
+            let (vv, ve) = visibility(*visible);
             (
-                format!("thêm trường chữ ký trống {vv} '{field}'{pv}{}{cv}", rect(r)),
-                format!(
-                    "an empty {ve} signature field '{field}' was added{pe}{}{ce}",
-                    rect(r)
-                ),
+                format!("thêm trường chữ ký trống {vv} '{field}'{v}"),
+                format!("an empty {ve} signature field '{field}' was added{e}"),
             )
         }
         Finding::FormFilled { field } => (
@@ -374,45 +380,39 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
         Finding::AnnotationAdded {
             subtype,
             page,
-            rect: r,
-            covers: c,
+            rect,
+            covers,
         } => {
-            let (pv, pe) = on_page(*page);
-            let (cv, ce) = covers(c);
+            let (v, e) = placed(*page, *rect, *covers);
             (
-                format!("thêm chú thích {subtype}{pv}{}{cv}", rect(r)),
-                format!("a {subtype} annotation was added{pe}{}{ce}", rect(r)),
+                format!("thêm chú thích {subtype}{v}"),
+                format!("a {subtype} annotation was added{e}"),
             )
         }
         Finding::AnnotationChanged {
             subtype,
             page,
-            rect: r,
-            covers: c,
+            rect,
+            covers,
         } => {
-            let (pv, pe) = on_page(*page);
-            let (cv, ce) = covers(c);
+            let (v, e) = placed(*page, *rect, *covers);
             (
-                format!("sửa chú thích {subtype}{pv}{}{cv}", rect(r)),
-                format!("a {subtype} annotation was changed{pe}{}{ce}", rect(r)),
+                format!("sửa chú thích {subtype}{v}"),
+                format!("a {subtype} annotation was changed{e}"),
             )
         }
         Finding::AnnotationRemoved { subtype, page } => {
-            let (pv, pe) = on_page(*page);
+            let (v, e) = placed(*page, None, None);
             (
-                format!("xóa chú thích {subtype}{pv}"),
-                format!("a {subtype} annotation was removed{pe}"),
+                format!("xóa chú thích {subtype}{v}"),
+                format!("a {subtype} annotation was removed{e}"),
             )
         }
-        Finding::NewVisibleSignatureField {
-            field,
-            page,
-            rect: r,
-        } => {
-            let (pv, pe) = on_page(*page);
+        Finding::NewVisibleSignatureField { field, page, rect } => {
+            let (v, e) = placed(*page, *rect, None);
             (
-                format!("thêm trường chữ ký hiển thị mới '{field}'{pv}{} sau chữ ký chứng thực (phiên bản chứng thực không tạo trường này)", rect(r)),
-                format!("a new visible signature field '{field}'{pe}{} was added after the certification (the certifying revision did not create it)", rect(r)),
+                format!("thêm trường chữ ký hiển thị mới '{field}'{v} sau chữ ký chứng thực (phiên bản chứng thực không tạo trường này)"),
+                format!("a new visible signature field '{field}'{e} was added after the certification (the certifying revision did not create it)"),
             )
         }
         Finding::FieldLocked { field } => (
@@ -448,10 +448,10 @@ pub(super) fn change_sentence(f: &Finding) -> (String, String) {
             format!("pages were added, removed or reordered ({before} → {after} pages)"),
         ),
         Finding::PageChanged { page, key } => {
-            let (pv, pe) = on_page(*page);
+            let (v, e) = placed(*page, None, None);
             (
-                format!("trang bị thay đổi{pv}: /{key}"),
-                format!("a page was changed{pe}: /{key}"),
+                format!("trang bị thay đổi{v}: /{key}"),
+                format!("a page was changed{e}: /{key}"),
             )
         }
         Finding::CatalogChanged { key } => (

@@ -185,6 +185,15 @@ fn problem_change(p: UpdateProblem) -> Change {
     }
 }
 
+fn is_annotation(f: &Finding) -> bool {
+    matches!(
+        f,
+        Finding::AnnotationAdded { .. }
+            | Finding::AnnotationChanged { .. }
+            | Finding::AnnotationRemoved { .. }
+    )
+}
+
 /// The kind of an update and its sentence.
 fn describe(
     number: usize,
@@ -211,14 +220,7 @@ fn describe(
             )
         }) {
             "page-content"
-        } else if any(&|f| {
-            matches!(
-                f,
-                Finding::AnnotationAdded { .. }
-                    | Finding::AnnotationChanged { .. }
-                    | Finding::AnnotationRemoved { .. }
-            )
-        }) {
+        } else if any(&is_annotation) {
             "annotation"
         } else {
             "other"
@@ -233,14 +235,7 @@ fn describe(
         "form-filling"
     } else if has(&|f| matches!(f, Finding::Dss)) {
         "dss"
-    } else if has(&|f| {
-        matches!(
-            f,
-            Finding::AnnotationAdded { .. }
-                | Finding::AnnotationChanged { .. }
-                | Finding::AnnotationRemoved { .. }
-        )
-    }) {
+    } else if has(&is_annotation) {
         "annotation"
     } else if changes.is_empty() {
         "no-change"

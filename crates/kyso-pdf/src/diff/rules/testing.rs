@@ -60,26 +60,8 @@ pub(crate) fn append(bytes: &[u8], objects: &[&str], extra: &str) -> Vec<u8> {
 
 /// The base document as a file.
 pub(crate) fn base_pdf() -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for o in BASE {
-        offsets.push(out.len());
-        out.extend_from_slice(o.as_bytes());
-        out.push(b'\n');
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", BASE.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R /Info 11 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            BASE.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    let objects: Vec<&[u8]> = BASE.iter().map(|o| o.as_bytes()).collect();
+    crate::test_support::write_pdf(&objects, "/Info 11 0 R")
 }
 
 /// A document and the policy its next update is judged under.
