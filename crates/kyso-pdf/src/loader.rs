@@ -684,6 +684,26 @@ mod tests {
     use super::*;
     use lopdf::dictionary;
 
+    /// Validation reads an object a few bytes from where a writer that
+    /// counted wrong put it in the table, as lenient readers show it;
+    /// signing refuses such a file.
+    #[test]
+    fn an_object_near_a_wrong_offset_is_found_when_validating() {
+        let good = crate::diff::rules::testing::base_pdf();
+        let at = good.windows(8).position(|w| w == b"\n3 0 obj").unwrap() + 1;
+        let row = format!("{at:010} 00000 n");
+        let p = good
+            .windows(row.len())
+            .position(|w| w == row.as_bytes())
+            .unwrap();
+        let mut bad = good.clone();
+        bad[p..p + 10].copy_from_slice(format!("{:010}", at - 3).as_bytes());
+        let revs = crate::revision::Revisions::from_bytes(&bad).unwrap();
+        let mut last = revs.last().unwrap();
+        assert!(last.object((3, 0)).unwrap().is_some());
+        assert!(crate::open_bytes(&bad).is_err());
+    }
+
     #[test]
     fn object_streams_are_read_lazily_and_depth_limited() {
         let mut os = Stream::new(
