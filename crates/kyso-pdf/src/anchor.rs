@@ -8,6 +8,7 @@
 //! `/Resources`) is found too, as converters often put a page's text in
 //! one. Matching is on NFC text with white space ignored.
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -414,6 +415,7 @@ fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> 
     let mut budget = Budget {
         forms: MAX_FORMS_DRAWN,
         bytes: MAX_CONTENT.saturating_sub(content.len()),
+        fonts: HashMap::new(),
     };
     run(
         pdf,
@@ -466,7 +468,13 @@ fn form_xobject(
 }
 
 /// The fonts a resource dictionary names, with their code maps.
-fn fonts_of(pdf: &OpenedPdf, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap> {
+/// The fonts a resource dictionary names, with their code maps; a font
+/// object read once per page however many forms name it (`cache`).
+fn fonts_of(
+    pdf: &OpenedPdf,
+    resources: &Dictionary,
+    cache: &mut HashMap<ObjectId, Rc<FontMap>>,
+) -> HashMap<Vec<u8>, Rc<FontMap>> {
     let doc = pdf.document();
     let mut fonts = HashMap::new();
     let Ok((_, Object::Dictionary(f))) = resources.get(b"Font").and_then(|f| doc.dereference(f))
@@ -474,9 +482,17 @@ fn fonts_of(pdf: &OpenedPdf, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap
         return fonts;
     };
     for (name, o) in f.iter() {
-        if let Ok((_, Object::Dictionary(fd))) = doc.dereference(o) {
-            fonts.insert(name.clone(), font_map(pdf, fd));
-        }
+        let Ok((id, Object::Dictionary(fd))) = doc.dereference(o) else {
+            continue;
+        };
+        let fm = match id {
+            Some(id) => cache
+                .entry(id)
+                .or_insert_with(|| Rc::new(font_map(pdf, fd)))
+                .clone(),
+            None => Rc::new(font_map(pdf, fd)),
+        };
+        fonts.insert(name.clone(), fm);
     }
     fonts
 }
@@ -488,6 +504,8 @@ struct Budget {
     /// Decoded content bytes they may still add (the page's own content
     /// and theirs together stay under [`MAX_CONTENT`]).
     bytes: usize,
+    /// The fonts read so far, by object.
+    fonts: HashMap<ObjectId, Rc<FontMap>>,
 }
 
 /// Interpret `content` drawn with `resources` under `ctm`, adding the
@@ -510,7 +528,7 @@ fn run(
         Err(_) if depth > 0 => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    let fonts = fonts_of(pdf, resources);
+    let fonts = fonts_of(pdf, resources, &mut budget.fonts);
     let mut stack: Vec<Matrix> = Vec::new();
     let mut st = TextState {
         ctm,
