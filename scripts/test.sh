@@ -28,11 +28,13 @@ fi
 
 # --- 2. Python venv with the peers (pyHanko) ------------------------------
 VENV="$ROOT/.venv"
-if [ ! -x "$VENV/bin/pyhanko" ] || ! "$VENV/bin/python" -c 'import pyhanko_certvalidator' 2>/dev/null; then
-  log "creating $VENV with pyhanko"
+# endesive signs part of the world corpus (tests/world_corpus.rs); its 3.0
+# release writes PDFs with pypdf < 7.
+if [ ! -x "$VENV/bin/pyhanko" ] || ! "$VENV/bin/python" -c 'import pyhanko_certvalidator, endesive' 2>/dev/null; then
+  log "creating $VENV with pyhanko and endesive"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q pyhanko pyhanko-cli pyhanko-certvalidator requests
+  "$VENV/bin/pip" install -q pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7'
 fi
 export KYSO_TEST_PYTHON="$VENV/bin/python"
 export PATH="$VENV/bin:$PATH"

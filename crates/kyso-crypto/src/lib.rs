@@ -9,6 +9,7 @@ mod algorithm;
 mod digest;
 mod encrypted;
 mod error;
+mod legacy_verify;
 pub mod pkcs11;
 mod random;
 mod signer;
@@ -19,6 +20,10 @@ pub use algorithm::{DigestAlgorithm, KeySpec, SignatureAlgorithm};
 pub use digest::{digest, Hasher};
 pub use encrypted::{decrypt_pkcs8, encrypt_pkcs8};
 pub use error::CryptoError;
+pub use legacy_verify::{
+    verify_digest_any_strength, verify_signature_any_strength, AnySignatureAlgorithm,
+    SignatureScheme,
+};
 pub use pkcs11::{Pkcs11Error, Pkcs11Module, Pkcs11Signer};
 pub use random::random_bytes;
 pub use signer::Signer;

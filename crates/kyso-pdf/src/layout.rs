@@ -121,6 +121,14 @@ impl OpenedPdf {
         Ok(out)
     }
 
+    /// Whether the document has a form field (of any kind) named `name`
+    /// (fully qualified).
+    pub fn has_field(&self, name: &str) -> Result<bool, PdfError> {
+        Ok(crate::form::fields(self.document())?
+            .iter()
+            .any(|f| f.name == name))
+    }
+
     /// The rectangle of the signature field `name`'s widget, when the
     /// document has such a field with one widget and a non-empty box.
     pub fn signature_field_rect(&self, name: &str) -> Result<Option<Rect>, PdfError> {

@@ -26,6 +26,7 @@ mod incremental;
 mod layout;
 mod loader;
 mod mdp;
+pub mod null_encrypt;
 mod open;
 mod pages;
 mod resume;

@@ -134,7 +134,7 @@ pub fn signature_fields(doc: &Document) -> Result<Vec<SignatureField>, PdfError>
     let Some(acroform) = catalog.get(b"AcroForm").ok().and_then(|o| dict_of(doc, o)) else {
         return Ok(Vec::new());
     };
-    let mut out = Vec::new();
+    let mut out: Vec<SignatureField> = Vec::new();
     let mut seen = HashSet::new();
     let mut count = 0usize;
     if let Some(Object::Array(fields)) = get(doc, acroform, b"Fields") {
@@ -142,7 +142,27 @@ pub fn signature_fields(doc: &Document) -> Result<Vec<SignatureField>, PdfError>
             walk(doc, f, "", None, 0, &mut seen, &mut count, &mut out)?;
         }
     }
+    // One signature dictionary reached through two fields (a field and a
+    // copy of it, or a kid listed again at the top) is one signature.
+    let mut signatures = HashSet::new();
+    out.retain(|f| f.signature_id.is_none_or(|id| signatures.insert(id)));
     Ok(out)
+}
+
+/// The fully qualified name of the field `d` from its `/Parent` chain
+/// (ISO 32000-1 §12.7.3.2), at most [`MAX_FIELD_DEPTH`] levels.
+fn qualified_name(doc: &Document, d: &Dictionary) -> String {
+    let mut parts = Vec::new();
+    let mut cur = Some(d);
+    for _ in 0..MAX_FIELD_DEPTH {
+        let Some(f) = cur else { break };
+        if let Some(t) = get(doc, f, b"T").and_then(text) {
+            parts.push(t);
+        }
+        cur = f.get(b"Parent").ok().and_then(|p| dict_of(doc, p));
+    }
+    parts.reverse();
+    parts.join(".")
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -174,6 +194,9 @@ fn walk(
     };
     let partial = get(doc, d, b"T").and_then(text);
     let name = match (&partial, parent_name.is_empty()) {
+        // A field listed at the top although it has a parent (it is
+        // reached from both): its name comes from its /Parent chain.
+        (Some(_), true) if d.has(b"Parent") => qualified_name(doc, d),
         (Some(t), true) => t.clone(),
         (Some(t), false) => format!("{parent_name}.{t}"),
         (None, _) => parent_name.to_string(),
@@ -221,8 +244,15 @@ fn walk(
             &empty
         }
     };
+    // ISO 32000-2 §12.8.5: a document time-stamp is /Type /DocTimeStamp
+    // with /SubFilter /ETSI.RFC3161; producers also write /Type /Sig or
+    // no /Type with that SubFilter, which is a time-stamp all the same.
+    let sub_filter = get(doc, sig, b"SubFilter")
+        .and_then(text)
+        .unwrap_or_default();
     let kind = match get(doc, sig, b"Type").and_then(text).as_deref() {
         Some("DocTimeStamp") => SignatureKind::DocTimeStamp,
+        _ if sub_filter == "ETSI.RFC3161" => SignatureKind::DocTimeStamp,
         _ => SignatureKind::Signature,
     };
     let byte_range = match get(doc, sig, b"ByteRange") {
@@ -296,9 +326,7 @@ fn walk(
         signature_id,
         kind,
         filter: get(doc, sig, b"Filter").and_then(text).unwrap_or_default(),
-        sub_filter: get(doc, sig, b"SubFilter")
-            .and_then(text)
-            .unwrap_or_default(),
+        sub_filter,
         byte_range,
         contents,
         m: get(doc, sig, b"M").and_then(text),
@@ -436,6 +464,35 @@ mod tests {
         assert!(signature_fields(&form_with(Object::Null, vec![]))
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn one_signature_dictionary_reached_twice_is_one_signature() {
+        use lopdf::dictionary;
+        let sig = dictionary! {"Type" => "Sig", "SubFilter" => "ETSI.RFC3161", "ByteRange" => vec![0.into(), 10.into(), 20.into(), 5.into()], "Contents" => Object::String(vec![0x30, 0], lopdf::StringFormat::Hexadecimal)};
+        let mut doc = Document::with_version("1.7");
+        let sig_id = doc.add_object(sig);
+        let parent = doc.new_object_id();
+        let kid = doc.add_object(dictionary! {"FT" => "Sig", "T" => Object::string_literal("TS"), "V" => sig_id, "Parent" => parent});
+        doc.objects.insert(
+            parent,
+            dictionary! {"T" => Object::string_literal("Top"), "Kids" => vec![kid.into()]}.into(),
+        );
+        // A copy of the field (another object, same /V) and the kid
+        // listed again at the top, before its parent.
+        let copy = doc.add_object(
+            dictionary! {"FT" => "Sig", "T" => Object::string_literal("Copy"), "V" => sig_id},
+        );
+        let acro = doc.add_object(
+            dictionary! {"Fields" => vec![kid.into(), parent.into(), kid.into(), copy.into()]},
+        );
+        let root = doc.add_object(dictionary! {"Type" => "Catalog", "AcroForm" => acro});
+        doc.trailer.set("Root", root);
+        let f = signature_fields(&doc).unwrap();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].name, "Top.TS");
+        // /SubFilter /ETSI.RFC3161 with /Type /Sig is a document time-stamp.
+        assert_eq!(f[0].kind, SignatureKind::DocTimeStamp);
     }
 
     #[test]

@@ -15,9 +15,11 @@ pub mod csr;
 pub mod name;
 pub mod profile;
 
+pub mod ber;
 pub mod cms;
 pub mod cms_verify;
 pub mod ocsp;
+pub mod signed_data_parts;
 pub mod tsp;
 
 pub mod path;

@@ -579,7 +579,12 @@ fn read_token(token_der: &[u8]) -> Result<ParsedTstInfo, TspFailure> {
         .map_err(bad_data)?
         .as_bytes()
         .to_vec();
-    let tst = TstInfoAsn1::from_der(&tst_der).map_err(bad_data)?;
+    parse_tst_info(&tst_der)
+}
+
+/// Read a DER TSTInfo (the encapsulated content of a time-stamp token).
+pub fn parse_tst_info(tst_der: &[u8]) -> Result<ParsedTstInfo, TspFailure> {
+    let tst = TstInfoAsn1::from_der(tst_der).map_err(bad_data)?;
     let accuracy = tst.accuracy.map(|a| Accuracy {
         seconds: a.seconds.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
         millis: a.millis.unwrap_or(0).clamp(0, 999) as u16,
@@ -593,7 +598,7 @@ fn read_token(token_der: &[u8]) -> Result<ParsedTstInfo, TspFailure> {
         accuracy,
         imprint_algorithm: tst.message_imprint.hash_algorithm.oid,
         hashed_message: tst.message_imprint.hashed_message.as_bytes().to_vec(),
-        tst_info_der: tst_der.clone(),
+        tst_info_der: tst_der.to_vec(),
     })
 }
 

@@ -336,6 +336,9 @@ async fn prepare(
         created_at: now,
         expires_at,
         consumed_at: None,
+        purpose: None,
+        signature_sha256: None,
+        result_sha256: None,
     };
     let br = prepared.byte_range();
     let document = PendingDocument {

@@ -14,8 +14,9 @@ use crate::{Store, StoreError};
 /// Counter name prefix for CRL numbers: `crl_number:<issuer_id>`.
 const CRL_NUMBER_PREFIX: &str = "crl_number:";
 
-/// Increments counter `name` (creating it at 1) and returns the new value.
-pub(crate) async fn bump<C: ConnectionTrait>(conn: &C, name: &str) -> Result<i64, StoreError> {
+/// Increments counter `name` (creating it at 1) and returns the new value,
+/// on `conn` (a transaction: the row stays locked until it commits).
+pub async fn bump<C: ConnectionTrait>(conn: &C, name: &str) -> Result<i64, StoreError> {
     let mut q = Query::insert();
     q.into_table(counter::Entity)
         .columns([counter::Column::Name, counter::Column::Value]);

@@ -10,13 +10,16 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 mod authority;
+pub mod blobs;
 mod certificate;
 mod counter;
 mod crl;
 mod entity;
 mod error;
 mod migration;
+pub mod office;
 mod pending_document;
 mod pending_signature;
 mod revocation;
@@ -27,8 +30,13 @@ mod token_recovery;
 mod trust_anchor;
 mod watch;
 
+pub use audit::{
+    append_audit, AuditAnchor, AuditBreak, AuditCheck, AuditEntry, AuditEvent, AuditFilter,
+};
 pub use authority::AuthorityRecord;
+pub use blobs::{record_blob, BlobError, BlobRef, BlobStore};
 pub use certificate::{CertificateFilter, CertificateRecord, CertificateStatus, NewCertificate};
+pub use counter::bump as bump_counter;
 pub use crl::CrlRecord;
 pub use error::StoreError;
 pub use pending_document::PendingDocument;
@@ -38,3 +46,7 @@ pub use store::{Backend, Store};
 pub use token_recovery::{NewTokenRecovery, RecoveryResult, TokenRecoveryRecord};
 pub use trust_anchor::TrustAnchorRecord;
 pub use watch::REVOCATION_CHANNEL;
+
+/// The SeaORM API the office writes its queries with, so that it uses the
+/// very version the store was built with.
+pub use sea_orm;

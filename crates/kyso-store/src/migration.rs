@@ -46,6 +46,9 @@ impl MigratorTrait for Migrator {
             Box::new(M0002TokenRecovery),
             Box::new(crate::pending_signature::M0003PendingSignature),
             Box::new(crate::pending_document::M0004PendingDocument),
+            Box::new(crate::office::migration::M0005Office),
+            Box::new(crate::audit::M0006Audit),
+            Box::new(crate::pending_signature::M0007PendingResult),
         ]
     }
 }

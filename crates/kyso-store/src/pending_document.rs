@@ -55,6 +55,33 @@ impl TryFrom<pending_document::Model> for PendingDocument {
     }
 }
 
+/// Both rows of a pending signature in `tx`.
+pub(crate) async fn insert_pending(
+    tx: &impl sea_orm::ConnectionTrait,
+    record: &PendingSignatureRecord,
+    document: &PendingDocument,
+) -> Result<(), StoreError> {
+    if record.nonce_sha256 != document.nonce_sha256 {
+        return Err(StoreError::Corrupt(
+            "document and pending signature have different nonces".into(),
+        ));
+    }
+    let row = pending_document::ActiveModel {
+        nonce_sha256: Set(document.nonce_sha256.clone()),
+        prepared_pdf: Set(document.prepared_pdf.clone()),
+        contents_start: Set(to_i64(document.contents_start, "contents_start")?),
+        contents_end: Set(to_i64(document.contents_end, "contents_end")?),
+        contents_size: Set(to_i64(document.contents_size, "contents_size")?),
+        field_name: Set(document.field_name.clone()),
+        expires_at: Set(to_db(record.expires_at)),
+    };
+    crate::pending_signature::insert_record(tx, record).await?;
+    pending_document::Entity::insert(row)
+        .exec_without_returning(tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Record a pending signature and its prepared document in one
     /// transaction: both exist or neither does.
@@ -68,20 +95,8 @@ impl Store {
                 "document and pending signature have different nonces".into(),
             ));
         }
-        let row = pending_document::ActiveModel {
-            nonce_sha256: Set(document.nonce_sha256.clone()),
-            prepared_pdf: Set(document.prepared_pdf.clone()),
-            contents_start: Set(to_i64(document.contents_start, "contents_start")?),
-            contents_end: Set(to_i64(document.contents_end, "contents_end")?),
-            contents_size: Set(to_i64(document.contents_size, "contents_size")?),
-            field_name: Set(document.field_name.clone()),
-            expires_at: Set(to_db(record.expires_at)),
-        };
         let txn = self.begin_write().await?;
-        self.insert_pending_signature(&txn, record).await?;
-        pending_document::Entity::insert(row)
-            .exec_without_returning(&txn)
-            .await?;
+        insert_pending(&txn, record, document).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -221,6 +236,9 @@ mod tests {
             created_at: now,
             expires_at: now + time::Duration::minutes(10),
             consumed_at: None,
+            purpose: None,
+            signature_sha256: None,
+            result_sha256: None,
         }
     }
 

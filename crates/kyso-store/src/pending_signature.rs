@@ -25,6 +25,12 @@ pub struct PendingSignatureRecord {
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub consumed_at: Option<OffsetDateTime>,
+    /// `sign` or `approve:<document id>`.
+    pub purpose: Option<String>,
+    /// SHA-256 (hex) of the signature that consumed the nonce.
+    pub signature_sha256: Option<String>,
+    /// SHA-256 (hex) of the finalized file (a blob).
+    pub result_sha256: Option<String>,
 }
 
 /// Why a nonce could not be consumed.
@@ -51,8 +57,35 @@ impl TryFrom<pending_signature::Model> for PendingSignatureRecord {
             created_at: from_db(m.created_at)?,
             expires_at: from_db(m.expires_at)?,
             consumed_at: m.consumed_at.map(from_db).transpose()?,
+            purpose: m.purpose,
+            signature_sha256: m.signature_sha256,
+            result_sha256: m.result_sha256,
         })
     }
+}
+
+/// [`Store::create_pending_signature`] on `db` (a transaction).
+pub(crate) async fn insert_record(
+    db: &impl ConnectionTrait,
+    r: &PendingSignatureRecord,
+) -> Result<(), StoreError> {
+    let row = pending_signature::ActiveModel {
+        nonce_sha256: Set(r.nonce_sha256.clone()),
+        document_title: Set(r.document_title.clone()),
+        digest_hex: Set(r.digest_hex.clone()),
+        algorithm: Set(r.algorithm.clone()),
+        certificate_sha256: Set(r.certificate_sha256.clone()),
+        created_at: Set(to_db(r.created_at)),
+        expires_at: Set(to_db(r.expires_at)),
+        consumed_at: Set(None),
+        purpose: Set(r.purpose.clone()),
+        signature_sha256: Set(None),
+        result_sha256: Set(None),
+    };
+    pending_signature::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 impl Store {
@@ -61,29 +94,7 @@ impl Store {
         &self,
         r: &PendingSignatureRecord,
     ) -> Result<(), StoreError> {
-        self.insert_pending_signature(&self.inner.db, r).await
-    }
-
-    /// [`Store::create_pending_signature`] on `db` (a transaction).
-    pub(crate) async fn insert_pending_signature(
-        &self,
-        db: &impl ConnectionTrait,
-        r: &PendingSignatureRecord,
-    ) -> Result<(), StoreError> {
-        let row = pending_signature::ActiveModel {
-            nonce_sha256: Set(r.nonce_sha256.clone()),
-            document_title: Set(r.document_title.clone()),
-            digest_hex: Set(r.digest_hex.clone()),
-            algorithm: Set(r.algorithm.clone()),
-            certificate_sha256: Set(r.certificate_sha256.clone()),
-            created_at: Set(to_db(r.created_at)),
-            expires_at: Set(to_db(r.expires_at)),
-            consumed_at: Set(None),
-        };
-        pending_signature::Entity::insert(row)
-            .exec_without_returning(db)
-            .await?;
-        Ok(())
+        insert_record(&self.inner.db, r).await
     }
 
     /// Consume the pending signature of `nonce_sha256` at `now`, at most
@@ -116,6 +127,61 @@ impl Store {
         } else {
             Ok(Err(ConsumeRefusal::Expired))
         }
+    }
+
+    /// Consume the nonce of `nonce_sha256` at `now` inside the caller's
+    /// transaction `tx`, recording the signature that consumed it and the
+    /// finalized file, and delete its prepared document. Done in the
+    /// transaction that stores the signed result, so a failure before it
+    /// commits leaves the nonce usable for a retry, and a retry after it
+    /// finds the result.
+    pub async fn finish_pending_signature(
+        tx: &impl ConnectionTrait,
+        nonce_sha256: &str,
+        now: OffsetDateTime,
+        signature_sha256: &str,
+        result_sha256: &str,
+    ) -> Result<Result<(), ConsumeRefusal>, StoreError> {
+        let t = to_db(now);
+        let updated = pending_signature::Entity::update_many()
+            .col_expr(pending_signature::Column::ConsumedAt, Expr::value(t))
+            .col_expr(
+                pending_signature::Column::SignatureSha256,
+                Expr::value(signature_sha256.to_string()),
+            )
+            .col_expr(
+                pending_signature::Column::ResultSha256,
+                Expr::value(result_sha256.to_string()),
+            )
+            .filter(pending_signature::Column::NonceSha256.eq(nonce_sha256))
+            .filter(pending_signature::Column::ConsumedAt.is_null())
+            .filter(pending_signature::Column::ExpiresAt.gt(t))
+            .exec(tx)
+            .await?;
+        if updated.rows_affected == 1 {
+            crate::entity::pending_document::Entity::delete_by_id(nonce_sha256.to_string())
+                .exec(tx)
+                .await?;
+            return Ok(Ok(()));
+        }
+        let row = pending_signature::Entity::find_by_id(nonce_sha256.to_string())
+            .one(tx)
+            .await?;
+        Ok(Err(match row {
+            None => ConsumeRefusal::Unknown,
+            Some(r) if r.consumed_at.is_some() => ConsumeRefusal::AlreadyUsed,
+            Some(_) => ConsumeRefusal::Expired,
+        }))
+    }
+
+    /// Record a pending signature and its prepared document in the
+    /// caller's transaction.
+    pub async fn insert_pending_in(
+        tx: &impl ConnectionTrait,
+        record: &PendingSignatureRecord,
+        document: &crate::PendingDocument,
+    ) -> Result<(), StoreError> {
+        crate::pending_document::insert_pending(tx, record, document).await
     }
 
     /// Delete pending signatures that expired before `before`; returns how
@@ -216,5 +282,47 @@ impl MigrationTrait for M0003PendingSignature {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         drop_table(manager, PendingSignature::Table).await
+    }
+}
+
+/// Migration `m0007_pending_result`: what a pending signature is for, and
+/// the signature and signed file that finished it (so a retried finalize
+/// gets the same result).
+pub(crate) struct M0007PendingResult;
+
+impl MigrationName for M0007PendingResult {
+    fn name(&self) -> &str {
+        "m0007_pending_result"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007PendingResult {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for col in ["purpose", "signature_sha256", "result_sha256"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(PendingSignature::Table)
+                        .add_column(ColumnDef::new(Alias::new(col)).text().null())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for col in ["purpose", "signature_sha256", "result_sha256"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(PendingSignature::Table)
+                        .drop_column(Alias::new(col))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -188,6 +188,37 @@ impl Store {
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
         begin_write(&self.inner.db).await
     }
+
+    /// Runs `f` in one read-write transaction: committed when `f` returns
+    /// `Ok`, rolled back when it returns `Err` (or panics, or its future is
+    /// dropped). Use cases of the office run their checks and all their
+    /// writes — a number taken, a document stored, its audit entry — in one
+    /// `write`, so either all of it happens or none does.
+    ///
+    /// On SQLite the write lock is taken at `BEGIN` (IMMEDIATE), so
+    /// read-then-write never fails on lock upgrade; on PostgreSQL, rows that
+    /// must not change underneath are locked with `SELECT … FOR UPDATE`.
+    pub async fn write<T, E>(
+        &self,
+        f: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self.begin_write().await?;
+        match f(&tx).await {
+            Ok(v) => {
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok(v)
+            }
+            Err(e) => {
+                if let Err(r) = tx.rollback().await {
+                    tracing::warn!("rollback failed: {r}");
+                }
+                Err(e)
+            }
+        }
+    }
 }
 
 /// Connect and run the migrations in one write transaction (under an

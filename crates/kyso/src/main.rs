@@ -5,11 +5,13 @@ mod agent;
 mod batch;
 mod ca_cmd;
 mod context;
+mod doc;
 mod extend_cmd;
 mod fetch;
 mod fill_cmd;
 mod key_file;
 mod key_source;
+mod office_cmd;
 mod serve_cmd;
 mod sign_appearance;
 mod sign_cmd;
@@ -67,6 +69,16 @@ enum Command {
     /// a PDF or a detached CMS signature. Exit status 0 TOTAL-PASSED,
     /// 1 INDETERMINATE, 2 TOTAL-FAILED, 3 the file could not be read.
     Verify(verify_cmd::VerifyArgs),
+    /// Văn bản đi, đến / the document office through its API: create,
+    /// list, show, submit, approve (with your token), seal, issue, inbox,
+    /// register, reject, assign, recall, registers, audit.
+    Doc(doc::DocArgs),
+    /// The office on this server's data: `init` makes the first administrator.
+    #[command(subcommand)]
+    Office(office_cmd::OfficeCommand),
+    /// Nhật ký kiểm toán / the audit log: verify its hash chain and time-stamps.
+    #[command(subcommand)]
+    Audit(office_cmd::AuditCommand),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them on localhost.
     Demo(serve_cmd::DemoArgs),
@@ -103,6 +115,9 @@ fn main() -> std::process::ExitCode {
             Command::Agent(a) => agent::run(a).await,
             Command::Extend(a) => extend_cmd::run(a).await,
             Command::Fill(a) => fill_cmd::run(a).await,
+            Command::Doc(a) => doc::run(a).await,
+            Command::Office(c) => office_cmd::run(&ctx, c).await,
+            Command::Audit(c) => office_cmd::audit(&ctx, c).await,
             Command::Verify(a) => {
                 return verify_cmd::run(&ctx, a).await.map_err(|e| {
                     eprintln!("lỗi / error: {e:#}");

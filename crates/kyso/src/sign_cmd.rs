@@ -42,7 +42,9 @@ pub struct SignArgs {
     /// Place of signing (/Location).
     #[arg(long)]
     location: Option<String>,
-    /// Signature field name (default Signature1, Signature2, …).
+    /// Signature field name: an existing empty signature field to sign
+    /// into, else the name of the new field (invisible unless placed with
+    /// --page/--rect, --anchor or --as). Default Signature1, Signature2, …
     #[arg(long)]
     field: Option<String>,
     /// Page of a visible signature (1 = first); needs --rect.
@@ -220,6 +222,12 @@ fn sign(a: SignArgs) -> Result<()> {
                 a.field.as_deref(),
             )?,
         };
+        // --field NAME names the existing field to sign into, or the new
+        // (invisible unless placed) field to create, as pyHanko's --field.
+        let field_exists = match (&pdf, &a.field) {
+            (Some(pdf), Some(name)) => pdf.has_field(name)?,
+            _ => false,
+        };
         let mut options = SignOptions::new(cert.clone(), key.algorithm());
         options.reason = a.reason.clone();
         options.location = a.location.clone();
@@ -232,7 +240,7 @@ fn sign(a: SignArgs) -> Result<()> {
             (Some(Placement::Visible { appearance, .. }), None, Some(_)) => {
                 options.placement = Placement::InField { appearance }
             }
-            (None, None, Some(_)) => {
+            (None, None, Some(_)) if field_exists => {
                 options.placement = Placement::InField {
                     appearance: Box::new(kyso_sign::plain_appearance(&signer_name, now)),
                 }

@@ -147,7 +147,7 @@ fn attacks_are_not_total_passed() {
         "usf-contents-empty",
         f,
         &["FORMAT_FAILURE"],
-        "malformed CMS",
+        "empty (all zeros)",
     ));
     let mut f = bb.clone();
     f[a + 1..a + 1 + 16].copy_from_slice(b"3082FFFFDEADBEEF");

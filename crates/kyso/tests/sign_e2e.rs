@@ -175,3 +175,90 @@ fn kyso_sign_is_accepted_by_pyhanko_pdfsig_and_qpdf() {
     assert!(!o.status.success());
     assert!(text(&o).contains("PKCS#12"), "{}", text(&o));
 }
+
+/// `kyso sign --field NAME` on a document without that field creates an
+/// invisible signature field of that name, as pyHanko's `--field` does;
+/// the peers accept it and name the field. A later `--field` naming a
+/// field that is not a signature field is refused.
+#[test]
+fn a_new_field_name_makes_an_invisible_field_of_that_name() {
+    let Some(lab) = Lab::start() else {
+        return;
+    };
+    let d = &lab.d;
+    let plain = d.path("plain.pdf");
+    std::fs::write(&plain, hand_pdf()).unwrap();
+    let once = d.path("named.pdf");
+    lab.kyso_ok(&[
+        "sign",
+        s(&plain),
+        "-o",
+        s(&once),
+        "--p12",
+        s(&lab.rsa),
+        "--field",
+        "KyDuyet",
+        "--text-field",
+        "GhiChu@1:72,600,300,630",
+    ]);
+    // A second signature in another new field of its own name.
+    let twice = d.path("named-twice.pdf");
+    lab.kyso_ok(&[
+        "sign",
+        s(&once),
+        "-o",
+        s(&twice),
+        "--p12",
+        s(&lab.ec),
+        "--field",
+        "VanThu",
+        "--tsa",
+        &lab.tsa,
+    ]);
+    lab.peers.qpdf_check(&twice);
+    let t = lab.peers.pdfsig(&twice);
+    assert_eq!(t.matches("Signature is Valid.").count(), 2, "{t}");
+    if let Some((ok, t)) = lab.peers.pyhanko(&twice) {
+        assert!(ok, "{t}");
+        assert!(t.contains("KyDuyet") && t.contains("VanThu"), "{t}");
+    }
+    let (code, v) = common::verify::verify_json(&lab, &twice, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["signatures"][0]["field"], "KyDuyet");
+    assert_eq!(v["signatures"][1]["field"], "VanThu");
+    // Invisible: the (merged) field widgets have an empty rectangle.
+    let doc = lopdf::Document::load(&twice).unwrap();
+    let mut seen = 0;
+    for o in doc.objects.values() {
+        let Ok(dict) = o.as_dict() else { continue };
+        let Ok(lopdf::Object::String(t, _)) = dict.get(b"T") else {
+            continue;
+        };
+        if t.as_slice() == b"KyDuyet" || t.as_slice() == b"VanThu" {
+            let r: Vec<f32> = dict
+                .get(b"Rect")
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_float().unwrap())
+                .collect();
+            assert!(r[0] == r[2] && r[1] == r[3], "{r:?}");
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 2);
+    // A name taken by a text field is not a signature field.
+    let o = lab.kyso(&[
+        "sign",
+        s(&once),
+        "-o",
+        s(&d.path("bad.pdf")),
+        "--p12",
+        s(&lab.rsa),
+        "--field",
+        "GhiChu",
+    ]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("GhiChu"), "{}", text(&o));
+}

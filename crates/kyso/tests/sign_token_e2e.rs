@@ -1,7 +1,9 @@
 //! `kyso sign --pkcs11` with RSA and EC keys generated on a SoftHSM2 token
 //! (certificate and chain read from the token), B-B and B-T, and batch
-//! signing of several documents with one login (token and PKCS#12): every
-//! signature is checked by qpdf, pdfsig and pyHanko.
+//! signing of several documents with one login (token and PKCS#12), and an
+//! EC key imported with its certificate by `pkcs11-tool --write-object`
+//! (no public-key object on the token): every signature is checked by
+//! qpdf, pdfsig and pyHanko.
 mod common;
 
 use common::lab::*;
@@ -200,4 +202,81 @@ fn token_keys_sign_pdfs_alone_and_in_batches() {
         "{}",
         text(&o)
     );
+}
+
+/// An EC key and its certificate imported with `pkcs11-tool
+/// --write-object` leave no public-key object on the token (and an EC
+/// private key carries no CKA_EC_POINT): kyso takes the public key from
+/// the certificate with the same CKA_ID, as pyHanko does.
+#[test]
+fn an_imported_ec_key_without_a_public_key_object_signs() {
+    let Some(hsm) = Hsm::new() else { return };
+    if !common::have("pkcs11-tool") {
+        return;
+    }
+    let Some(lab) = Lab::start() else { return };
+    let d = &lab.d;
+    let dir = d.dir.path();
+    hsm.init_token("imported");
+    lab.openssl_key_files("ec");
+    common::openssl(
+        dir,
+        &[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "ec.key", "-outform", "DER", "-out", "ec.p8",
+        ],
+    );
+    common::openssl(
+        dir,
+        &["x509", "-in", "ec.crt", "-outform", "DER", "-out", "ec.der"],
+    );
+    let p8 = d.path("ec.p8");
+    let der = d.path("ec.der");
+    for (file, kind) in [(&p8, "privkey"), (&der, "cert")] {
+        hsm.pkcs11_tool(&[
+            "--token-label",
+            "imported",
+            "--login",
+            "--pin",
+            PIN,
+            "--write-object",
+            s(file),
+            "--type",
+            kind,
+            "--id",
+            "42",
+            "--label",
+            "imported-ec",
+        ]);
+    }
+    let listed = hsm.pkcs11_tool(&["--token-label", "imported", "--login", "--pin", PIN, "-O"]);
+    assert!(
+        listed.contains("Private Key Object; EC") && !listed.contains("Public Key Object"),
+        "{listed}"
+    );
+    let plain = d.path("plain.pdf");
+    write_pdf(&plain);
+    let out = d.path("imported.pdf");
+    let o = hsm.kyso(
+        d,
+        &[
+            "sign",
+            s(&plain),
+            "-o",
+            s(&out),
+            "--pkcs11",
+            hsm.module(),
+            "--token",
+            "imported",
+            "--key-label",
+            "imported-ec",
+            "--pin-env",
+            "TOKEN_PIN",
+            "--chain",
+            s(&d.path("issuing.pem")),
+            "--tsa",
+            &lab.tsa,
+        ],
+    );
+    assert!(text(&o).contains("PAdES B-T"), "{}", text(&o));
+    lab.peers.all_valid(&out, 1, true);
 }

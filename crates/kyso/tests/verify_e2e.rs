@@ -272,19 +272,7 @@ fn detached_cms_from_openssl() {
     )
     .unwrap();
     // The key and certificate out of the PKCS#12.
-    let pass = format!("pass:{P12_PASSWORD}");
-    openssl(
-        &dir,
-        &[
-            "pkcs12", "-in", "rsa.p12", "-nocerts", "-nodes", "-passin", &pass, "-out", "rsa.key",
-        ],
-    );
-    openssl(
-        &dir,
-        &[
-            "pkcs12", "-in", "rsa.p12", "-clcerts", "-nokeys", "-passin", &pass, "-out", "rsa.crt",
-        ],
-    );
+    lab.openssl_key_files("rsa");
     for (extra, name) in [(&[][..], "plain.p7s"), (&["-cades"][..], "cades.p7s")] {
         let mut args = vec![
             "cms",
@@ -374,6 +362,16 @@ fn detached_cms_from_openssl() {
                 ("TOTAL-FAILED".into(), "SIG_CRYPTO_FAILURE".into()),
                 "{name}: {v:#}"
             );
+            // Said precisely: the attributes were re-ordered after signing.
+            let m = v["signatures"][0]["message_en"].as_str().unwrap();
+            assert!(m.contains("re-ordered after signing"), "{m}");
+        }
+        if name == "resigned.p7s" {
+            let codes = v["signatures"][0]["cms_notes"].to_string();
+            assert!(
+                codes.contains("signed-attributes-not-in-der-order"),
+                "{v:#}"
+            );
         }
     }
 
@@ -417,6 +415,12 @@ fn detached_cms_from_openssl() {
     );
     assert_eq!(code, 2, "{v:#}");
     assert_eq!(verdict(&v, 0).1, "CRYPTO_CONSTRAINTS_FAILURE");
+    // The refusal is a policy; the bytes are intact all the same.
+    assert_eq!(v["signatures"][0]["integrity"], true, "{v:#}");
+    assert_eq!(
+        v["signatures"][0]["refused_algorithms"][0], "SHA-1",
+        "{v:#}"
+    );
     // Garbage signature file: FORMAT_FAILURE, no panic.
     std::fs::write(d.path("junk.p7s"), b"\x30\x82\xff\xff junk").unwrap();
     let (code, v) = verify_json(
@@ -642,4 +646,72 @@ fn modifications_are_analysed_per_revision() {
         t.contains("page content changed") && t.contains("KHÔNG được phép"),
         "{t}"
     );
+}
+
+/// `kyso verify` exits 3 when the file cannot be read at all, whatever
+/// the reason, as docs/verify-report.md says, and prints why; a PDF
+/// without signatures is read (exit 2, "no signature").
+#[test]
+fn unreadable_files_exit_3() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("no-data");
+    let pdf = hand_pdf();
+    let eof = pdf.windows(5).rposition(|w| w == b"%%EOF").unwrap();
+    let files: Vec<(&str, Option<Vec<u8>>)> = vec![
+        ("missing.pdf", None),
+        ("empty.pdf", Some(Vec::new())),
+        (
+            "image.png",
+            Some(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".repeat(20)),
+        ),
+        ("truncated.pdf", Some(pdf[..eof / 2].to_vec())),
+        ("cut-before-eof.pdf", Some(pdf[..eof].to_vec())),
+        (
+            "no-catalog.pdf",
+            Some(
+                b"%PDF-1.7\n1 0 obj\n<< /Type /Font >>\nendobj\ntrailer\n<< /Size 2 >>\n%%EOF\n"
+                    .to_vec(),
+            ),
+        ),
+    ];
+    for (name, bytes) in &files {
+        let path = d.path().join(name);
+        if let Some(b) = bytes {
+            std::fs::write(&path, b).unwrap();
+        }
+        for extra in [&[][..], &["--json"][..]] {
+            let o = std::process::Command::new(KYSO)
+                .args(["--data", data.to_str().unwrap(), "verify"])
+                .arg(&path)
+                .args(["--offline"])
+                .args(extra)
+                .env("KYSO_LOG", "error")
+                .output()
+                .unwrap();
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(3), "{name} {extra:?}: {t}");
+            assert!(t.contains("cannot read"), "{name}: {t}");
+        }
+    }
+    // A directory is not a file.
+    let o = std::process::Command::new(KYSO)
+        .args(["--data", data.to_str().unwrap(), "verify"])
+        .arg(d.path())
+        .env("KYSO_LOG", "error")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    // An unsigned PDF is read: exit 2, no signature.
+    let plain = d.path().join("plain.pdf");
+    std::fs::write(&plain, &pdf).unwrap();
+    let o = std::process::Command::new(KYSO)
+        .args(["--data", data.to_str().unwrap(), "verify"])
+        .arg(&plain)
+        .args(["--offline", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["signatures"].as_array().unwrap().len(), 0);
+    assert!(!data.exists());
 }

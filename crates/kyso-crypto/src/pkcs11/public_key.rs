@@ -1,6 +1,6 @@
-use der::asn1::{BitString, ObjectIdentifier, OctetStringRef, UintRef};
+use der::asn1::{AnyRef, BitString, BitStringRef, ObjectIdentifier, OctetStringRef, UintRef};
 use der::{Decode, Encode, Sequence};
-use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 
 use crate::algorithm::oid;
 use crate::CryptoError;
@@ -72,6 +72,41 @@ pub fn ec_spki(
     Ok((info.to_der()?, curve))
 }
 
+/// TBSCertificate (RFC 5280 §4.1), read only as far as kyso needs.
+#[derive(Sequence)]
+struct TbsCertificate<'a> {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    version: Option<AnyRef<'a>>,
+    serial_number: AnyRef<'a>,
+    signature: AnyRef<'a>,
+    issuer: AnyRef<'a>,
+    validity: AnyRef<'a>,
+    subject: AnyRef<'a>,
+    subject_public_key_info: SubjectPublicKeyInfoRef<'a>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    issuer_unique_id: Option<BitStringRef<'a>>,
+    #[asn1(context_specific = "2", tag_mode = "IMPLICIT", optional = "true")]
+    subject_unique_id: Option<BitStringRef<'a>>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    extensions: Option<AnyRef<'a>>,
+}
+
+#[derive(Sequence)]
+struct CertificateRef<'a> {
+    tbs_certificate: TbsCertificate<'a>,
+    signature_algorithm: AnyRef<'a>,
+    signature: BitStringRef<'a>,
+}
+
+/// The DER SubjectPublicKeyInfo of the DER X.509 certificate `cert`
+/// (a token's CKO_CERTIFICATE CKA_VALUE), for keys whose token holds no
+/// public-key object.
+pub fn certificate_spki(cert: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let c = CertificateRef::from_der(cert)
+        .map_err(|e| CryptoError::BadPublicKey(format!("certificate on the token: {e}")))?;
+    Ok(c.tbs_certificate.subject_public_key_info.to_der()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +127,36 @@ mod tests {
         }
         assert!(ec_spki(&params, &point[1..]).is_err());
         assert!(ec_spki(b"\x05\x00", &wrapped).is_err());
+    }
+
+    #[test]
+    fn the_public_key_of_a_certificate_is_read() {
+        let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+        let any = |b: &'static [u8]| AnyRef::from_der(b).unwrap();
+        let name: &[u8] = &[0x30, 0x00];
+        let tbs = TbsCertificate {
+            version: Some(any(&[0x02, 0x01, 0x02])),
+            serial_number: any(&[0x02, 0x01, 0x01]),
+            signature: any(&[0x30, 0x03, 0x06, 0x01, 0x2a]),
+            issuer: AnyRef::from_der(name).unwrap(),
+            validity: any(&[0x30, 0x00]),
+            subject: AnyRef::from_der(name).unwrap(),
+            subject_public_key_info: SubjectPublicKeyInfoRef::from_der(key.public_key_der())
+                .unwrap(),
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(any(&[0x30, 0x00])),
+        };
+        let cert = CertificateRef {
+            tbs_certificate: tbs,
+            signature_algorithm: any(&[0x30, 0x03, 0x06, 0x01, 0x2a]),
+            signature: BitStringRef::from_bytes(&[1, 2, 3]).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        assert_eq!(certificate_spki(&cert).unwrap(), key.public_key_der());
+        assert!(certificate_spki(&cert[..cert.len() - 1]).is_err());
+        assert!(certificate_spki(b"not a certificate").is_err());
     }
 
     #[test]

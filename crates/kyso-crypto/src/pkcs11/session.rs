@@ -6,6 +6,7 @@ use cryptoki::object::{
 use cryptoki::session::{Session, UserType};
 use der::Encode;
 
+use super::public_key::certificate_spki;
 use super::{
     check_before_login, ec_spki, rsa_spki, Pin, PinEntry, PinState, PinUser, Pkcs11Error,
     Pkcs11Module, Pkcs11Signer, TokenInfoSummary,
@@ -525,8 +526,48 @@ impl TokenSession {
                 _ => {}
             }
         }
+        // No public-key object (a key and certificate imported with
+        // `pkcs11-tool --write-object`, the usual case for EC keys, whose
+        // private object carries no CKA_EC_POINT): the certificate with
+        // the same CKA_ID holds the public key, as pyHanko reads it.
+        if !id.is_empty() {
+            let private_type = self
+                .attrs(private, &[AttributeType::KeyType])?
+                .into_iter()
+                .find_map(|a| match a {
+                    Attribute::KeyType(k) => Some(k),
+                    _ => None,
+                });
+            for h in self.find(&[
+                Attribute::Class(ObjectClass::CERTIFICATE),
+                Attribute::Id(id.to_vec()),
+            ])? {
+                let Some(value) = self
+                    .attrs(h, &[AttributeType::Value])?
+                    .into_iter()
+                    .find_map(|a| match a {
+                        Attribute::Value(v) => Some(v),
+                        _ => None,
+                    })
+                else {
+                    continue;
+                };
+                let Ok(spki) = certificate_spki(&value) else {
+                    continue;
+                };
+                let kind = spki_kind(&spki)?;
+                let matches = match (private_type, kind) {
+                    (Some(k), PublicKeyKind::Rsa) => k == KeyType::RSA,
+                    (Some(k), _) => k == KeyType::EC,
+                    (None, _) => true,
+                };
+                if matches {
+                    return Ok((spki, kind));
+                }
+            }
+        }
         Err(Pkcs11Error::UnsupportedKey(
-            "no public key object or public attributes for this key".into(),
+            "no public key object, public attributes or certificate with the same CKA_ID for this key".into(),
         ))
     }
 
@@ -550,6 +591,28 @@ impl TokenSession {
         let (spki, kind) = self.public_key_of(key, &id)?;
         Pkcs11Signer::new(self, key, id, label, spki, kind, algorithm)
     }
+}
+
+/// The kind of key of a DER SubjectPublicKeyInfo kyso can sign with.
+fn spki_kind(spki: &[u8]) -> Result<PublicKeyKind, Pkcs11Error> {
+    use der::Decode;
+    let info = spki::SubjectPublicKeyInfoRef::from_der(spki)
+        .map_err(|e| Pkcs11Error::UnsupportedKey(format!("certificate key: {e}")))?;
+    if info.algorithm.oid == oid::RSA_ENCRYPTION {
+        return Ok(PublicKeyKind::Rsa);
+    }
+    if info.algorithm.oid == oid::ID_EC_PUBLIC_KEY {
+        match info.algorithm.parameters_oid() {
+            Ok(oid::SECP256R1) => return Ok(PublicKeyKind::EcP256),
+            Ok(oid::SECP384R1) => return Ok(PublicKeyKind::EcP384),
+            Ok(c) => return Err(Pkcs11Error::UnsupportedKey(format!("EC curve {c}"))),
+            Err(_) => {}
+        }
+    }
+    Err(Pkcs11Error::UnsupportedKey(format!(
+        "certificate key {}",
+        info.algorithm.oid
+    )))
 }
 
 /// A private key on the token, described.

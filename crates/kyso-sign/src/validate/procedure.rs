@@ -57,14 +57,16 @@ pub struct ValidationContext<'a> {
     pub document_date: Option<time::Date>,
 }
 
-/// The file cannot be read at all.
+/// The file cannot be read at all (`kyso verify` exits 3).
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
     #[error("tệp quá lớn / file too large ({0} bytes)")]
     TooLarge(usize),
     #[error("lỗi đọc tệp / I/O error: {0}")]
     Io(#[from] std::io::Error),
-    /// Not a PDF, or no readable cross-reference data.
+    /// Not a PDF (no `%PDF-` header in the first 1024 bytes), no `%%EOF`
+    /// at all (cut off before its first revision ends), no readable
+    /// cross-reference data, or no document catalog.
     #[error("không đọc được tệp PDF / cannot read the PDF: {0}")]
     Unreadable(PdfError),
 }
@@ -129,7 +131,7 @@ fn cms_outcome(e: &CmsVerifyError) -> Outcome {
     let sub = match e {
         CmsVerifyError::Format(_) => SubIndication::FormatFailure,
         CmsVerifyError::NoSigningCertificate(_) => SubIndication::NoSigningCertificateFound,
-        CmsVerifyError::HashFailure => SubIndication::HashFailure,
+        CmsVerifyError::HashFailure | CmsVerifyError::ImprintMismatch => SubIndication::HashFailure,
         CmsVerifyError::SignatureInvalid(_) => SubIndication::SigCryptoFailure,
         CmsVerifyError::WeakAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
     };
@@ -547,6 +549,22 @@ fn timestamp_info(
                 None,
             )
         }
+        Ok(ts) if !ts.cms.refused.is_empty() => {
+            // Intact, but no proof of time under Circular 15/2025.
+            let list = refused_list(&ts.cms.refused);
+            let problem = format!("dấu thời gian dùng thuật toán không được phép theo Thông tư 15/2025 / the time-stamp uses algorithms Circular 15/2025 does not allow: {list}");
+            warnings.push(problem.clone());
+            (
+                Some(TimestampInfo {
+                    time: iso8601_vn(ts.gen_time),
+                    tsa: Some(certificate_info(&ts.cms.signer)),
+                    intact: true,
+                    trusted: Check::Failed,
+                    problem: Some(problem),
+                }),
+                None,
+            )
+        }
         Ok(ts) => {
             let mut certs = ts.cms.certificates.clone();
             certs.extend(extra.iter().cloned());
@@ -592,6 +610,99 @@ fn timestamp_info(
     }
 }
 
+fn refused_list(refused: &[cms_verify::RefusedAlgorithm]) -> String {
+    refused
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The verified CMS in the report: integrity, algorithms, what Circular
+/// 15/2025 refuses, and how the CMS departs from one DER SignedData with
+/// one SignerInfo (the departures that bear on the signature are also
+/// warnings; what the signature does not cover is only listed).
+fn record_cms(r: &mut SignatureReport, cms: &VerifiedCms) {
+    use kyso_pki::cms_verify::CmsNote;
+    r.integrity = Check::Passed;
+    r.digest_algorithm = Some(cms.digest_algorithm.name().into());
+    r.signature_algorithm = Some(cms.signature_algorithm.to_string());
+    r.cms_signing_time = cms.signing_time.map(iso8601_vn);
+    r.refused_algorithms = cms.refused.iter().map(ToString::to_string).collect();
+    for n in &cms.notes {
+        let m = n.to_string();
+        let (vi, en) = m.split_once(" / ").unwrap_or((&m, &m));
+        r.cms_notes.push(CmsNoteInfo {
+            code: n.code().into(),
+            message_vi: vi.into(),
+            message_en: en.into(),
+        });
+        if matches!(
+            n,
+            CmsNote::SignedAttributesBer
+                | CmsNote::SignedAttributesNotInDerOrder
+                | CmsNote::SeveralSignerInfos { .. }
+        ) {
+            r.warnings.push(m);
+        }
+    }
+}
+
+/// CRYPTO_CONSTRAINTS_FAILURE for a signature that verified with
+/// algorithms Circular 15/2025 refuses (integrity stays true).
+fn refused_outcome(refused: &[cms_verify::RefusedAlgorithm]) -> Outcome {
+    let list = refused_list(refused);
+    let mut o = fail(
+        SubIndication::CryptoConstraintsFailure,
+        format!("thuật toán không được phép theo Thông tư 15/2025: {list}. Các byte được ký vẫn toàn vẹn, nhưng chữ ký không được chấp nhận."),
+        format!("algorithm not allowed by Circular 15/2025: {list}. The signed bytes are intact, but the signature is not accepted."),
+    );
+    // Circular 15/2025: refused algorithms fail outright.
+    o.indication = Indication::TotalFailed;
+    o
+}
+
+/// A signature time-stamp that does not time-stamp this signature (its
+/// imprint does not match the signature value, or the token is broken)
+/// keeps the signature from TOTAL-PASSED: INDETERMINATE /
+/// SIG_CONSTRAINTS_FAILURE with the reason; worse verdicts stay.
+fn timestamp_caveat(o: Outcome, problem: Option<&str>) -> Outcome {
+    match problem {
+        Some(p) if o.indication == Indication::TotalPassed => Outcome {
+            indication: Indication::Indeterminate,
+            sub: Some(SubIndication::SigConstraintsFailure),
+            vi: format!("{} Tuy nhiên dấu thời gian của chữ ký không hợp lệ nên không xác nhận được chữ ký: {p}", o.vi),
+            en: format!("{} However, the signature time-stamp is not valid, so the signature cannot be confirmed: {p}", o.en),
+        },
+        _ => o,
+    }
+}
+
+/// adbe.pkcs7.sha1 (ISO 32000-1 §12.8.3.3.1): the SignedData encapsulates
+/// the SHA-1 digest of the ByteRange; SHA-1 is refused by policy, the
+/// integrity is still checked.
+fn verify_pkcs7_sha1(
+    contents: &[u8],
+    digest: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>, String>,
+) -> Result<VerifiedCms, CmsVerifyError> {
+    let mut cms = cms_verify::verify_signed_data(contents, None)?;
+    let expected = digest(DigestAlgorithm::Sha1).map_err(CmsVerifyError::Format)?;
+    match cms.econtent.as_deref() {
+        Some(c) if c == expected.as_slice() => {}
+        Some(_) => return Err(CmsVerifyError::HashFailure),
+        None => {
+            return Err(CmsVerifyError::Format(
+                "adbe.pkcs7.sha1 không chứa giá trị băm SHA-1 của tài liệu / adbe.pkcs7.sha1 holds no encapsulated SHA-1 digest of the document".into(),
+            ))
+        }
+    }
+    let sha1 = cms_verify::RefusedAlgorithm::Digest(DigestAlgorithm::Sha1.name());
+    if !cms.refused.contains(&sha1) {
+        cms.refused.insert(0, sha1);
+    }
+    Ok(cms)
+}
+
 fn empty_report(
     index: usize,
     field: &SignatureField,
@@ -628,6 +739,8 @@ fn empty_report(
         revocation: Vec::new(),
         digest_algorithm: None,
         signature_algorithm: None,
+        refused_algorithms: Vec::new(),
+        cms_notes: Vec::new(),
         doc_mdp: field.doc_mdp,
         signed_revision_length: None,
         covers_whole_document: Check::Unknown,
@@ -890,6 +1003,24 @@ fn validate_one(
     steps: &[RevisionInfo],
     r: &mut SignatureReport,
 ) -> Outcome {
+    let o = validate_signature(revs, field, ctx, dss_certs, dss_ev, steps, r);
+    let broken_timestamp = r
+        .timestamp
+        .as_ref()
+        .filter(|t| !t.intact)
+        .and_then(|t| t.problem.as_deref());
+    timestamp_caveat(o, broken_timestamp)
+}
+
+fn validate_signature(
+    revs: &Revisions,
+    field: &SignatureField,
+    ctx: &ValidationContext<'_>,
+    dss_certs: &[Certificate],
+    dss_ev: &RevocationEvidence,
+    steps: &[RevisionInfo],
+    r: &mut SignatureReport,
+) -> Outcome {
     let fmt = |vi: &str, en: &str| fail(SubIndication::FormatFailure, vi, en);
     // 1. Format: a signature dictionary that cannot be read (wrapped,
     //    wrong types), then the signed revision and the ByteRange.
@@ -966,6 +1097,13 @@ fn validate_one(
     // 3. The CMS (or the time-stamp token of a document time-stamp).
     let mut certs: Vec<Certificate> = dss_certs.to_vec();
     certs.extend(ctx.extra_certificates.iter().cloned());
+    if field.contents.iter().all(|b| *b == 0) {
+        return fmt(
+            "/Contents của chữ ký rỗng (toàn số 0): chữ ký chưa bao giờ được áp vào",
+            "the signature's /Contents is empty (all zeros): the signature was never applied",
+        );
+    }
+    let contents = trim_der(&field.contents);
     let (cms, signing_time, sig_ts): (VerifiedCms, OffsetDateTime, Option<OffsetDateTime>) =
         if field.kind == SignatureKind::DocTimeStamp {
             if field.sub_filter != "ETSI.RFC3161" {
@@ -974,8 +1112,7 @@ fn validate_one(
                     "a document time-stamp must have /SubFilter /ETSI.RFC3161",
                 );
             }
-            let token = trim_der(&field.contents);
-            match cms_verify::verify_time_stamp_token(token, &digest) {
+            match cms_verify::verify_time_stamp_token(contents, &digest) {
                 Err(e) => return cms_outcome(&e),
                 Ok(ts) => {
                     r.timestamp = Some(TimestampInfo {
@@ -989,20 +1126,21 @@ fn validate_one(
                 }
             }
         } else {
-            if !matches!(
-                field.sub_filter.as_str(),
-                "ETSI.CAdES.detached" | "adbe.pkcs7.detached"
-            ) {
-                return fmt(
-                    &format!("/SubFilter {} không được hỗ trợ", field.sub_filter),
-                    &format!(
-                        "/SubFilter {} is not supported (ETSI.CAdES.detached, adbe.pkcs7.detached)",
-                        field.sub_filter
-                    ),
-                );
-            }
-            let cms = match cms_verify::verify_signed_data(trim_der(&field.contents), Some(&digest))
-            {
+            let cms = match field.sub_filter.as_str() {
+                "ETSI.CAdES.detached" | "adbe.pkcs7.detached" => {
+                    cms_verify::verify_signed_data(contents, Some(&digest))
+                }
+                "adbe.pkcs7.sha1" => verify_pkcs7_sha1(contents, &digest),
+                other => {
+                    return fmt(
+                        &format!("/SubFilter {other} không được hỗ trợ"),
+                        &format!(
+                            "/SubFilter {other} is not supported (ETSI.CAdES.detached, adbe.pkcs7.detached, adbe.pkcs7.sha1, ETSI.RFC3161)"
+                        ),
+                    )
+                }
+            };
+            let cms = match cms {
                 Ok(c) => c,
                 Err(e) => return cms_outcome(&e),
             };
@@ -1031,10 +1169,7 @@ fn validate_one(
             }
             (cms, ts_time.unwrap_or(ctx.now), ts_time)
         };
-    r.integrity = Check::Passed;
-    r.digest_algorithm = Some(cms.digest_algorithm.name().into());
-    r.signature_algorithm = Some(cms.signature_algorithm.to_string());
-    r.cms_signing_time = cms.signing_time.map(iso8601_vn);
+    record_cms(r, &cms);
     let info = certificate_info(&cms.signer);
     r.issuer = Some(info.issuer.clone());
     r.managing_unit = {
@@ -1054,6 +1189,9 @@ fn validate_one(
                 "ngày ký {signed_on} khác ngày của văn bản {d} / the signing date {signed_on} differs from the document date {d}"
             ));
         }
+    }
+    if !cms.refused.is_empty() {
+        return refused_outcome(&cms.refused);
     }
 
     // 4. Path to a trust anchor at the signing time proven by a trusted
@@ -1176,24 +1314,9 @@ fn modification_outcome(r: &SignatureReport) -> Option<Outcome> {
     ))
 }
 
-/// `/Contents` is zero-padded: keep the DER object only.
+/// `/Contents` is zero-padded: keep the (BER or DER) object only.
 fn trim_der(c: &[u8]) -> &[u8] {
-    use der::{Decode, Reader, SliceReader};
-    let Ok(mut r) = SliceReader::new(c) else {
-        return c;
-    };
-    match der::Header::decode(&mut r) {
-        Ok(h) => {
-            let hl = u32::from(r.position()) as usize;
-            let total = hl + u32::from(h.length) as usize;
-            if total <= c.len() {
-                &c[..total]
-            } else {
-                c
-            }
-        }
-        Err(_) => c,
-    }
+    kyso_pki::ber::first_object(c).unwrap_or(c)
 }
 
 /// Validates a detached CMS/CAdES signature `p7s` (DER, or PEM "CMS"/
@@ -1234,10 +1357,7 @@ pub fn validate_detached(
             Ok(c) => c,
             Err(e) => return cms_outcome(&e),
         };
-        r.integrity = Check::Passed;
-        r.digest_algorithm = Some(cms.digest_algorithm.name().into());
-        r.signature_algorithm = Some(cms.signature_algorithm.to_string());
-        r.cms_signing_time = cms.signing_time.map(iso8601_vn);
+        record_cms(&mut r, &cms);
         let mut certs = ctx.extra_certificates.clone();
         certs.extend(cms.certificates.iter().cloned());
         let mut ts_time = None;
@@ -1260,6 +1380,9 @@ pub fn validate_detached(
         r.issuer = Some(info.issuer.clone());
         r.managing_unit = info.organization.clone();
         r.signer = Some(info);
+        if !cms.refused.is_empty() {
+            return refused_outcome(&cms.refused);
+        }
         let t = ts_time.unwrap_or(ctx.now);
         r.validation_time = iso8601_vn(t);
         r.level = Some(if ts_time.is_some() { "B-T" } else { "B-B" }.into());
@@ -1297,7 +1420,12 @@ pub fn validate_detached(
             }
         }
     })();
-    apply(&mut r, o);
+    let broken_timestamp = r
+        .timestamp
+        .as_ref()
+        .filter(|t| !t.intact)
+        .and_then(|t| t.problem.clone());
+    apply(&mut r, timestamp_caveat(o, broken_timestamp.as_deref()));
     rep.signatures.push(r);
     finish(rep)
 }

@@ -73,6 +73,16 @@ pub fn text(rep: &ValidationReport) -> String {
         }
         let _ = writeln!(o, "  Mức / Level: {}", opt(&s.level));
         let _ = writeln!(o, "  Toàn vẹn / Integrity: {}", s.integrity.as_text());
+        if !s.refused_algorithms.is_empty() {
+            let _ = writeln!(
+                o,
+                "  Thuật toán bị từ chối (Thông tư 15/2025) / Refused algorithms (Circular 15/2025): {}",
+                s.refused_algorithms.join(", ")
+            );
+        }
+        for n in &s.cms_notes {
+            let _ = writeln!(o, "  CMS [{}]: {} / {}", n.code, n.message_vi, n.message_en);
+        }
         let _ = writeln!(
             o,
             "  Chứng thư hợp lệ tại thời điểm ký / Certificate valid at signing time: {} ({})",
@@ -185,6 +195,18 @@ pub fn html(rep: &ValidationReport) -> String {
         }
         row("Mức / Level", opt(&s.level));
         row("Toàn vẹn / Integrity", s.integrity.as_text());
+        if !s.refused_algorithms.is_empty() {
+            row(
+                "Thuật toán bị từ chối / Refused algorithms",
+                &s.refused_algorithms.join(", "),
+            );
+        }
+        for n in &s.cms_notes {
+            row(
+                &format!("CMS [{}]", n.code),
+                &format!("{}\n{}", n.message_vi, n.message_en),
+            );
+        }
         row(
             "Hợp lệ tại thời điểm ký / Valid at signing time",
             &format!(

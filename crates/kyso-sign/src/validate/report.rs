@@ -54,6 +54,7 @@ pub enum SubIndication {
     CertificateChainGeneralFailure,
     ChainConstraintsFailure,
     CryptoConstraintsFailure,
+    SigConstraintsFailure,
     OutOfBoundsNoPoe,
     TryLater,
 }
@@ -72,6 +73,7 @@ impl SubIndication {
             CertificateChainGeneralFailure => "CERTIFICATE_CHAIN_GENERAL_FAILURE",
             ChainConstraintsFailure => "CHAIN_CONSTRAINTS_FAILURE",
             CryptoConstraintsFailure => "CRYPTO_CONSTRAINTS_FAILURE",
+            SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
             OutOfBoundsNoPoe => "OUT_OF_BOUNDS_NO_POE",
             TryLater => "TRY_LATER",
         }
@@ -226,6 +228,22 @@ pub struct RevocationInfo {
     pub source: Option<String>,
 }
 
+/// How a signature's CMS departs from one DER SignedData with one
+/// SignerInfo (BER, repeated or unread entries, several SignerInfos):
+/// tolerated because the signature does not cover it, or reported.
+#[derive(Clone, Debug, Serialize)]
+pub struct CmsNoteInfo {
+    /// Stable code: `ber-encoded`, `signed-attributes-ber`,
+    /// `signed-attributes-not-in-der-order`, `repeated-certificates`,
+    /// `other-certificate-choices`, `repeated-revocation-info`,
+    /// `other-revocation-info`, `repeated-digest-algorithms`,
+    /// `repeated-signer-infos`, `repeated-unsigned-attribute`,
+    /// `several-signer-infos`.
+    pub code: String,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
 /// The verdict on one signature.
 #[derive(Clone, Debug, Serialize)]
 pub struct SignatureReport {
@@ -272,6 +290,13 @@ pub struct SignatureReport {
     pub revocation: Vec<RevocationInfo>,
     pub digest_algorithm: Option<String>,
     pub signature_algorithm: Option<String>,
+    /// Algorithms Circular 15/2025 refuses that the signature uses
+    /// (`SHA-1`, `RSA-1024`, `brainpoolP256r1 (…)`): the verdict is then
+    /// CRYPTO_CONSTRAINTS_FAILURE while `integrity` still tells whether
+    /// the signed bytes are intact.
+    pub refused_algorithms: Vec<String>,
+    /// How the CMS departs from one DER SignedData with one SignerInfo.
+    pub cms_notes: Vec<CmsNoteInfo>,
     /// DocMDP level of a certification signature.
     pub doc_mdp: Option<u8>,
     /// Byte length of the revision the signature covers.

@@ -1,5 +1,8 @@
 //! SeaORM entities, one per table. Times are Unix seconds (see `crate::timestamp`).
 
+pub(crate) mod audit_anchor;
+pub(crate) mod audit_entry;
+pub(crate) mod audit_head;
 pub(crate) mod authority;
 pub(crate) mod certificate;
 pub(crate) mod counter;

@@ -18,6 +18,14 @@ pub struct Model {
     pub created_at: i64,
     pub expires_at: i64,
     pub consumed_at: Option<i64>,
+    /// What the signature is for: `sign` (the /sign page) or
+    /// `approve:<document id>` (the office's approval).
+    pub purpose: Option<String>,
+    /// SHA-256 (hex) of the signature value that consumed the nonce.
+    pub signature_sha256: Option<String>,
+    /// SHA-256 (hex) of the signed file stored as a blob, once finalized:
+    /// a retry of the same signature gets it again.
+    pub result_sha256: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -146,6 +146,20 @@ impl Lab {
     pub fn kyso(&self, args: &[&str]) -> Output {
         kyso_env(&self.d, args)
     }
+
+    /// The key and certificate of `NAME.p12` (`rsa` or `ec`) as the PEM
+    /// files `NAME.key` (unencrypted) and `NAME.crt` in the Lab directory,
+    /// for openssl and pkcs11-tool.
+    pub fn openssl_key_files(&self, name: &str) {
+        let pass = format!("pass:{P12_PASSWORD}");
+        let p12 = format!("{name}.p12");
+        for (what, out) in [("-nocerts", "key"), ("-clcerts", "crt")] {
+            let file = format!("{name}.{out}");
+            let mut args = vec!["pkcs12", "-in", &p12, what, "-passin", &pass, "-out", &file];
+            args.push(if out == "key" { "-nodes" } else { "-nokeys" });
+            super::openssl(&self.peers.dir, &args);
+        }
+    }
 }
 
 pub struct Peers {
