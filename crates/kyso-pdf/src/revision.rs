@@ -147,7 +147,8 @@ impl Revisions {
             .take_while(|c| c.is_ascii_digit() || **c == b'.')
             .map(|&c| c as char)
             .collect();
-        let linearized = linearized_length(&head).map(|l| l as u64);
+        // Whether `/L` really ends a revision is checked on the file below.
+        let linearized = linearized_l(&head).map(|l| l as u64);
         let shared = SharedFile::new(src.reopen(), Limits::VERIFY);
         let mut tail = Vec::new();
         // The last `%%EOF` whose `startxref` reaches readable
@@ -220,9 +221,14 @@ impl Revisions {
         for (end, sections) in groups {
             let start = marks.last().map_or(0, |m| m.end);
             if end <= start {
-                // A /Prev pointing forward: read as one revision.
+                // A /Prev pointing forward (a linearized file's first-page
+                // section, /Prev to the main section at the end): read as
+                // one revision, whose newest section is this one.
                 if let Some(m) = marks.last_mut() {
-                    m.sections.extend(sections.iter().map(|s| s.offset));
+                    let mut all: Vec<u64> = sections.iter().map(|s| s.offset).collect();
+                    all.append(&mut m.sections);
+                    m.startxref = all[0];
+                    m.sections = all;
                 }
                 continue;
             }
@@ -732,7 +738,13 @@ pub fn revision_ends(bytes: &[u8]) -> Vec<usize> {
 /// The `/L` (file length) of the linearization dictionary, when the file
 /// starts with one and that length ends a revision.
 fn linearized_length(bytes: &[u8]) -> Option<usize> {
-    let head = &bytes[..bytes.len().min(1024)];
+    linearized_l(bytes).filter(|l| is_revision_end(bytes, *l))
+}
+
+/// The `/L` of the linearization dictionary in the first 1024 bytes of
+/// `head`, unchecked.
+fn linearized_l(head: &[u8]) -> Option<usize> {
+    let head = &head[..head.len().min(1024)];
     let at = find_from(head, b"/Linearized", 0)?;
     // The dictionary around it: from the `<<` before to the `>>` after.
     let start = head[..at].windows(2).rposition(|w| w == b"<<")?;
@@ -752,8 +764,7 @@ fn linearized_length(bytes: &[u8]) -> Option<usize> {
             .take_while(|b| b.is_ascii_digit())
             .copied()
             .collect();
-        let len: usize = std::str::from_utf8(&digits).ok()?.parse().ok()?;
-        return is_revision_end(bytes, len).then_some(len);
+        return std::str::from_utf8(&digits).ok()?.parse().ok();
     }
     None
 }
@@ -950,6 +961,84 @@ mod tests {
         assert_eq!(revision_ends(&f), vec![len, f.len()]);
         f[at..at + 4].copy_from_slice(b"0007");
         assert_eq!(revision_ends(&f).len(), 3);
+    }
+
+    /// A linearized file as producers write it (Annex F): the first-page
+    /// section at the start with `/Prev` to the main section at the end,
+    /// the last `startxref` pointing back at the first-page section, `/L`
+    /// beyond the first 1024 bytes. Found on a DSS test file (TeleSec).
+    fn linearized(l: Option<u64>) -> Vec<u8> {
+        let padding = "%".repeat(1500);
+        let build = |offs: &[usize; 6], main: usize, first: usize, l: u64| -> Vec<u8> {
+            let mut f = b"%PDF-1.7\n".to_vec();
+            f.extend(format!("1 0 obj\n<</Linearized 1/L {l:010}/N 1>>\nendobj\n").bytes());
+            f.extend(
+                format!(
+                    "xref\n1 3\n{:010} 00000 n \n{:010} 00000 n \n{:010} 00000 n \n",
+                    offs[1], offs[2], offs[3]
+                )
+                .bytes(),
+            );
+            f.extend(
+                format!("trailer\n<</Size 6/Root 2 0 R/Prev {main:010}>>\nstartxref\n0\n%%EOF\n")
+                    .bytes(),
+            );
+            f.extend(b"2 0 obj\n<</Type/Catalog/Pages 3 0 R>>\nendobj\n");
+            f.extend(b"3 0 obj\n<</Type/Pages/Kids[4 0 R]/Count 1>>\nendobj\n");
+            f.extend(b"4 0 obj\n<</Type/Page/Parent 3 0 R/MediaBox[0 0 612 792]/Contents 5 0 R>>\nendobj\n");
+            f.extend(
+                format!(
+                    "5 0 obj\n<</Length {}>>stream\n{padding}\nendstream\nendobj\n",
+                    padding.len()
+                )
+                .bytes(),
+            );
+            f.extend(
+                format!(
+                    "xref\n0 1\n0000000000 65535 f \n4 2\n{:010} 00000 n \n{:010} 00000 n \n",
+                    offs[4], offs[5]
+                )
+                .bytes(),
+            );
+            f.extend(format!("trailer\n<</Size 6>>\nstartxref\n{first}\n%%EOF\n").bytes());
+            f
+        };
+        let find = |f: &[u8], s: &[u8]| f.windows(s.len()).position(|w| w == s).unwrap();
+        let mut f = build(&[0; 6], 0, 0, 0);
+        for _ in 0..2 {
+            let mut offs = [0; 6];
+            for (n, o) in offs.iter_mut().enumerate().skip(1) {
+                *o = find(&f, format!("\n{n} 0 obj").as_bytes()) + 1;
+            }
+            let first = find(&f, b"xref\n1 3");
+            let main = find(&f, b"xref\n0 1");
+            f = build(&offs, main, first, l.unwrap_or(f.len() as u64));
+        }
+        f
+    }
+
+    #[test]
+    fn a_linearized_file_is_one_revision_read_from_its_first_page_section() {
+        // /L right (the first-page section's %%EOF ends nothing), or
+        // wrong (then the forward /Prev joins the sections).
+        for l in [None, Some(7)] {
+            let f = linearized(l);
+            assert!(f.len() > 1024);
+            let first = f.windows(8).position(|w| w == b"xref\n1 3").unwrap() as u64;
+            let r = Revisions::from_bytes(&f).unwrap();
+            assert_eq!(r.marks().len(), 1, "{l:?} {r:?}");
+            let m = &r.marks()[0];
+            assert_eq!((m.startxref, m.end), (first, f.len() as u64), "{l:?}");
+            assert_eq!(m.sections.len(), 2);
+            let mut last = r.last().unwrap();
+            last.load_catalog().unwrap();
+            assert!(last.object((4, 0)).unwrap().is_some(), "{l:?}");
+            // An update after it is a second revision.
+            let two = append(&f, &["6 0 obj << /A 1 >> endobj"], "");
+            let r = Revisions::from_bytes(&two).unwrap();
+            assert_eq!(r.marks().len(), 2, "{l:?} {r:?}");
+            assert!(problems_of_last(&two).1.is_empty(), "{l:?}");
+        }
     }
 
     #[test]

@@ -84,7 +84,10 @@ pub async fn run(ctx: &Context, c: OfficeCommand) -> Result<()> {
     match c {
         OfficeCommand::Init(a) => {
             let office = open_office(ctx, std::env::var("KYSO_BLOBS").ok().as_deref()).await?;
-            let pw = crate::key_source::password_from(&a.password_env, "Mật khẩu quản trị / administrator password: ")?;
+            let pw = crate::key_source::password_from(
+                &a.password_env,
+                "Mật khẩu quản trị / administrator password: ",
+            )?;
             let (agency, person) = office
                 .bootstrap(
                     NewAgency {
@@ -119,7 +122,9 @@ pub fn audit_report_text(r: &Value) -> String {
         "Nhật ký / audit log: {} mục / entries, đầu chuỗi / head {} {}",
         s("/chain/entries"),
         s("/chain/head_seq"),
-        r.pointer("/chain/head_hash").and_then(Value::as_str).unwrap_or("")
+        r.pointer("/chain/head_hash")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     )];
     match r.pointer("/chain/broken").filter(|b| !b.is_null()) {
         Some(b) => out.push(format!(
@@ -135,7 +140,12 @@ pub fn audit_report_text(r: &Value) -> String {
         s("/last_anchor_seq"),
         r.get("last_anchor_time").and_then(Value::as_str).unwrap_or("-")
     ));
-    for bad in r.get("anchors_invalid").and_then(Value::as_array).into_iter().flatten() {
+    for bad in r
+        .get("anchors_invalid")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         out.push(format!("  {}", bad.as_str().unwrap_or("")));
     }
     out.join("\n")
@@ -145,7 +155,10 @@ pub async fn audit(ctx: &Context, c: AuditCommand) -> Result<()> {
     match c {
         AuditCommand::Verify { json } => {
             let office = open_office(ctx, std::env::var("KYSO_BLOBS").ok().as_deref()).await?;
-            let rep = office.verify_audit().await.map_err(|e| anyhow::anyhow!(e.message()))?;
+            let rep = office
+                .verify_audit()
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
             let v = serde_json::to_value(&rep).context("report")?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&v)?);

@@ -72,7 +72,8 @@ impl Api {
 
     fn json<T: DeserializeOwned>(resp: Response) -> Result<T> {
         let bytes = read_capped(resp)?;
-        serde_json::from_slice(&bytes).context("câu trả lời không phải JSON / the answer is not JSON")
+        serde_json::from_slice(&bytes)
+            .context("câu trả lời không phải JSON / the answer is not JSON")
     }
 
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -100,12 +101,15 @@ impl Api {
         Self::json(self.send(rb)?)
     }
 
-
     /// Logs in with a password (cookie session), keeping the CSRF token.
     pub fn login(&mut self, username: &str, password: &str) -> Result<Value> {
-        let v: Value = Self::json(self.send(self.client.post(self.url("/api/v1/auth/login")).json(
-            &serde_json::json!({"username": username, "password": password}),
-        ))?)?;
+        let v: Value = Self::json(
+            self.send(
+                self.client
+                    .post(self.url("/api/v1/auth/login"))
+                    .json(&serde_json::json!({"username": username, "password": password})),
+            )?,
+        )?;
         self.csrf = Some(
             v.get("csrf")
                 .and_then(Value::as_str)

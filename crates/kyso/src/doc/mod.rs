@@ -23,7 +23,12 @@ use crate::key_source::KeySourceArgs;
 #[derive(Args)]
 pub struct DocArgs {
     /// The kyso server.
-    #[arg(long, global = true, env = "KYSO_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "KYSO_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
     server: String,
     /// Environment variable holding the API token (`kyso doc login` makes one).
     #[arg(long, global = true, default_value = "KYSO_API_TOKEN")]
@@ -241,8 +246,16 @@ fn doc_line(d: &Value) -> String {
 fn doc_text(d: &Value) -> String {
     let mut out = vec![
         doc_line(d),
-        format!("  Cơ quan / agency: {} ({})", s(d, "agency_name"), s(d, "agency_code")),
-        format!("  Trạng thái / state: {} — {}", s(d, "state"), s(d, "state_name")),
+        format!(
+            "  Cơ quan / agency: {} ({})",
+            s(d, "agency_name"),
+            s(d, "agency_code")
+        ),
+        format!(
+            "  Trạng thái / state: {} — {}",
+            s(d, "state"),
+            s(d, "state_name")
+        ),
     ];
     if let Some(files) = d.get("files").and_then(Value::as_array) {
         out.push("  Tệp / files:".into());
@@ -304,7 +317,9 @@ fn agency_id(api: &Api, a: &str) -> Result<i64> {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -323,7 +338,8 @@ fn query(pairs: &[(&str, Option<String>)]) -> String {
 }
 
 fn file_part(path: &PathBuf) -> Result<multipart::Part> {
-    let bytes = std::fs::read(path).with_context(|| format!("không đọc được / cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("không đọc được / cannot read {}", path.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -333,7 +349,9 @@ fn file_part(path: &PathBuf) -> Result<multipart::Part> {
     } else {
         "application/octet-stream"
     };
-    Ok(multipart::Part::bytes(bytes).file_name(name).mime_str(mime)?)
+    Ok(multipart::Part::bytes(bytes)
+        .file_name(name)
+        .mime_str(mime)?)
 }
 
 fn parse_box(s: &str) -> Result<Value> {
@@ -375,10 +393,23 @@ fn run_blocking(a: DocArgs) -> Result<()> {
         Ok(())
     };
     match a.command {
-        DocCommand::Login { user, name, scopes, days, password_env } => {
-            let pw = crate::key_source::password_from(&password_env, &format!("Mật khẩu / password ({user}): "))?;
+        DocCommand::Login {
+            user,
+            name,
+            scopes,
+            days,
+            password_env,
+        } => {
+            let pw = crate::key_source::password_from(
+                &password_env,
+                &format!("Mật khẩu / password ({user}): "),
+            )?;
             api.login(&user, &pw)?;
-            let scopes: Vec<&str> = scopes.split(',').map(str::trim).filter(|x| !x.is_empty()).collect();
+            let scopes: Vec<&str> = scopes
+                .split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .collect();
             let t: Value = api.post(
                 "/api/v1/me/tokens",
                 &json!({"name": name, "scopes": scopes, "valid_days": days}),
@@ -393,12 +424,11 @@ fn run_blocking(a: DocArgs) -> Result<()> {
         }
         DocCommand::Create(c) => {
             let agency = agency_id(&api, &c.agency)?;
-            let recipients = c
-                .to
-                .iter()
-                .filter(|x| !x.trim().is_empty())
-                .map(|x| agency_id(&api, x.trim()))
-                .collect::<Result<Vec<i64>>>()?;
+            let recipients =
+                c.to.iter()
+                    .filter(|x| !x.trim().is_empty())
+                    .map(|x| agency_id(&api, x.trim()))
+                    .collect::<Result<Vec<i64>>>()?;
             let mut metadata = json!({
                 "type_code": c.type_code,
                 "subject": c.subject,
@@ -419,10 +449,16 @@ fn run_blocking(a: DocArgs) -> Result<()> {
             for p in &c.attach {
                 form = form.part("attachment", file_part(p)?);
             }
-            let d: Value = api.post_multipart("/api/v1/documents", form, c.idempotency_key.as_deref())?;
+            let d: Value =
+                api.post_multipart("/api/v1/documents", form, c.idempotency_key.as_deref())?;
             print(j, &d, doc_text);
         }
-        DocCommand::List { agency, state, q, limit } => {
+        DocCommand::List {
+            agency,
+            state,
+            q,
+            limit,
+        } => {
             let agency = agency.map(|x| agency_id(&api, &x)).transpose()?;
             let list: Value = api.get(&format!(
                 "/api/v1/documents{}",
@@ -434,7 +470,9 @@ fn run_blocking(a: DocArgs) -> Result<()> {
                 ])
             ))?;
             print(j, &list, |v| {
-                v.as_array().map(|a| a.iter().map(doc_line).collect::<Vec<_>>().join("\n")).unwrap_or_default()
+                v.as_array()
+                    .map(|a| a.iter().map(doc_line).collect::<Vec<_>>().join("\n"))
+                    .unwrap_or_default()
             });
         }
         DocCommand::Show { id } => {
@@ -481,7 +519,11 @@ fn run_blocking(a: DocArgs) -> Result<()> {
                 Some(f) => f,
                 None => {
                     let d: Value = api.get(&format!("/api/v1/documents/{id}"))?;
-                    let files = d.get("files").and_then(Value::as_array).cloned().unwrap_or_default();
+                    let files = d
+                        .get("files")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
                     ["sealed", "approved", "draft"]
                         .iter()
                         .find_map(|r| files.iter().rev().find(|f| s(f, "role") == *r))
@@ -497,27 +539,61 @@ fn run_blocking(a: DocArgs) -> Result<()> {
             let agency = agency.map(|x| agency_id(&api, &x)).transpose()?;
             let list: Value = api.get(&format!(
                 "/api/v1/inbox{}",
-                query(&[("agency_id", agency.map(|x| x.to_string())), ("status", status), ("q", q)])
+                query(&[
+                    ("agency_id", agency.map(|x| x.to_string())),
+                    ("status", status),
+                    ("q", q)
+                ])
             ))?;
             print(j, &list, |v| {
-                v.as_array().map(|a| a.iter().map(incoming_line).collect::<Vec<_>>().join("\n")).unwrap_or_default()
+                v.as_array()
+                    .map(|a| a.iter().map(incoming_line).collect::<Vec<_>>().join("\n"))
+                    .unwrap_or_default()
             });
         }
         DocCommand::Incoming { id } => {
             let v: Value = api.get(&format!("/api/v1/inbox/{id}"))?;
             print(j, &v, |v| {
-                let mut out = vec![incoming_line(v), format!("  Nơi gửi / from: {} ({})", s(v, "sender_name"), s(v, "sender_code"))];
-                for e in v.get("events").and_then(Value::as_array).into_iter().flatten() {
-                    out.push(format!("  {} {} {} {}", s(e, "at"), s(e, "status"), s(e, "status_name"), s(e, "note")));
+                let mut out = vec![
+                    incoming_line(v),
+                    format!(
+                        "  Nơi gửi / from: {} ({})",
+                        s(v, "sender_name"),
+                        s(v, "sender_code")
+                    ),
+                ];
+                for e in v
+                    .get("events")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    out.push(format!(
+                        "  {} {} {} {}",
+                        s(e, "at"),
+                        s(e, "status"),
+                        s(e, "status_name"),
+                        s(e, "note")
+                    ));
                 }
                 out.join("\n")
             });
         }
         DocCommand::Register { id } => incoming_act(&api, id, "register", json!({}))?,
-        DocCommand::Reject { id, reason } => incoming_act(&api, id, "reject", json!({"reason": reason}))?,
-        DocCommand::Assign { id, person, unit, note } => {
-            incoming_act(&api, id, "assign", json!({"person_id": person, "unit": unit, "note": note}))?
+        DocCommand::Reject { id, reason } => {
+            incoming_act(&api, id, "reject", json!({"reason": reason}))?
         }
+        DocCommand::Assign {
+            id,
+            person,
+            unit,
+            note,
+        } => incoming_act(
+            &api,
+            id,
+            "assign",
+            json!({"person_id": person, "unit": unit, "note": note}),
+        )?,
         DocCommand::Process { id } => incoming_act(&api, id, "process", json!({}))?,
         DocCommand::Complete { id } => incoming_act(&api, id, "complete", json!({}))?,
         DocCommand::AnswerRecall { id, accept, reason } => {
@@ -527,7 +603,12 @@ fn run_blocking(a: DocArgs) -> Result<()> {
                 incoming_act(&api, id, "refuse-recall", json!({"reason": reason}))?
             }
         }
-        DocCommand::Registry { agency, direction, year, csv } => {
+        DocCommand::Registry {
+            agency,
+            direction,
+            year,
+            csv,
+        } => {
             if direction != "out" && direction != "in" {
                 bail!("sổ đi hoặc đến: out | in / direction: out or in");
             }
@@ -544,7 +625,14 @@ fn run_blocking(a: DocArgs) -> Result<()> {
                         v.as_array()
                             .map(|a| {
                                 a.iter()
-                                    .map(|l| format!("{:<16} {:<10} {}", s(l, "number_text"), s(l, "date"), s(l, "type_and_subject")))
+                                    .map(|l| {
+                                        format!(
+                                            "{:<16} {:<10} {}",
+                                            s(l, "number_text"),
+                                            s(l, "date"),
+                                            s(l, "type_and_subject")
+                                        )
+                                    })
                                     .collect::<Vec<_>>()
                                     .join("\n")
                             })
@@ -553,12 +641,19 @@ fn run_blocking(a: DocArgs) -> Result<()> {
                 }
             }
         }
-        DocCommand::Audit { agency, action, limit, verify } => {
+        DocCommand::Audit {
+            agency,
+            action,
+            limit,
+            verify,
+        } => {
             if verify {
                 let r: Value = api.get("/api/v1/audit/verify")?;
                 print(j, &r, crate::office_cmd::audit_report_text);
                 if r.pointer("/chain/broken").is_some_and(|b| !b.is_null())
-                    || r.get("anchors_invalid").and_then(Value::as_array).is_some_and(|a| !a.is_empty())
+                    || r.get("anchors_invalid")
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| !a.is_empty())
                 {
                     bail!("nhật ký bị sửa đổi / the audit log was altered");
                 }

@@ -17,7 +17,8 @@
 //! - Anything else about fields (a new non-signature field, a field
 //!   removed, a signature value replaced, a rectangle or flag changed) is
 //!   disallowed. `/SigFlags` changes nothing; `/DR`, `/DA` and
-//!   `/NeedAppearances` are form filling.
+//!   `/NeedAppearances` are form filling, except `/DR` and `/DA` of a
+//!   form the update creates (a document without a form signed).
 use lopdf::{Dictionary, Object, ObjectId};
 
 use super::{field_name, field_type, page_tree::page_number, shown};
@@ -455,9 +456,19 @@ pub(crate) fn apply(cx: &mut Ctx<'_>) -> RuleResult {
             },
         ),
         (a, Some(b)) => {
+            // A form created by this update (the first signature of a
+            // document without one): its default resources and
+            // appearance serve only the fields it brings.
+            let created = a.is_none();
             let a = a.unwrap_or_default();
             for key in cx.changed_keys(&a, &b) {
                 match key.as_slice() {
+                    k @ (b"DR" | b"DA") if created => {
+                        if let Ok(v) = b.get(k) {
+                            let v = v.clone();
+                            cx.claim_ref(&v);
+                        }
+                    }
                     b"Fields" => {
                         let (o, n) = (
                             a.get(b"Fields").ok().cloned(),
@@ -626,6 +637,48 @@ mod tests {
     }
 
     #[test]
+    fn a_form_created_for_a_signature_is_form_filling() {
+        // The document without a form, then signed: the catalog gains
+        // /AcroForm with the new signature field, /SigFlags, /DA and /DR.
+        let f = Fixture::base().then(
+            &[
+                "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj",
+                &page("/Annots [7 0 R]"),
+            ],
+            "",
+        );
+        let c = f.update(
+            &[
+                &catalog(""),
+                "6 0 obj << /Fields [14 0 R] /SigFlags 3 /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 5 0 R >> >> >> endobj",
+                NEW_INVISIBLE_SIG,
+                SIG_DICT,
+            ],
+            "",
+        );
+        assert_eq!(codes(&c), vec!["signature-field-added"], "{c:#?}");
+        assert!(c[0].allowed);
+        assert!(
+            f.certified(2).update(
+                &[
+                    &catalog(""),
+                    "6 0 obj << /Fields [14 0 R] /SigFlags 3 >> endobj",
+                    NEW_INVISIBLE_SIG,
+                    SIG_DICT,
+                ],
+                "",
+            )[0]
+            .allowed
+        );
+        // An existing form's /DR changed is form filling, not nothing.
+        let c = Fixture::base()
+            .certified(1)
+            .update(&[&acroform("/DR << /Font << /Helv 5 0 R >> >>")], "");
+        assert_eq!(codes(&c), vec!["acroform-changed"]);
+        assert!(!c[0].allowed);
+    }
+
+    #[test]
     fn an_indirect_fields_array_extended_by_a_signature_is_no_removal() {
         let f = Fixture::base().then(
             &[&acroform("/Fields 20 0 R"), "20 0 obj [8 0 R 9 0 R] endobj"],
@@ -657,5 +710,10 @@ mod tests {
         let c = f.update(&["12 0 obj << /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 1 2 3] /Contents <01> >> endobj"], "");
         assert_eq!(codes(&c), vec!["signature-changed"]);
         assert_eq!(c[0].level, Level::Disallowed);
+        // A document time-stamp written without /Type, rewritten: the
+        // same (DSS test files have such time-stamps).
+        let g = Fixture::base().then(&[SIGN_SEAL, "12 0 obj << /SubFilter /ETSI.RFC3161 /ByteRange [0 1 2 3] /Contents <00> >> endobj", SEAL_AP], "");
+        let c = g.update(&["12 0 obj << /SubFilter /ETSI.RFC3161 /ByteRange [0 1 2 4] /Contents <00> >> endobj"], "");
+        assert_eq!(codes(&c), vec!["signature-changed"]);
     }
 }

@@ -73,6 +73,9 @@ pub(crate) fn kind_of(o: &Object) -> ObjectKind {
         name_of(d, b"Subtype").as_deref(),
     ) {
         (Some(b"Sig" | b"DocTimeStamp"), _) => ObjectKind::SignatureDictionary,
+        // Producers also write signature dictionaries and document
+        // time-stamps without /Type: /ByteRange and /Contents tell.
+        (None, _) if d.has(b"ByteRange") && d.has(b"Contents") => ObjectKind::SignatureDictionary,
         (Some(b"Font" | b"FontDescriptor"), _) => ObjectKind::Font,
         (Some(b"OCG" | b"OCMD"), _) => ObjectKind::OptionalContent,
         (_, Some(b"Image")) => ObjectKind::Image,
