@@ -137,7 +137,8 @@ for c in $CASES ${GB/1/gb}; do
   if [ "$c" = big ] || [ "$c" = gb ]; then
     ROWS+=("$(printf '  verify / one SHA-256 pass: %.2f (goal ≤ 2)' "$(echo "$kv / $sha" | bc -l)")")
   fi
-  eval "kv_$c=$kv"
+  eval "kv_$c=$kv; kvm_$c=$kvm"
+  if [ "$c" = big ] || [ "$c" = gb ]; then eval "sha_$c=$sha"; fi
   rm -f "y-$c.pdf" "yv-$c.pdf" "kv-$c.pdf"
 done
 
@@ -146,7 +147,7 @@ cp p1.pdf s0.pdf
 for i in $(seq 1 10); do "$KYSO" sign "s$((i - 1)).pdf" -o "s$i.pdf" --p12 ee.p12 --level B-B >/dev/null; done
 cp s10.pdf k-ten.pdf
 best bash -c '"$0" verify --trust root.pem --offline "$1" >/dev/null; [ $? -le 1 ]' "$KYSO" k-ten.pdf
-kv_ten=$SECS; kvm=$MB
+kv_ten=$SECS; kvm=$MB; kvm_ten=$MB
 timed pyhanko sign validate --trust root.pem k-ten.pdf
 row "verify 10 signatures, 10 revisions" "$(f3 "$kv_ten")" "$(f0 "$kvm")" "$(f3 "$SECS")" "$(f0 "$MB")" "$(ratio "$SECS" "$kv_ten")"
 
@@ -230,3 +231,30 @@ if [ -n "$sign_one" ]; then
   echo "  2,000 pages in-process: ${sign_2000:-n/a} ($(echo "$(to_us ${sign_2000:-0 x}) / $us" | bc -l | xargs printf '%.1f')× one page)"
   echo "  verify in-process: one small document ${verify_one:-n/a}; ten signatures in ten revisions ${verify_ten:-n/a}"
 fi
+
+# The goals of issue 9 §4, each with what this run measured.
+goal() { # NAME MET(0|1) FIGURE
+  printf '  %-58s %s  %s\n' "$1" "$([ "$2" = 1 ] && echo met || echo 'NOT met')" "$3"
+}
+lt() { [ "$(echo "$1 < $2" | bc -l)" = 1 ] && echo 1 || echo 0; }
+inproc() { awk -v f="$1" '$1 == f {print $2}' "$W/inproc.txt"; }
+echo "verification goals:"
+r=$(echo "$kv_p2000 / $kv_p1" | bc -l)
+goal "cost follows the objects touched, not the page count" "$(lt "$r" 3)" \
+  "$(printf 'verify 2,000 pages %.3f s = %.1f× 1 page (%.3f s)' "$kv_p2000" "$r" "$kv_p1")"
+if [ -n "${kv_manual:-}" ]; then
+  y=$(inproc k-manual.pdf)
+  r=$(echo "$y / $kv_manual" | bc -l)
+  goal "2,415-page manual ≥ 10× faster than pyHanko in-process" "$(lt 10 "$r")" \
+    "$(printf 'kyso %.3f s whole process, pyHanko %.3f s in-process: %.1f×' "$kv_manual" "$y" "$r")"
+fi
+r=$(echo "$kv_big / $sha_big" | bc -l)
+goal "large scan verified within 2× one SHA-256 pass" "$(lt "$r" 2)" \
+  "$(printf 'big: %.3f s, openssl dgst -sha256 %.3f s: %.2f×' "$kv_big" "$sha_big" "$r")"
+if [ -n "${kv_gb:-}" ]; then
+  r=$(echo "$kv_gb / $sha_gb" | bc -l)
+  goal "1 GB file verified under 200 MB peak RSS" "$(lt "$kvm_gb" 200)" \
+    "$(printf 'gb: %.0f MB peak, %.3f s (%.2f× one SHA-256 pass)' "$kvm_gb" "$kv_gb" "$r")"
+fi
+goal "10 signatures in 10 revisions verified in < 50 ms" "$(lt "$kv_ten" 0.050)" \
+  "$(printf '%.1f ms whole process, %.0f MB' "$(echo "$kv_ten * 1000" | bc -l)" "$kvm_ten")"

@@ -143,6 +143,34 @@ fn vectors_have_their_expected_verdicts() {
     }
 }
 
+/// Issue 9 §2: a disallowed change fails the signature whatever its
+/// certificate's status — with no trust anchor at all, every vector whose
+/// verdict is DISALLOWED_MODIFICATION keeps it, while the intact ones
+/// become INDETERMINATE (their chain is unknown), never TOTAL-PASSED.
+#[test]
+fn disallowed_changes_fail_whatever_the_certificate_status() {
+    let untrusted = TrustStore::new();
+    let rows = table();
+    let disallowed: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.sub == "DISALLOWED_MODIFICATION")
+        .collect();
+    assert!(disallowed.len() >= 15, "{}", disallowed.len());
+    for row in disallowed {
+        let rep = validate(&dir().join(&row.file), &untrusted).unwrap();
+        let s = &rep.signatures[row.signature - 1];
+        assert_eq!(s.indication.as_str(), "TOTAL-FAILED", "{}", row.file);
+        assert_eq!(
+            s.sub_indication.map(|x| x.as_str()),
+            Some("DISALLOWED_MODIFICATION"),
+            "{}",
+            row.file
+        );
+    }
+    let rep = validate(&dir().join("valid-b-b.pdf"), &untrusted).unwrap();
+    assert_eq!(rep.signatures[0].indication.as_str(), "INDETERMINATE");
+}
+
 // ---------------------------------------------------------------------
 // The generator.
 
