@@ -8,6 +8,7 @@
 //! `/Resources`) is found too, as converters often put a page's text in
 //! one. Matching is on NFC text with white space ignored.
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -19,6 +20,10 @@ use crate::{OpenedPdf, PdfError, Rect};
 const MAX_CONTENT: usize = 64 * 1024 * 1024;
 /// Deepest nesting of form XObjects entered.
 pub(crate) const MAX_FORM_DEPTH: u32 = 8;
+/// Most codes one ToUnicode CMap maps (a two-byte font has 65,536).
+const MAX_CMAP_CODES: usize = 4 * 65_536;
+/// Largest decoded ToUnicode CMap.
+const MAX_CMAP: usize = 4 * 1024 * 1024;
 /// Most form XObjects drawn while searching one page.
 const MAX_FORMS_DRAWN: u32 = 1_000;
 
@@ -63,22 +68,43 @@ pub(crate) fn num(o: &Object) -> Option<f32> {
     }
 }
 
-fn hex_code(s: &str) -> Option<(u32, usize)> {
+/// The hex digits of a `<…>` token (None when it holds anything else:
+/// CMaps are read as text with replacement characters, and a byte such as
+/// 0xFF there must not be cut through).
+fn hex_digits(s: &str) -> Option<&[u8]> {
     let h = s.trim().trim_start_matches('<').trim_end_matches('>');
-    Some((u32::from_str_radix(h, 16).ok()?, h.len() / 2))
+    h.bytes()
+        .all(|b| b.is_ascii_hexdigit())
+        .then_some(h.as_bytes())
+}
+
+fn hex_code(s: &str) -> Option<(u32, usize)> {
+    let h = hex_digits(s)?;
+    if h.is_empty() || h.len() > 8 {
+        return None;
+    }
+    let v = h.iter().fold(0u32, |a, &d| {
+        (a << 4) | (d as char).to_digit(16).unwrap_or(0)
+    });
+    Some((v, h.len() / 2))
 }
 
 fn hex_text(s: &str) -> Option<String> {
-    let h = s.trim().trim_start_matches('<').trim_end_matches('>');
-    let units: Vec<u16> = (0..h.len() / 4)
-        .map(|i| u16::from_str_radix(&h[i * 4..i * 4 + 4], 16))
-        .collect::<Result<_, _>>()
-        .ok()?;
+    let h = hex_digits(s)?;
+    let units: Vec<u16> = h
+        .chunks_exact(4)
+        .map(|q| {
+            q.iter().fold(0u16, |a, &d| {
+                (a << 4) | (d as char).to_digit(16).unwrap_or(0) as u16
+            })
+        })
+        .collect();
     String::from_utf16(&units).ok()
 }
 
 /// bfchar / bfrange entries of a ToUnicode CMap.
 fn parse_cmap(data: &[u8], map: &mut HashMap<u32, String>) -> bool {
+    let mut work = 0usize;
     let text = String::from_utf8_lossy(data);
     let tokens: Vec<&str> = text
         .split(|c: char| c.is_whitespace())
@@ -124,7 +150,10 @@ fn parse_cmap(data: &[u8], map: &mut HashMap<u32, String>) -> bool {
                                 if let Some(u) = hex_text(tok.trim_end_matches(']')) {
                                     map.insert(code, u);
                                 }
-                                code += 1;
+                                let Some(next) = code.checked_add(1) else {
+                                    break;
+                                };
+                                code = next;
                                 if tokens[k].ends_with(']') {
                                     break;
                                 }
@@ -133,7 +162,15 @@ fn parse_cmap(data: &[u8], map: &mut HashMap<u32, String>) -> bool {
                             i = k - 2;
                         } else if let Some(start) = hex_text(dst) {
                             let mut units: Vec<u16> = start.encode_utf16().collect();
-                            for code in lo..=hi.min(lo + 0xffff) {
+                            // Every code of every range counts against
+                            // one bound: a CMap of thousands of full
+                            // ranges must not cost billions of inserts.
+                            let span = hi.saturating_sub(lo).min(0xffff);
+                            work += span as usize + 1;
+                            if work > MAX_CMAP_CODES {
+                                break;
+                            }
+                            for code in lo..=lo.saturating_add(span) {
                                 if let Ok(s) = String::from_utf16(&units) {
                                     map.insert(code, s);
                                 }
@@ -184,7 +221,8 @@ fn glyph_char(name: &[u8]) -> Option<char> {
     })
 }
 
-fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
+fn font_map(pdf: &OpenedPdf, font: &Dictionary) -> FontMap {
+    let doc = pdf.document();
     let mut fm = FontMap {
         two_byte: false,
         to_unicode: HashMap::new(),
@@ -208,19 +246,27 @@ fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
                 }
                 if let Some(Object::Array(w)) = get(cid, b"W") {
                     let mut i = 0;
-                    while i + 1 < w.len() {
+                    // Widths set in all, bounded as CMap codes are.
+                    let mut work = 0usize;
+                    while i + 1 < w.len() && work <= MAX_CMAP_CODES {
                         let first = num(&w[i]).unwrap_or(0.0) as u32;
                         match &w[i + 1] {
                             Object::Array(ws) => {
                                 for (k, x) in ws.iter().enumerate().take(65536) {
-                                    fm.widths.insert(first + k as u32, num(x).unwrap_or(0.0));
+                                    work += 1;
+                                    fm.widths.insert(
+                                        first.saturating_add(k as u32),
+                                        num(x).unwrap_or(0.0),
+                                    );
                                 }
                                 i += 2;
                             }
                             o if i + 2 < w.len() => {
                                 let last = num(o).unwrap_or(0.0) as u32;
                                 let x = num(&w[i + 2]).unwrap_or(0.0);
-                                for c in first..=last.min(first + 65535) {
+                                let last = last.min(first.saturating_add(65535));
+                                work += last.saturating_sub(first) as usize + 1;
+                                for c in first..=last {
                                     fm.widths.insert(c, x);
                                 }
                                 i += 3;
@@ -249,7 +295,7 @@ fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
                             if let Some(c) = glyph_char(&n) {
                                 fm.to_unicode.insert(code, c.to_string());
                             }
-                            code += 1;
+                            code = code.wrapping_add(1);
                         }
                         _ => {}
                     }
@@ -262,14 +308,17 @@ fn font_map(doc: &Document, font: &Dictionary) -> FontMap {
             .unwrap_or(0.0) as u32;
         if let Some(Object::Array(ws)) = get(font, b"Widths") {
             for (k, x) in ws.iter().enumerate().take(256) {
-                fm.widths.insert(first + k as u32, num(x).unwrap_or(0.0));
+                fm.widths
+                    .insert(first.saturating_add(k as u32), num(x).unwrap_or(0.0));
             }
         }
     }
-    if let Some(Object::Stream(s)) = get(font, b"ToUnicode") {
-        let data = s
-            .decompressed_content()
-            .unwrap_or_else(|_| s.content.clone());
+    if let Some(data) = font
+        .get(b"ToUnicode")
+        .ok()
+        .and_then(|o| o.as_reference().ok())
+        .and_then(|id| pdf.stream_decoded(id, MAX_CMAP).ok())
+    {
         let mut map = HashMap::new();
         let two = parse_cmap(&data, &mut map);
         fm.two_byte |= two;
@@ -321,7 +370,7 @@ pub(crate) fn page_content(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<u8>, P
         let left = MAX_CONTENT.checked_sub(out.len()).ok_or_else(too_large)?;
         match pdf.stream_decoded(id, left) {
             Ok(d) => out.extend_from_slice(&d),
-            Err(PdfError::Malformed(m)) if m.contains("limit") => return Err(too_large()),
+            Err(PdfError::DecodeLimit(_)) => return Err(too_large()),
             // A stream that does not decode draws nothing.
             Err(_) => continue,
         }
@@ -425,16 +474,31 @@ fn form_xobject(
 }
 
 /// The fonts a resource dictionary names, with their code maps.
-fn fonts_of(doc: &Document, resources: &Dictionary) -> HashMap<Vec<u8>, FontMap> {
+/// The fonts a resource dictionary names, with their code maps; a font
+/// object read once per page however many forms name it (`cache`).
+fn fonts_of(
+    pdf: &OpenedPdf,
+    resources: &Dictionary,
+    cache: &mut HashMap<ObjectId, Rc<FontMap>>,
+) -> HashMap<Vec<u8>, Rc<FontMap>> {
+    let doc = pdf.document();
     let mut fonts = HashMap::new();
     let Ok((_, Object::Dictionary(f))) = resources.get(b"Font").and_then(|f| doc.dereference(f))
     else {
         return fonts;
     };
     for (name, o) in f.iter() {
-        if let Ok((_, Object::Dictionary(fd))) = doc.dereference(o) {
-            fonts.insert(name.clone(), font_map(doc, fd));
-        }
+        let Ok((id, Object::Dictionary(fd))) = doc.dereference(o) else {
+            continue;
+        };
+        let fm = match id {
+            Some(id) => cache
+                .entry(id)
+                .or_insert_with(|| Rc::new(font_map(pdf, fd)))
+                .clone(),
+            None => Rc::new(font_map(pdf, fd)),
+        };
+        fonts.insert(name.clone(), fm);
     }
     fonts
 }
@@ -446,6 +510,8 @@ pub(crate) struct Budget {
     /// Decoded content bytes they may still add (the page's own content
     /// and theirs together stay under [`MAX_CONTENT`]).
     bytes: usize,
+    /// The fonts read so far, by object.
+    fonts: HashMap<ObjectId, Rc<FontMap>>,
 }
 
 impl Budget {
@@ -454,6 +520,7 @@ impl Budget {
         Budget {
             forms: MAX_FORMS_DRAWN,
             bytes: MAX_CONTENT.saturating_sub(content_len),
+            fonts: HashMap::new(),
         }
     }
 
@@ -475,7 +542,7 @@ impl Budget {
         }
         let data = match pdf.stream_decoded(id, self.bytes) {
             Ok(d) => d,
-            Err(PdfError::Malformed(m)) if m.contains("limit") => {
+            Err(PdfError::DecodeLimit(_)) => {
                 return Err(PdfError::Malformed("page content too large".into()))
             }
             Err(_) => return Ok(None),
@@ -503,13 +570,12 @@ fn run(
     budget: &mut Budget,
     out: &mut Vec<Glyph>,
 ) -> Result<(), PdfError> {
-    let doc = pdf.document();
     let content = match Content::decode(content) {
         Ok(c) => c,
         Err(_) if depth > 0 => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    let fonts = fonts_of(doc, resources);
+    let fonts = fonts_of(pdf, resources, &mut budget.fonts);
     let mut stack: Vec<Matrix> = Vec::new();
     let mut st = TextState {
         ctm,
@@ -712,6 +778,102 @@ mod tests {
         assert_eq!(m[&0x21], "Y");
         assert_eq!(glyph_char(b"seven"), Some('7'));
         assert_eq!(glyph_char(b"uni1EC5"), Some('ễ'));
+    }
+
+    /// Issue 9: a byte 0xFF inside a hex string of a ToUnicode CMap became
+    /// a 3-byte replacement character in the text the CMap is read as, and
+    /// slicing four "digits" cut through it (a panic on a char boundary).
+    #[test]
+    fn a_cmap_with_non_ascii_bytes_in_hex_strings_does_not_panic() {
+        for cmap in [
+            &b"1 beginbfchar <0003> <00\xff41> endbfchar"[..],
+            b"1 beginbfchar <0003> <\xff\xff\xff\xff> endbfchar",
+            b"1 beginbfchar <\xff03> <0041> endbfchar",
+            b"1 beginbfrange <0010> <0012> <\xff\xfe61> endbfrange",
+            b"1 beginbfrange <0010> <0012> [<0\xff58>] endbfrange",
+            b"1 begincodespacerange <\xff\xff> <FFFFFFFFFFFFFFFFFF> endcodespacerange",
+        ] {
+            let mut m = HashMap::new();
+            parse_cmap(cmap, &mut m);
+            // Only the readable entries are mapped.
+            assert!(m.len() <= 1, "{m:?}");
+        }
+        // Thousands of full ranges (and ranges ending at the largest code)
+        // cost a bounded number of inserts, and no overflow.
+        let mut many = b"5001 beginbfrange ".to_vec();
+        for _ in 0..5000 {
+            many.extend_from_slice(b"<0000> <FFFF> <0041> ");
+        }
+        many.extend_from_slice(
+            b"<FFFFFFFF> <FFFFFFFF> [<0041>] <FFFFFFF0> <FFFFFFFF> <0041> endbfrange",
+        );
+        let mut m = HashMap::new();
+        parse_cmap(&many, &mut m);
+        assert!(m.len() <= MAX_CMAP_CODES, "{}", m.len());
+        // The valid entry beside a broken one still reads.
+        let mut m = HashMap::new();
+        parse_cmap(
+            b"2 beginbfchar <0003> <00\xff1> <0004> <0042> endbfchar",
+            &mut m,
+        );
+        assert_eq!(m.get(&4).map(String::as_str), Some("B"));
+        assert!(!m.contains_key(&3));
+    }
+
+    /// `--anchor` over a page whose content is a deflate bomb (256 MiB of
+    /// zeros deflated twice, a few kilobytes): refused by the bounded
+    /// decoder, not inflated.
+    #[test]
+    fn a_bomb_in_the_page_content_is_refused_not_inflated() {
+        use lopdf::{dictionary, Stream};
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            z.write_all(&chunk).unwrap();
+        }
+        let once = z.finish().unwrap();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&once).unwrap();
+        let twice = z.finish().unwrap();
+        assert!(twice.len() < 64 * 1024, "{}", twice.len());
+        let mut doc = Document::with_version("1.7");
+        let content = doc.add_object(Stream::new(
+            dictionary! {"Filter" => vec!["FlateDecode".into(), "FlateDecode".into()]},
+            twice,
+        ));
+        let pages = doc.new_object_id();
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Contents" => content,
+        });
+        doc.objects.insert(
+            pages,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        let mut pdf = crate::open_bytes(&bytes).unwrap();
+        let before = peak_rss_kb();
+        assert!(pdf.find_text("Nguyễn Văn An").is_err());
+        // Far less than the 256 MiB the content would inflate to.
+        assert!(peak_rss_kb().saturating_sub(before) < 100 * 1024);
+    }
+
+    fn peak_rss_kb() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0)
     }
 
     /// A page whose text is drawn by a form XObject nested in another,

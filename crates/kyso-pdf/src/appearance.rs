@@ -172,7 +172,8 @@ mod tests {
         let form = doc.get_object(id).unwrap().as_stream().unwrap();
         let res = form.dict.get(b"Resources").unwrap().as_dict().unwrap();
         assert!(res.get(b"Font").unwrap().as_dict().unwrap().has(b"F1"));
-        let c = String::from_utf8(form.decompressed_content().unwrap()).unwrap();
+        let mut budget = crate::decode::Budget::new(crate::decode::Limits::SIGN);
+        let c = String::from_utf8(budget.decode(form).unwrap()).unwrap();
         assert!(c.contains("BT /F1 10 Tf 0 0 0.8 rg 2 3.5 Td <"), "{c}");
         assert_eq!(num(-0.0001), "0");
     }

@@ -14,13 +14,11 @@ use kyso_crypto::DigestAlgorithm;
 use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
 use time::OffsetDateTime;
 
-use crate::open::open;
+use crate::decode::{Budget, Limits};
+use crate::open::{open, OpenedPdf};
 use crate::section::write_update;
 use crate::{pdf_date, PdfError};
 use tempfile::NamedTempFile;
-
-/// Largest decoded DSS stream read back when comparing with new material.
-const MAX_DSS_ITEM: usize = 64 * 1024 * 1024;
 
 /// DER certificates, OCSP responses (full `OCSPResponse`) and CRLs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -115,7 +113,12 @@ fn dss_of(doc: &Document) -> Option<(Option<ObjectId>, Dictionary)> {
 
 /// The elements of the DSS array `key`, each with its decoded bytes when
 /// readable.
-fn dss_items(doc: &Document, dss: &Dictionary, key: &[u8]) -> Vec<(Object, Option<Vec<u8>>)> {
+fn dss_items(
+    doc: &Document,
+    dss: &Dictionary,
+    key: &[u8],
+    budget: &mut Budget,
+) -> Vec<(Object, Option<Vec<u8>>)> {
     let Ok(arr) = dss.get(key) else {
         return Vec::new();
     };
@@ -125,7 +128,7 @@ fn dss_items(doc: &Document, dss: &Dictionary, key: &[u8]) -> Vec<(Object, Optio
     arr.iter()
         .map(|o| {
             let bytes = match resolve(doc, o) {
-                Object::Stream(s) => s.decompressed_content_with_limit(MAX_DSS_ITEM).ok(),
+                Object::Stream(s) => budget.decode(s).ok(),
                 _ => None,
             };
             (o.clone(), bytes)
@@ -133,8 +136,11 @@ fn dss_items(doc: &Document, dss: &Dictionary, key: &[u8]) -> Vec<(Object, Optio
         .collect()
 }
 
-/// The material of the document's DSS (readable items only).
-pub fn read_dss(doc: &Document) -> DssMaterial {
+/// The material of the document's DSS (readable items only), decoded
+/// within `budget` (a deflate bomb in the DSS is an unreadable item).
+/// Items whose payload was left on disk must have been read first
+/// (`OpenedPdf::dss` does).
+pub fn read_dss(doc: &Document, budget: &mut Budget) -> DssMaterial {
     let mut m = DssMaterial::default();
     if let Some((_, dss)) = dss_of(doc) {
         for (key, list) in [
@@ -142,10 +148,48 @@ pub fn read_dss(doc: &Document) -> DssMaterial {
             (b"OCSPs", &mut m.ocsps),
             (b"CRLs", &mut m.crls),
         ] {
-            list.extend(dss_items(doc, &dss, key).into_iter().filter_map(|(_, b)| b));
+            list.extend(
+                dss_items(doc, &dss, key, budget)
+                    .into_iter()
+                    .filter_map(|(_, b)| b),
+            );
         }
     }
     m
+}
+
+/// The stream payloads of the DSS arrays that were left on disk (a big
+/// CRL), as ids.
+pub(crate) fn dss_streams_on_disk(
+    doc: &Document,
+    on_disk: impl Fn(ObjectId) -> bool,
+) -> Vec<ObjectId> {
+    match dss_of(doc) {
+        Some((_, d)) => [&b"Certs"[..], b"OCSPs", b"CRLs"]
+            .iter()
+            .filter_map(|k| d.get(k).ok())
+            .filter_map(|o| resolve(doc, o).as_array().ok())
+            .flatten()
+            .filter_map(|o| o.as_reference().ok())
+            .filter(|id| on_disk(*id))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+impl OpenedPdf {
+    /// Read the DSS items left on disk into the document.
+    pub(crate) fn load_dss_from_disk(&mut self) -> Result<(), PdfError> {
+        let ids = dss_streams_on_disk(self.document(), |id| self.is_on_disk(id));
+        self.load_from_disk(&ids)
+    }
+
+    /// The material of the document's DSS, decoded within the document's
+    /// bounded decoder.
+    pub fn dss(&mut self) -> Result<DssMaterial, PdfError> {
+        self.load_dss_from_disk()?;
+        Ok(self.with_budget(read_dss))
+    }
 }
 
 /// The `/VRI` keys present in the document's DSS.
@@ -171,13 +215,13 @@ struct DssArray {
 }
 
 impl DssArray {
-    fn read(doc: &Document, dss: &Dictionary, key: &[u8]) -> Self {
+    fn read(doc: &Document, dss: &Dictionary, key: &[u8], budget: &mut Budget) -> Self {
         let mut a = DssArray {
             elements: Vec::new(),
             by_content: HashMap::new(),
             added: 0,
         };
-        for (o, bytes) in dss_items(doc, dss, key) {
+        for (o, bytes) in dss_items(doc, dss, key, budget) {
             if let Some(b) = bytes {
                 a.by_content.entry(b).or_insert_with(|| o.clone());
             }
@@ -222,18 +266,8 @@ fn union(existing: Option<&Object>, new: Vec<Object>) -> Vec<Object> {
 pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<DssOutcome, PdfError> {
     let mut opened = open(input)?;
     // Items left on disk (a big CRL) are read so that they are not added twice.
-    let on_disk: Vec<ObjectId> = match dss_of(opened.document()) {
-        Some((_, d)) => [&b"Certs"[..], b"OCSPs", b"CRLs"]
-            .iter()
-            .filter_map(|k| d.get(k).ok())
-            .filter_map(|o| resolve(opened.document(), o).as_array().ok())
-            .flatten()
-            .filter_map(|o| o.as_reference().ok())
-            .filter(|id| opened.is_on_disk(*id))
-            .collect(),
-        None => Vec::new(),
-    };
-    opened.load_from_disk(&on_disk)?;
+    opened.load_dss_from_disk()?;
+    let mut budget = Budget::new(Limits::SIGN);
     let mut section = opened.into_update();
     let inc = &mut section.inc;
     let prev = inc.get_prev_documents();
@@ -243,9 +277,9 @@ pub fn append_dss(input: &Path, output: &Path, update: &DssUpdate) -> Result<Dss
         .and_then(Object::as_reference)
         .map_err(|e| PdfError::Malformed(format!("trailer /Root: {e}")))?;
     let (dss_id, mut dss) = dss_of(prev).unwrap_or_else(|| (None, dictionary! {}));
-    let mut certs = DssArray::read(prev, &dss, b"Certs");
-    let mut ocsps = DssArray::read(prev, &dss, b"OCSPs");
-    let mut crls = DssArray::read(prev, &dss, b"CRLs");
+    let mut certs = DssArray::read(prev, &dss, b"Certs", &mut budget);
+    let mut ocsps = DssArray::read(prev, &dss, b"OCSPs", &mut budget);
+    let mut crls = DssArray::read(prev, &dss, b"CRLs", &mut budget);
     let (vri_id, mut vri) = match dss.get(b"VRI") {
         Ok(Object::Reference(id)) => match prev.get_object(*id) {
             Ok(Object::Dictionary(d)) => (Some(*id), d.clone()),

@@ -34,6 +34,8 @@ pub enum PdfError {
     Font(String),
     #[error("{0}")]
     Image(String),
+    #[error("luồng dữ liệu giải nén vượt quá {0} byte (có thể là bom nén) / a stream decodes to more than {0} bytes (a decompression bomb?)")]
+    DecodeLimit(usize),
     #[error("tệp quá lớn / file too large for the /ByteRange placeholder")]
     TooLarge,
     #[error("lỗi nội bộ khi ghi PDF / internal error writing the PDF: {0}")]

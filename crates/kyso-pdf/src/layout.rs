@@ -154,11 +154,14 @@ impl OpenedPdf {
     /// The PDF/A part (1, 2, 3, 4) the document's XMP metadata declares.
     pub fn pdfa_part(&self) -> Option<u32> {
         let doc = self.document();
-        let meta = doc.catalog().ok()?.get(b"Metadata").ok()?;
-        let stream = doc.dereference(meta).ok()?.1.as_stream().ok()?;
-        let xmp = stream
-            .decompressed_content()
-            .unwrap_or_else(|_| stream.content.clone());
+        let meta = doc
+            .catalog()
+            .ok()?
+            .get(b"Metadata")
+            .ok()?
+            .as_reference()
+            .ok()?;
+        let xmp = self.stream_decoded(meta, MAX_XMP).ok()?;
         let xmp = String::from_utf8_lossy(&xmp);
         let at = xmp.find("pdfaid:part")?;
         let rest = &xmp[at + "pdfaid:part".len()..];
@@ -172,6 +175,9 @@ impl OpenedPdf {
         digits.parse().ok()
     }
 }
+
+/// Largest decoded XMP metadata read.
+const MAX_XMP: usize = 16 * 1024 * 1024;
 
 fn overlaps(a: Rect, b: Rect) -> bool {
     a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use lopdf::{Document, IncrementalDocument, Object, ObjectId};
 
-use crate::source::{Loader, Source};
+use crate::loader::Loader;
+use crate::source::{Backing, Source};
 use crate::PdfError;
 
 /// A PDF read from disk, ready for an incremental update. Objects are
@@ -90,33 +91,31 @@ impl OpenedPdf {
     /// The raw (still encoded) payload of stream `id`, from memory or,
     /// when it was left on disk, read now.
     pub fn stream_data(&self, id: ObjectId) -> Result<Vec<u8>, PdfError> {
-        match self.loader.on_disk.get(&id) {
-            Some(&(offset, len)) => {
-                if len > MAX_STREAM_READ {
-                    return Err(PdfError::Malformed(format!(
-                        "stream {} is too large ({len} bytes)",
-                        id.0
-                    )));
-                }
-                let mut src = Source::new(File::open(&self.path)?)?;
-                if src.len() != self.len {
-                    return Err(PdfError::Io(std::io::Error::other(
-                        "the file changed while it was being signed",
-                    )));
-                }
-                src.read(offset, len as usize)
+        if self.loader.on_disk.contains_key(&id) {
+            let now = self.loader.shared().lock().src.backing().len()?;
+            if now != self.len {
+                return Err(PdfError::Io(std::io::Error::other(
+                    "the file changed while it was being signed",
+                )));
             }
-            None => Ok(self.document().get_object(id)?.as_stream()?.content.clone()),
         }
+        self.loader.stream_data(id, MAX_STREAM_READ)
     }
 
-    /// A stream's decoded data (payload read from disk when needed).
-    pub fn stream_decoded(&self, id: ObjectId, limit: usize) -> Result<Vec<u8>, PdfError> {
-        let mut s = self.document().get_object(id)?.as_stream()?.clone();
-        if self.loader.on_disk.contains_key(&id) {
-            s.content = self.stream_data(id)?;
-        }
-        Ok(s.decompressed_content_with_limit(limit)?)
+    /// A stream's decoded data (payload read from disk when needed), at
+    /// most `cap` bytes, through the document's bounded decoder
+    /// (`decode.rs`: size, ratio and total limits).
+    pub fn stream_decoded(&self, id: ObjectId, cap: usize) -> Result<Vec<u8>, PdfError> {
+        self.loader.stream_decoded(id, cap)
+    }
+
+    /// `f` on the document and the document's decoding budget.
+    pub(crate) fn with_budget<T>(
+        &self,
+        f: impl FnOnce(&lopdf::Document, &mut crate::decode::Budget) -> T,
+    ) -> T {
+        let mut g = self.loader.shared().lock();
+        f(&self.loader.doc, &mut g.budget)
     }
 
     /// Read the payloads of `ids` (streams left on disk) into the
@@ -150,7 +149,19 @@ fn find(haystack: &[u8], needle: &[u8]) -> bool {
 /// readable as written (no reconstruction), a catalog and at least one
 /// page. The file is only read, object by object.
 pub fn open(path: &Path) -> Result<OpenedPdf, PdfError> {
-    let mut src = Source::new(File::open(path)?)?;
+    open_source(Source::new(File::open(path)?)?, path)
+}
+
+/// [`open`] on a PDF held in memory (tests, fuzzing, an upload already
+/// read): it can be searched (`find_text`) and laid out, not updated.
+pub fn open_bytes(bytes: &[u8]) -> Result<OpenedPdf, PdfError> {
+    open_source(
+        Source::with(Backing::Memory(std::sync::Arc::from(bytes)))?,
+        Path::new(""),
+    )
+}
+
+fn open_source(mut src: Source, path: &Path) -> Result<OpenedPdf, PdfError> {
     let len = src.len();
     let head = src.read(0, 1024)?;
     let Some(at) = head.windows(5).position(|w| w == b"%PDF-") else {

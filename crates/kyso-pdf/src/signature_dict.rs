@@ -21,24 +21,9 @@ pub enum SignatureKind {
     DocTimeStamp,
 }
 
-/// Which fields a FieldMDP transform or a field `/Lock` covers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FieldLock {
-    All,
-    Include(Vec<String>),
-    Exclude(Vec<String>),
-}
-
-impl FieldLock {
-    /// Whether the field with full name `name` is locked.
-    pub fn locks(&self, name: &str) -> bool {
-        match self {
-            FieldLock::All => true,
-            FieldLock::Include(v) => v.iter().any(|f| f == name),
-            FieldLock::Exclude(v) => !v.iter().any(|f| f == name),
-        }
-    }
-}
+/// Which fields a FieldMDP transform or a field `/Lock` covers (a lock
+/// on `parent` covers `parent.child`, ISO 32000-1 §12.7.4.5).
+pub use crate::mdp::FieldLock;
 
 /// A filled signature field as read from a document.
 #[derive(Clone, Debug)]

@@ -249,18 +249,15 @@ impl<'a> Parser<'a> {
     }
 
     fn hex_string(&mut self) -> Res<Vec<u8>> {
-        // After '<'.
-        let mut out = Vec::new();
+        // After '<'. The whole string is found first (a signature's
+        // `/Contents` is tens of kilobytes), then decoded in one pass.
+        let rest = &self.buf[self.pos..];
+        let Some(end) = rest.iter().position(|&c| c == b'>') else {
+            return Err(self.out());
+        };
+        let mut out = Vec::with_capacity(end / 2);
         let mut high: Option<u8> = None;
-        loop {
-            let c = self.peek()?;
-            self.pos += 1;
-            if c == b'>' {
-                if let Some(h) = high {
-                    out.push(h << 4);
-                }
-                return Ok(out);
-            }
+        for &c in &rest[..end] {
             if is_white(c) {
                 continue;
             }
@@ -270,6 +267,11 @@ impl<'a> Parser<'a> {
                 None => high = Some(v),
             }
         }
+        if let Some(h) = high {
+            out.push(h << 4);
+        }
+        self.pos += end + 1;
+        Ok(out)
     }
 
     /// One direct object (a reference `N G R` is read as one).

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use common::*;
 use kyso_pdf::{
-    append_dss, embedded_signatures, open, prepare_doc_timestamp, read_dss, read_vri_keys, vri_key,
+    append_dss, embedded_signatures, open, prepare_doc_timestamp, read_vri_keys, vri_key,
     DssMaterial, DssUpdate, PdfError, SignatureKind, VriEntry,
 };
 use lopdf::Object;
@@ -111,8 +111,8 @@ fn dss_is_extended_without_duplicates() {
     // The earlier revision is untouched.
     let before = std::fs::read(&ts).unwrap();
     assert!(std::fs::read(&one).unwrap().starts_with(&before));
-    let opened = open(&one).unwrap();
-    let m = read_dss(opened.document());
+    let mut opened = open(&one).unwrap();
+    let m = opened.dss().unwrap();
     assert_eq!(m.certs, vec![cert_a.clone(), cert_b.clone()]);
     assert_eq!(m.ocsps, vec![ocsp.clone()]);
     assert_eq!(m.crls, vec![crl.clone()]);
@@ -150,7 +150,7 @@ fn dss_is_extended_without_duplicates() {
         (outcome.certs_added, outcome.ocsps_added, outcome.crls_added),
         (1, 0, 0)
     );
-    let m = read_dss(open(&two).unwrap().document());
+    let m = open(&two).unwrap().dss().unwrap();
     assert_eq!(
         m.certs,
         vec![cert_a.clone(), cert_b.clone(), cert_c.clone()]

@@ -1,9 +1,11 @@
-//! In-process verification of a 1-page PAdES B-B PDF (RSA-2048 PSS, a
-//! self-signed trust anchor, revocation skipped as the anchor needs none):
-//! ByteRange and format checks, CMS, path, modification analysis.
+//! In-process verification (RSA-2048 PSS, a self-signed trust anchor,
+//! revocation skipped as the anchor needs none), read from the file as
+//! `kyso verify` reads it: a 1-page PAdES B-B PDF, and the same page
+//! signed ten times, each signature in its own revision (ten ByteRange
+//! checks and CMS, nine updates analysed for the first signature).
 use criterion::{criterion_group, criterion_main, Criterion};
 use kyso_crypto::Signer;
-use kyso_sign::validate::{validate_pdf, Indication, ValidationContext};
+use kyso_sign::validate::{validate_pdf_file, Indication, ValidationContext};
 use time::OffsetDateTime;
 
 mod fixture;
@@ -13,12 +15,6 @@ fn verify(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let now = OffsetDateTime::now_utc();
     let (key, cert) = rsa_signer(now);
-    let input = dir.path().join("in.pdf");
-    let output = dir.path().join("out.pdf");
-    std::fs::write(&input, one_page_pdf()).unwrap();
-    let options = kyso_sign::SignOptions::new(cert.clone(), key.algorithm());
-    kyso_sign::sign_pdf(&input, &output, &key, &[], &options, None).unwrap();
-    let bytes = std::fs::read(&output).unwrap();
     let mut trust = kyso_pki::trust::TrustStore::new();
     trust
         .add_der(&kyso_pki::certificate::to_der(&cert), "bench")
@@ -31,11 +27,29 @@ fn verify(c: &mut Criterion) {
         now,
         document_date: None,
     };
-    let report = validate_pdf(&bytes, &ctx).unwrap();
-    assert_eq!(report.indication, Indication::TotalPassed, "{report:#?}");
-    std::fs::write(std::env::temp_dir().join("kyso-bench-verify.pdf"), &bytes).unwrap();
+    let options = kyso_sign::SignOptions::new(cert.clone(), key.algorithm());
+    let mut input = dir.path().join("s0.pdf");
+    std::fs::write(&input, one_page_pdf()).unwrap();
+    for i in 1..=10 {
+        let output = dir.path().join(format!("s{i}.pdf"));
+        let mut o = options.clone();
+        o.field_name = Some(format!("Signature{i}"));
+        kyso_sign::sign_pdf(&input, &output, &key, &[], &o, None).unwrap();
+        input = output;
+    }
+    let one = dir.path().join("s1.pdf");
+    let ten = dir.path().join("s10.pdf");
+    for (f, n) in [(&one, 1), (&ten, 10)] {
+        let report = validate_pdf_file(f, &ctx).unwrap();
+        assert_eq!(report.indication, Indication::TotalPassed, "{report:#?}");
+        assert_eq!(report.signatures.len(), n);
+    }
+    std::fs::copy(&one, std::env::temp_dir().join("kyso-bench-verify.pdf")).unwrap();
     c.bench_function("verify 1-page PAdES B-B (RSA-2048)", |b| {
-        b.iter(|| validate_pdf(std::hint::black_box(&bytes), &ctx).unwrap())
+        b.iter(|| validate_pdf_file(std::hint::black_box(&one), &ctx).unwrap())
+    });
+    c.bench_function("verify 10 signatures in 10 revisions", |b| {
+        b.iter(|| validate_pdf_file(std::hint::black_box(&ten), &ctx).unwrap())
     });
 }
 

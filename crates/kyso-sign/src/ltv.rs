@@ -325,7 +325,7 @@ fn now() -> OffsetDateTime {
 
 /// The signatures of `input`, refusing a document that has none.
 fn signatures_of(input: &Path) -> Result<(Vec<EmbeddedSignature>, DssMaterial), SignError> {
-    let opened = kyso_pdf::open(input)?;
+    let mut opened = kyso_pdf::open(input)?;
     let sigs = kyso_pdf::embedded_signatures(opened.document())?;
     if sigs.is_empty() {
         return Err(SignError::Ltv(
@@ -337,7 +337,7 @@ fn signatures_of(input: &Path) -> Result<(Vec<EmbeddedSignature>, DssMaterial), 
             "quá nhiều chữ ký / more than {MAX_SIGNATURES} signatures"
         )));
     }
-    Ok((sigs, kyso_pdf::read_dss(opened.document())))
+    Ok((sigs, opened.dss()?))
 }
 
 impl<'a> Collector<'a> {

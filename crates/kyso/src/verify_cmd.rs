@@ -168,12 +168,9 @@ fn verify_blocking(
             };
             validate::validate_detached(&p7s, len, &digest, &vctx)
         }
-        None => {
-            let bytes = std::fs::read(&a.file).with_context(|| {
-                format!("không đọc được tệp / cannot read {}", a.file.display())
-            })?;
-            validate::validate_pdf(&bytes, &vctx)?
-        }
+        // Read from disk object by object, as signing does.
+        None => validate::validate_pdf_file(&a.file, &vctx)
+            .with_context(|| format!("không đọc được tệp / cannot read {}", a.file.display()))?,
     };
     let out = if a.json {
         serde_json::to_string_pretty(&report)? + "\n"

@@ -315,15 +315,23 @@ fn attacks_are_not_total_passed() {
             );
         },
     ));
-    // --- Evil annotations: a FreeText / Stamp painting over the content,
-    //     without certification and under DocMDP P=2 and P=3.
+    // --- Evil annotations: a FreeText / Stamp painting over the content.
+    //     Under DocMDP P=1 and P=2 they are not allowed; without
+    //     certification and under P=3 annotations are allowed (issue 9 §2,
+    //     as ISO 32000 says of P3) and reported with what they cover.
+    let mut reported = Vec::new();
     for (name, base, subtype) in [
         ("evil-annotation-freetext", "bb.pdf", "FreeText"),
         ("evil-annotation-stamp-p2", "cert2.pdf", "Stamp"),
         ("evil-annotation-freetext-p3", "cert3.pdf", "FreeText"),
         ("evil-annotation-freetext-p1", "cert1.pdf", "FreeText"),
     ] {
-        more.push(isa(name, base, "annotation-added", &|doc| {
+        let list = if name.ends_with("-p1") || name.ends_with("-p2") {
+            &mut more
+        } else {
+            &mut reported
+        };
+        list.push(isa(name, base, "annotation-added", &|doc| {
             let page = first_page(doc);
             let ap = doc.new_document.add_object(Stream::new(
                 dictionary! {"Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 500.into(), 100.into()]},
@@ -372,6 +380,38 @@ fn attacks_are_not_total_passed() {
     }
     for (name, bytes, code) in more {
         check(name, bytes, &["DISALLOWED_MODIFICATION"], code);
+    }
+    // Allowed, and reported: kind, page, rectangle and the signed content
+    // it covers, as a change and as a warning.
+    for (name, bytes, _) in reported {
+        let f = d.path(&format!("attack-{name}.pdf"));
+        std::fs::write(&f, bytes).unwrap();
+        let (exit, v) = verify_json(&lab, &f, &[]);
+        let sig = &v["signatures"][0];
+        let m = sig["modifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["code"] == "annotation-added")
+            .cloned()
+            .unwrap_or_default();
+        eprintln!(
+            "{name}: kyso {} (exit {exit}): {}",
+            sig["indication"], sig["warnings"]
+        );
+        let ok = exit == 0
+            && m["allowed"] == true
+            && m["page"] == 1
+            && m["rect"].is_array()
+            && m["covers"].is_array()
+            && sig["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w.as_str().unwrap_or("").contains("covering signed content"));
+        if !ok {
+            failures.push(format!("{name} (not reported): {v:#}"));
+        }
     }
     assert!(
         failures.is_empty(),

@@ -37,7 +37,7 @@ fn statuses(v: &Value) -> Vec<String> {
 fn two_signature_flow_over_http() {
     for d in deployments() {
         let backend = d.backend;
-        let mut p = Province::start(d, &["--login-rate", "1000", "--webhook-interval", "1"]);
+        let p = Province::start(d, &["--login-rate", "1000", "--webhook-interval", "1"]);
         let base = p.base.clone();
         let year = time::OffsetDateTime::now_utc()
             .to_offset(time::macros::offset!(+7))

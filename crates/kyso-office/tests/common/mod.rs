@@ -359,6 +359,8 @@ pub fn metadata(w: &World, subject: &str) -> DocumentMetadata {
             }),
             ..Default::default()
         }),
+        replaces_id: None,
+        relation: None,
     }
 }
 

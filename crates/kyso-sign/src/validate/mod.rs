@@ -8,8 +8,8 @@ mod report;
 mod revisions;
 
 pub use procedure::{
-    certificate_info, validate_detached, validate_pdf, EvidenceFetcher, IssuerFetcher,
-    ValidateError, ValidationContext, MAX_PDF_BYTES,
+    certificate_info, validate_detached, validate_pdf, validate_pdf_file, EvidenceFetcher,
+    IssuerFetcher, ValidateError, ValidationContext, MAX_PDF_BYTES,
 };
 pub use report::*;
 pub use revisions::MAX_REVISION_STEPS;

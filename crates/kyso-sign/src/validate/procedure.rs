@@ -3,10 +3,13 @@
 //! cryptographic constraints, signature time-stamp, path and revocation,
 //! modification analysis. No network I/O: revocation evidence that is not
 //! embedded comes from the caller's [`EvidenceFetcher`].
+use std::path::Path;
+
 use kyso_crypto::DigestAlgorithm;
-use kyso_pdf::lopdf::{self, Document, Object, ObjectId};
-use kyso_pdf::revision;
+use kyso_pdf::lopdf::Object;
+use kyso_pdf::revision::Revisions;
 use kyso_pdf::signature_dict::{self, SignatureField, SignatureKind};
+use kyso_pdf::{DssMaterial, PdfError};
 use kyso_pki::cms_verify::{self, CmsVerifyError, VerifiedCms};
 use kyso_pki::path::{
     self, PathError, RevocationEvidence, RevocationPolicy, RevocationSource, RevocationStatus,
@@ -19,7 +22,7 @@ use x509_cert::Certificate;
 
 use super::report::*;
 
-/// Largest PDF validated in memory: 2 GiB.
+/// Largest PDF validated: 2 GiB.
 pub const MAX_PDF_BYTES: usize = 2 * 1024 * 1024 * 1024;
 /// At most this many signatures are validated.
 pub const MAX_SIGNATURES: usize = 256;
@@ -59,29 +62,13 @@ pub struct ValidationContext<'a> {
 pub enum ValidateError {
     #[error("tệp quá lớn / file too large ({0} bytes)")]
     TooLarge(usize),
+    #[error("lỗi đọc tệp / I/O error: {0}")]
+    Io(#[from] std::io::Error),
     /// Not a PDF (no `%PDF-` header in the first 1024 bytes), no `%%EOF`
-    /// at all (cut off before its first revision ends), or no PDF parser
-    /// can read its structure.
+    /// at all (cut off before its first revision ends), no readable
+    /// cross-reference data, or no document catalog.
     #[error("không đọc được tệp PDF / cannot read the PDF: {0}")]
-    Unreadable(String),
-}
-
-/// The first check of a file handed in as a PDF: its header and at least
-/// one complete revision.
-fn check_readable(bytes: &[u8], revisions: usize) -> Result<(), ValidateError> {
-    // ISO 32000-1 annex H.3 (3.4.1): the header may follow up to 1024 bytes of junk.
-    let head = &bytes[..bytes.len().min(1024)];
-    if !head.windows(5).any(|w| w == b"%PDF-") {
-        return Err(ValidateError::Unreadable(
-            "không phải tệp PDF (không có đầu %PDF-) / not a PDF (no %PDF- header)".into(),
-        ));
-    }
-    if revisions == 0 {
-        return Err(ValidateError::Unreadable(
-            "tệp bị cắt cụt: không có %%EOF nào / the file is truncated: it holds no %%EOF".into(),
-        ));
-    }
-    Ok(())
+    Unreadable(PdfError),
 }
 
 struct Outcome {
@@ -391,12 +378,32 @@ fn validate_chain(
     path::validate_path(cert, certs, ctx.trust, &all, &opts)
 }
 
-fn digest_ranges(bytes: &[u8], ranges: &[(usize, usize)], alg: DigestAlgorithm) -> Vec<u8> {
+/// The digest of `ranges` (offset, length) of the file, read in chunks.
+fn digest_ranges(
+    revs: &Revisions,
+    ranges: &[(usize, usize)],
+    alg: DigestAlgorithm,
+) -> Result<Vec<u8>, String> {
     let mut h = kyso_crypto::Hasher::new(alg);
-    for (s, l) in ranges {
-        h.update(&bytes[*s..*s + *l]);
+    let ranges: Vec<(u64, u64)> = ranges.iter().map(|(s, l)| (*s as u64, *l as u64)).collect();
+    revs.feed(&ranges, |c| h.update(c))
+        .map_err(|e| e.to_string())?;
+    Ok(h.finish())
+}
+
+/// Whether the file holds only white space from `from` on.
+fn all_white_after(revs: &Revisions, from: u64) -> bool {
+    let mut at = from;
+    while at < revs.len() {
+        let Ok(chunk) = revs.read(at, 64 * 1024) else {
+            return false;
+        };
+        if chunk.is_empty() || !chunk.iter().all(u8::is_ascii_whitespace) {
+            return chunk.is_empty();
+        }
+        at += chunk.len() as u64;
     }
-    h.finish()
+    true
 }
 
 /// Checks the ByteRange strictly: `[0 a b c]`, the gap `[a, b)` is exactly
@@ -404,7 +411,7 @@ fn digest_ranges(bytes: &[u8], ranges: &[(usize, usize)], alg: DigestAlgorithm) 
 /// dictionary's object, and `b + c` ends a revision. Returns the end of
 /// the signed revision.
 fn check_byte_range(
-    bytes: &[u8],
+    revs: &Revisions,
     field: &SignatureField,
     sig_offset: Option<usize>,
 ) -> Result<usize, String> {
@@ -419,34 +426,61 @@ fn check_byte_range(
     if br.iter().any(|v| *v < 0) || br[0] != 0 {
         return Err("/ByteRange phải bắt đầu bằng 0 và không âm / /ByteRange must start at 0 with non-negative values".into());
     }
+    let len = revs.len();
     let (a, b, c) = (br[1] as u128, br[2] as u128, br[3] as u128);
-    if a >= b || b + c > bytes.len() as u128 {
-        return Err(format!("/ByteRange [0 {a} {b} {c}] nằm ngoài tệp hoặc chồng lấn / /ByteRange [0 {a} {b} {c}] overlaps or lies outside the file ({} bytes)", bytes.len()));
+    if a >= b || b + c > len as u128 {
+        return Err(format!("/ByteRange [0 {a} {b} {c}] nằm ngoài tệp hoặc chồng lấn / /ByteRange [0 {a} {b} {c}] overlaps or lies outside the file ({len} bytes)"));
     }
     let (a, b, c) = (a as usize, b as usize, c as usize);
-    if !revision::is_revision_end(bytes, b + c) {
+    let io = |e: PdfError| e.to_string();
+    if !revs.is_revision_end((b + c) as u64).map_err(io)? {
         return Err(format!("/ByteRange không kết thúc ở cuối một phiên bản (%%EOF) / /ByteRange ends at {} which is not the end of a revision (%%EOF)", b + c));
     }
-    if bytes[a] != b'<' || bytes[b - 1] != b'>' {
+    let byte = |at: usize| {
+        revs.read(at as u64, 1)
+            .ok()
+            .and_then(|v| v.first().copied())
+    };
+    if byte(a) != Some(b'<') || byte(b - 1) != Some(b'>') {
         return Err("khoảng trống của /ByteRange không phải chuỗi hex /Contents / the /ByteRange gap is not the hex /Contents string".into());
     }
-    let inner = &bytes[a + 1..b - 1];
+    // The gap must be this signature's /Contents: as long, then equal
+    // (read only once its length is known to be right).
+    let not_ours = "khoảng trống của /ByteRange không phải /Contents của chữ ký này / the /ByteRange gap is not this signature's /Contents";
+    let non_hex = "khoảng trống của /ByteRange chứa ký tự không phải hex / the /ByteRange gap holds non-hex bytes";
+    if b - a - 2 != 2 * field.contents.len() {
+        let inner = revs
+            .read(a as u64 + 1, (b - a - 2).min(1 << 20))
+            .map_err(io)?;
+        if !inner.iter().all(u8::is_ascii_hexdigit) {
+            return Err(non_hex.into());
+        }
+        return Err(not_ours.into());
+    }
+    let inner = revs.read(a as u64 + 1, b - a - 2).map_err(io)?;
     if !inner.iter().all(u8::is_ascii_hexdigit) || !inner.len().is_multiple_of(2) {
-        return Err("khoảng trống của /ByteRange chứa ký tự không phải hex / the /ByteRange gap holds non-hex bytes".into());
+        return Err(non_hex.into());
     }
     let decoded = hex::decode(inner).map_err(|e| e.to_string())?;
     if decoded != field.contents {
-        return Err("khoảng trống của /ByteRange không phải /Contents của chữ ký này / the /ByteRange gap is not this signature's /Contents".into());
+        return Err(not_ours.into());
     }
-    let pre = &bytes[..a];
+    let pre = revs
+        .read(a.saturating_sub(64) as u64, a.min(64))
+        .map_err(io)?;
     let trimmed = pre.trim_ascii_end();
     if !trimmed.ends_with(b"/Contents") {
         return Err("khoảng trống của /ByteRange không đứng sau khóa /Contents / the /ByteRange gap does not follow the /Contents key".into());
     }
     match sig_offset {
         Some(off) => {
-            let end = find(bytes, b"endobj", off).unwrap_or(bytes.len());
-            if !(off < a && b <= end) {
+            // The dictionary's object must not end before the gap does.
+            let ends_before = off < b
+                && revs
+                    .find(b"endobj", off as u64, (b - off) as u64)
+                    .map_err(io)?
+                    .is_some();
+            if off >= a || ends_before {
                 return Err("/Contents được ký nằm ngoài từ điển chữ ký / the signed /Contents lies outside the signature dictionary object".into());
             }
         }
@@ -457,61 +491,25 @@ fn check_byte_range(
     Ok(b + c)
 }
 
-fn find(h: &[u8], n: &[u8], from: usize) -> Option<usize> {
-    h.get(from..)?
-        .windows(n.len())
-        .position(|w| w == n)
-        .map(|p| p + from)
-}
-
-fn object_offset(doc: &Document, id: Option<ObjectId>) -> Option<usize> {
-    let id = id?;
-    match doc.reference_table.get(id.0)? {
-        lopdf::xref::XrefEntry::Normal { offset, generation } if *generation == id.1 => {
-            Some(*offset as usize)
-        }
-        _ => None,
-    }
-}
-
-fn dss_evidence(doc: &Document) -> (Vec<Certificate>, RevocationEvidence, bool) {
-    let mut certs = Vec::new();
-    let mut ev = RevocationEvidence::default();
-    let Ok(catalog) = doc.catalog() else {
-        return (certs, ev, false);
-    };
-    let Some(dss) = catalog
-        .get(b"DSS")
-        .ok()
-        .and_then(|o| doc.dereference(o).ok())
-        .and_then(|(_, o)| o.as_dict().ok())
-    else {
-        return (certs, ev, false);
-    };
-    let streams = |key: &[u8]| -> Vec<Vec<u8>> {
-        let Some((_, Object::Array(a))) = dss.get(key).ok().and_then(|o| doc.dereference(o).ok())
-        else {
-            return Vec::new();
-        };
-        a.iter()
-            .filter_map(|o| match doc.dereference(o).ok()?.1 {
-                Object::Stream(s) => s
-                    .decompressed_content()
-                    .ok()
-                    .filter(|c| c.len() <= path::MAX_EVIDENCE_DER)
-                    .or_else(|| Some(s.content.clone())),
-                _ => None,
-            })
+/// Certificates and revocation data of the DSS (read by kyso-pdf through
+/// its bounded decoder), and whether the document has a DSS.
+fn dss_evidence(m: &DssMaterial, has_dss: bool) -> (Vec<Certificate>, RevocationEvidence, bool) {
+    let certs = m
+        .certs
+        .iter()
+        .filter_map(|der| kyso_pki::certificate::parse_certificate(der).ok())
+        .collect();
+    let small = |v: &Vec<Vec<u8>>| -> Vec<Vec<u8>> {
+        v.iter()
+            .filter(|d| d.len() <= path::MAX_EVIDENCE_DER)
+            .cloned()
             .collect()
     };
-    for der in streams(b"Certs") {
-        if let Ok(c) = kyso_pki::certificate::parse_certificate(&der) {
-            certs.push(c);
-        }
-    }
-    ev.ocsp_responses = streams(b"OCSPs");
-    ev.crls = streams(b"CRLs");
-    (certs, ev, true)
+    let ev = RevocationEvidence {
+        ocsp_responses: small(&m.ocsps),
+        crls: small(&m.crls),
+    };
+    (certs, ev, has_dss)
 }
 
 fn merge(a: &RevocationEvidence, b: &RevocationEvidence) -> RevocationEvidence {
@@ -840,7 +838,40 @@ fn finish(mut rep: ValidationReport) -> ValidationReport {
     rep
 }
 
-/// Validates every signature and document time-stamp of the PDF `bytes`.
+/// Validates every signature and document time-stamp of the PDF at
+/// `path`, reading it from disk as signing does: the cross-reference
+/// data, then only the objects the signatures and the updates after them
+/// touch; each `/ByteRange` hashed in chunks. Memory does not grow with
+/// the file (a 1 GB scan is verified in a few tens of megabytes).
+///
+/// `Err` when the file cannot be read at all: not a PDF, no readable
+/// cross-reference data (`kyso verify` exits 3).
+pub fn validate_pdf_file(
+    path: &Path,
+    ctx: &ValidationContext<'_>,
+) -> Result<ValidationReport, ValidateError> {
+    let len = std::fs::metadata(path)?.len();
+    if len > MAX_PDF_BYTES as u64 {
+        return Err(ValidateError::TooLarge(
+            usize::try_from(len).unwrap_or(usize::MAX),
+        ));
+    }
+    let revs = Revisions::open(path).map_err(unreadable)?;
+    // The file's SHA-256 beside the validation, on the other core.
+    std::thread::scope(|s| {
+        let sha = s.spawn(|| file_sha256(&revs));
+        let rep = validate_revisions(&revs, ctx);
+        let sha = sha
+            .join()
+            .unwrap_or_else(|_| Err(PdfError::Internal("sha-256".into())));
+        let mut rep = rep?;
+        rep.file_sha256 = sha.map_err(unreadable)?;
+        Ok(rep)
+    })
+}
+
+/// [`validate_pdf_file`] on a PDF held in memory (an upload, a fuzz
+/// input). The same reader is used, over the bytes.
 pub fn validate_pdf(
     bytes: &[u8],
     ctx: &ValidationContext<'_>,
@@ -848,21 +879,39 @@ pub fn validate_pdf(
     if bytes.len() > MAX_PDF_BYTES {
         return Err(ValidateError::TooLarge(bytes.len()));
     }
-    let ends = revision::revision_ends(bytes);
-    check_readable(bytes, ends.len())?;
-    let mut rep = file_header(bytes, "pdf", ends.len(), ctx.now);
-    let parse = kyso_pdf::null_encrypt::without_null_encrypt(bytes);
-    let doc = Document::load_mem(&parse).map_err(|e| ValidateError::Unreadable(e.to_string()))?;
-    if let Err(e) = doc.catalog() {
-        return Err(ValidateError::Unreadable(format!(
-            "không có danh mục tài liệu (catalog) / no document catalog: {e}"
-        )));
+    let revs = Revisions::from_bytes(bytes).map_err(unreadable)?;
+    let mut rep = validate_revisions(&revs, ctx)?;
+    rep.file_sha256 = hex::encode(kyso_crypto::digest(DigestAlgorithm::Sha256, bytes));
+    Ok(rep)
+}
+
+fn unreadable(e: PdfError) -> ValidateError {
+    match e {
+        PdfError::Io(e) => ValidateError::Io(e),
+        e => ValidateError::Unreadable(e),
     }
-    if doc.trailer.has(b"Encrypt") {
+}
+
+fn file_sha256(revs: &Revisions) -> Result<String, PdfError> {
+    let mut h = kyso_crypto::Hasher::new(DigestAlgorithm::Sha256);
+    revs.feed(&[(0, revs.len())], |c| h.update(c))?;
+    Ok(hex::encode(h.finish()))
+}
+
+/// The report on the file `revs` reads (its SHA-256 left to the caller).
+fn validate_revisions(
+    revs: &Revisions,
+    ctx: &ValidationContext<'_>,
+) -> Result<ValidationReport, ValidateError> {
+    let mut rep = file_header(&[], "pdf", revs.marks().len(), ctx.now);
+    rep.file_size = revs.len();
+    let mut doc = revs.last().map_err(unreadable)?;
+    doc.load_catalog().map_err(unreadable)?;
+    if matches!(doc.document().trailer.get(b"Encrypt"), Ok(o) if !matches!(o, Object::Null)) {
         rep.warnings
             .push("tệp PDF bị mã hóa / the PDF is encrypted".into());
     }
-    let fields = match signature_dict::signature_fields(&doc) {
+    let fields = match signature_dict::signature_fields(doc.document()) {
         Ok(f) => f,
         Err(e) => {
             rep.message_vi = format!("không đọc được biểu mẫu chữ ký: {e}");
@@ -870,7 +919,16 @@ pub fn validate_pdf(
             return Ok(finish(rep));
         }
     };
-    let (dss_certs, dss_ev, has_dss) = dss_evidence(&doc);
+    let has_dss = doc.document().catalog().is_ok_and(|c| c.has(b"DSS"));
+    let (dss_certs, dss_ev, has_dss) = match doc.dss() {
+        Ok(m) => dss_evidence(&m, has_dss),
+        Err(e) => {
+            rep.warnings
+                .push(format!("không đọc được DSS / the DSS cannot be read: {e}"));
+            (Vec::new(), RevocationEvidence::default(), false)
+        }
+    };
+    drop(doc);
     // Signature revision ends, to order signatures and find DocMDP/B-LTA.
     let mut items: Vec<(SignatureField, Option<usize>)> = fields
         .into_iter()
@@ -889,14 +947,14 @@ pub fn validate_pdf(
     let marks: Vec<super::revisions::SignatureMark<'_>> = items
         .iter()
         .map(|(f, e)| super::revisions::SignatureMark {
-            end: *e,
+            end: e.map(|e| e as u64),
             kind: f.kind,
             field: &f.name,
             doc_mdp: f.doc_mdp,
             locks: f.field_mdp.iter().chain(f.lock.iter()).cloned().collect(),
         })
         .collect();
-    let steps = super::revisions::analyse(&parse, &doc, &marks, &mut rep.warnings);
+    let steps = super::revisions::analyse(revs, &marks, &mut rep.warnings);
     let doc_ts_ends: Vec<usize> = items
         .iter()
         .filter(|(f, _)| f.kind == SignatureKind::DocTimeStamp)
@@ -906,8 +964,17 @@ pub fn validate_pdf(
     for (i, (field, _)) in items.iter().enumerate() {
         let mut r = empty_report(i + 1, field, ctx);
         let end_hint = items[i].1.unwrap_or(usize::MAX);
-        let o = validate_one(bytes, field, ctx, &dss_certs, &dss_ev, &steps, &mut r);
+        let o = validate_one(revs, field, ctx, &dss_certs, &dss_ev, &steps, &mut r);
         apply(&mut r, o);
+        // Allowed changes that paint over the signed content.
+        for m in r.later_revisions.iter().flat_map(|v| v.changes.iter()) {
+            if let (true, Some(_)) = (m.allowed, m.covers) {
+                let (vi, en) = m.reason.split_once(" / ").unwrap_or((&m.reason, &m.reason));
+                let n = m.revision.unwrap_or(0);
+                r.warnings
+                    .push(format!("phiên bản {n}: {vi} / revision {n}: {en}"));
+            }
+        }
         // Level.
         if field.kind == SignatureKind::Signature && r.integrity.is_passed() {
             let mut level = "B-B";
@@ -928,7 +995,7 @@ pub fn validate_pdf(
 }
 
 fn validate_one(
-    bytes: &[u8],
+    revs: &Revisions,
     field: &SignatureField,
     ctx: &ValidationContext<'_>,
     dss_certs: &[Certificate],
@@ -936,7 +1003,7 @@ fn validate_one(
     steps: &[RevisionInfo],
     r: &mut SignatureReport,
 ) -> Outcome {
-    let o = validate_signature(bytes, field, ctx, dss_certs, dss_ev, steps, r);
+    let o = validate_signature(revs, field, ctx, dss_certs, dss_ev, steps, r);
     let broken_timestamp = r
         .timestamp
         .as_ref()
@@ -946,7 +1013,7 @@ fn validate_one(
 }
 
 fn validate_signature(
-    bytes: &[u8],
+    revs: &Revisions,
     field: &SignatureField,
     ctx: &ValidationContext<'_>,
     dss_certs: &[Certificate],
@@ -977,35 +1044,42 @@ fn validate_signature(
             )
         }
     };
-    if end > bytes.len() {
+    if end as u64 > revs.len() {
         return fmt(
             "/ByteRange vượt quá độ dài tệp",
             "/ByteRange reaches beyond the end of the file",
         );
     }
-    let signed_doc =
-        match Document::load_mem(&kyso_pdf::null_encrypt::without_null_encrypt(&bytes[..end])) {
-            Ok(d) => d,
-            Err(e) => {
+    let (offset, unreadable) = match revs.revision_ending_at(end as u64) {
+        Ok(signed) => (
+            field
+                .signature_id
+                .and_then(|id| signed.object_offset(id))
+                .map(|o| o as usize),
+            None,
+        ),
+        Err(e) => (None, Some(e)),
+    };
+    if let Err(m) = check_byte_range(revs, field, offset) {
+        // The /ByteRange's own faults first; else the signed revision
+        // could not be read to find the signature dictionary.
+        if let (Some(e), None) = (unreadable, field.byte_range.get(4)) {
+            if m.contains("uncompressed indirect object") {
                 return fmt(
                     &format!("không đọc được phiên bản được ký: {e}"),
                     &format!("the signed revision cannot be read: {e}"),
-                )
+                );
             }
-        };
-    let offset = object_offset(&signed_doc, field.signature_id);
-    if let Err(m) = check_byte_range(bytes, field, offset) {
+        }
         let (vi, en) = m.split_once(" / ").unwrap_or((&m, &m));
         return fmt(vi, en);
     }
     r.signed_revision_length = Some(end as u64);
-    let tail = &bytes[end..];
-    let covers_whole_document = tail.iter().all(u8::is_ascii_whitespace);
-    r.covers_whole_document = covers_whole_document.into();
+    r.covers_whole_document = all_white_after(revs, end as u64).into();
     let a = field.byte_range[1] as usize;
     let b = field.byte_range[2] as usize;
     let ranges = [(0usize, a), (b, end - b)];
-    let digest = |alg: DigestAlgorithm| Ok(digest_ranges(bytes, &ranges, alg));
+    let digest = |alg: DigestAlgorithm| digest_ranges(revs, &ranges, alg);
 
     // 2. Modification analysis: the updates after the signed revision,
     //    each against the revision before it.
@@ -1149,6 +1223,11 @@ fn validate_signature(
                 r.warnings.push("không có OCSP hay CRL nào trả lời cho chứng thư số / no OCSP responder or CRL answered for the certificate".into());
                 partial_path(&cms.signer, &certs, &embedded, ctx, signing_time, eku, r);
             }
+            // A disallowed change fails the signature whatever the
+            // certificate's status: that verdict does not wait for trust.
+            if let Some(o) = modification_outcome(r) {
+                return o;
+            }
             return path_outcome(&e, sig_ts.is_some());
         }
     };
@@ -1163,21 +1242,8 @@ fn validate_signature(
     }
 
     // 5. Modifications after the signature, revision by revision.
-    let bad: Vec<&RevisionInfo> = r.later_revisions.iter().filter(|s| !s.allowed).collect();
-    if !bad.is_empty() {
-        let vi: Vec<&str> = bad.iter().map(|s| s.message_vi.as_str()).collect();
-        let en: Vec<&str> = bad.iter().map(|s| s.message_en.as_str()).collect();
-        return fail(
-            SubIndication::DisallowedModification,
-            format!(
-                "Tài liệu đã bị thay đổi sau khi ký theo cách không được phép. {}",
-                vi.join(" ")
-            ),
-            format!(
-                "The document was changed after signing in a way that is not allowed. {}",
-                en.join(" ")
-            ),
-        );
+    if let Some(o) = modification_outcome(r) {
+        return o;
     }
     let who = r
         .signer
@@ -1224,6 +1290,28 @@ fn validate_signature(
             format!("The signature of {who} is valid: the document is intact and the certificate was valid and trusted at {when} ({proof_en}).{later_en}"),
         )
     }
+}
+
+/// TOTAL-FAILED / DISALLOWED_MODIFICATION when an update after the
+/// signature is not allowed, naming the revisions.
+fn modification_outcome(r: &SignatureReport) -> Option<Outcome> {
+    let bad: Vec<&RevisionInfo> = r.later_revisions.iter().filter(|s| !s.allowed).collect();
+    if bad.is_empty() {
+        return None;
+    }
+    let vi: Vec<&str> = bad.iter().map(|s| s.message_vi.as_str()).collect();
+    let en: Vec<&str> = bad.iter().map(|s| s.message_en.as_str()).collect();
+    Some(fail(
+        SubIndication::DisallowedModification,
+        format!(
+            "Tài liệu đã bị thay đổi sau khi ký theo cách không được phép. {}",
+            vi.join(" ")
+        ),
+        format!(
+            "The document was changed after signing in a way that is not allowed. {}",
+            en.join(" ")
+        ),
+    ))
 }
 
 /// `/Contents` is zero-padded: keep the (BER or DER) object only.

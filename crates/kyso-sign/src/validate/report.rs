@@ -166,25 +166,40 @@ pub struct ModificationInfo {
     /// `"N G"` object number and generation.
     pub object: Option<String>,
     pub allowed: bool,
+    /// `dss` (DSS, document time-stamps, metadata), `form-filling`
+    /// (form filling and signing), `annotations` or `disallowed`.
+    pub level: String,
     pub code: String,
+    /// "Vietnamese / English".
     pub reason: String,
-    /// The revision (1-based, counted by `%%EOF`) whose update made the
-    /// change; null for a detached signature.
+    /// The revision (1-based) whose update made the change; null for a
+    /// detached signature.
     pub revision: Option<usize>,
+    /// The page it is on (1-based), when it is on one.
+    pub page: Option<u32>,
+    /// Its rectangle `[x1, y1, x2, y2]` in default user space.
+    pub rect: Option<[f32; 4]>,
+    /// The part of the signed page content its appearance paints over.
+    pub covers: Option<[f32; 4]>,
 }
 
 /// One incremental update after a signature, compared with the revision
 /// just before it and judged against the DocMDP/FieldMDP in force then.
 #[derive(Clone, Debug, Serialize)]
 pub struct RevisionInfo {
-    /// 1-based revision number (the `%%EOF` that ends it).
+    /// 1-based revision number, in the order of the cross-reference
+    /// chain (bytes after the last revision: one more).
     pub revision: usize,
     /// Byte offsets: the update spans `[start, end)`.
     pub start: u64,
     pub end: u64,
     /// `signature`, `document-timestamp`, `dss`, `form-filling`,
-    /// `annotation`, `page-content`, `metadata`, `no-change` or `other`.
+    /// `annotation`, `page-content`, `metadata`, `invalid-update`,
+    /// `no-change` or `other`.
     pub kind: String,
+    /// The highest level of its changes: `none`, `dss`, `form-filling`,
+    /// `annotations`, `disallowed`.
+    pub level: String,
     /// Every change in it is allowed.
     pub allowed: bool,
     /// One plain sentence: what the update did and whether it is allowed.

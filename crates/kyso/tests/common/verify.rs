@@ -1,6 +1,7 @@
 //! Shared helpers of the verifier tests: PDFs signed by pyHanko from the
 //! Lab's keys, `kyso verify --json`, and incremental updates written with
 //! lopdf (to build attacks).
+#![allow(clippy::disallowed_methods)] // tests read their own trusted outputs whole
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
