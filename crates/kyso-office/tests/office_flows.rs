@@ -288,7 +288,10 @@ async fn one_signature_flow_seals_and_issues_a_scan() {
         n.metadata.replaces_id = Some(d.id);
         n.metadata.relation = Some("replace".into());
         let r = o.create_draft(&w.clerk, n.clone(), None).await.unwrap();
-        assert_eq!((r.replaces_id, r.relation.as_deref()), (Some(d.id), Some("replace")));
+        assert_eq!(
+            (r.replaces_id, r.relation.as_deref()),
+            (Some(d.id), Some("replace"))
+        );
         o.number_and_seal(&w.clerk, r.id).await.unwrap();
         let r = o.issue(&w.clerk, r.id).await.unwrap();
         assert_eq!(r.number_text.as_deref(), Some("02/TB-UBND"));
@@ -300,7 +303,10 @@ async fn one_signature_flow_seals_and_issues_a_scan() {
         assert!(o.create_draft(&w.clerk, n.clone(), None).await.is_err());
         n.metadata.replaces_id = Some(d.id);
         n.metadata.relation = None;
-        assert_eq!(o.create_draft(&w.clerk, n, None).await.unwrap_err().code, "bad-relation");
+        assert_eq!(
+            o.create_draft(&w.clerk, n, None).await.unwrap_err().code,
+            "bad-relation"
+        );
     }
 }
 

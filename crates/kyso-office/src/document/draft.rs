@@ -210,7 +210,9 @@ impl Office {
                     .one(tx)
                     .await?
                     .filter(|d| d.agency_id == agency_id)
-                    .ok_or_else(|| OfficeError::not_found("văn bản được thay thế", "document to replace"))?;
+                    .ok_or_else(|| {
+                        OfficeError::not_found("văn bản được thay thế", "document to replace")
+                    })?;
                 if !matches!(old.state.as_str(), "issued" | "recalled") {
                     return Err(OfficeError::invalid(
                         "not-issued",
