@@ -26,7 +26,6 @@ mod incremental;
 mod layout;
 mod loader;
 mod mdp;
-pub mod null_encrypt;
 mod open;
 mod page_images;
 mod pages;

@@ -227,6 +227,7 @@ fn a_new_field_name_makes_an_invisible_field_of_that_name() {
     assert_eq!(v["signatures"][0]["field"], "KyDuyet");
     assert_eq!(v["signatures"][1]["field"], "VanThu");
     // Invisible: the (merged) field widgets have an empty rectangle.
+    #[allow(clippy::disallowed_methods)] // the test's own output, read whole
     let doc = lopdf::Document::load(&twice).unwrap();
     let mut seen = 0;
     for o in doc.objects.values() {

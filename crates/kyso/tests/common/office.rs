@@ -456,7 +456,7 @@ impl Province {
         let b = agency("000.01.00.H45", "Sở Tài chính", "STC");
         let c = agency("000.02.00.H45", "Sở Y tế", "SYT");
         let other = agency("000.03.00.H45", "Sở Nội vụ", "SNV");
-        let mut accounts: Vec<(&str, &str, i64, &str, Option<&str>, Option<&str>)> = vec![
+        let mut accounts: Vec<Account> = vec![
             ("chuyenvien", "Trần Thị Bình", top, "drafter", None, None),
             (
                 "chutich",
@@ -650,3 +650,13 @@ impl Receiver {
         }
     }
 }
+
+/// A demo account: user, full name, agency id, role, position, authority line.
+type Account<'a> = (
+    &'a str,
+    &'a str,
+    i64,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+);
