@@ -41,10 +41,15 @@ impl Drop for Demo {
 }
 
 fn demo(data: &Path, port: u16) -> Demo {
+    demo_with(data, port, &[])
+}
+
+fn demo_with(data: &Path, port: u16, extra: &[&str]) -> Demo {
     let mut child = Command::new(KYSO)
         .args(["--data", data.to_str().unwrap()])
         .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--agent-port", "0"])
+        .args(extra)
         .env_remove("KYSO_KEY_PASSWORD")
         .env("KYSO_LOG", "warn")
         .stdout(Stdio::piped())
@@ -208,6 +213,29 @@ fn states(docs: &[Value]) -> BTreeSet<String> {
     docs.iter()
         .map(|d| d["state"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// `kyso doc approve-agent` as `user`, through `user`'s demo agent.
+fn approve_with_agent(d: &Demo, user: &str, doc_id: i64) -> Value {
+    let token_out = Command::new(KYSO)
+        .args(["doc", "--server", &d.base, "login", "--user", user])
+        .env("KYSO_PASSWORD", &d.password)
+        .output()
+        .unwrap();
+    assert!(token_out.status.success(), "{token_out:?}");
+    let token = String::from_utf8(token_out.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let approve = Command::new(KYSO)
+        .args(["doc", "--server", &d.base, "--json", "approve-agent"])
+        .arg(doc_id.to_string())
+        .args(["--agent", &d.agents[user]])
+        .env("KYSO_API_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert!(approve.status.success(), "{approve:?}");
+    serde_json::from_slice(&approve.stdout).unwrap()
 }
 
 #[test]
@@ -445,4 +473,27 @@ fn unattended_signing_is_refused_for_other_keys() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kyso demo"), "{err}");
+}
+
+/// Without SoftHSM2 (`--demo-keys file`, what `auto` falls back to): the
+/// approvers' keys are encrypted PKCS#8 files, their agents sign the
+/// seeded approvals and a new one.
+#[test]
+fn demo_with_key_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = demo_with(&data, free_port(), &["--demo-keys", "file"]);
+    assert!(d.printed.contains("encrypted key files"), "{}", d.printed);
+    let key = std::fs::read_to_string(data.join("demo/keys/chutich.kimson.key.pem")).unwrap();
+    assert!(key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    assert!(!data.join("demo/softhsm").exists());
+    let drafter = Session::login(&d, "chuyenvien.kimson");
+    let docs = documents(&drafter);
+    let submitted = docs.iter().find(|x| x["state"] == "submitted").unwrap();
+    let approved = approve_with_agent(&d, "chutich.kimson", submitted["id"].as_i64().unwrap());
+    assert_eq!(approved["state"], "approved");
+    assert_eq!(approved["signer_name"], "Phạm Đức Thịnh");
+    // The seeded approvals were signed by key-file agents too.
+    let auditor = Session::login(&d, "kiemtra");
+    assert!(states(&documents(&auditor)).contains("approved"));
 }
