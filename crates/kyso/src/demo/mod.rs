@@ -81,7 +81,7 @@ pub async fn run(ctx: &Context, a: DemoArgs) -> Result<()> {
         Some(_) => bail!(interrupted(&data)),
         None if marker.exists() => bail!(interrupted(&data)),
         None => {
-            eprintln!("kyso demo: lần chạy đầu — tạo tỉnh Ninh Bình thử nghiệm / first run — seeding the demo province (about a minute)…");
+            eprintln!("kyso demo: lần chạy đầu — tạo tỉnh Ninh Bình thử nghiệm / first run — seeding the demo province (under a minute)…");
             let module = keys::choose(a.demo_keys)?;
             std::fs::create_dir_all(state::dir(&data))?;
             std::fs::write(&marker, b"seeding\n")?;
