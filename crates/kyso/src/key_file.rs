@@ -19,6 +19,15 @@ const ENCRYPTED: &str = "ENCRYPTED PRIVATE KEY";
 
 /// The key of a PKCS#8 file.
 pub fn read_pkcs8(path: &Path, password_env: &str) -> Result<SoftwareKey> {
+    let prompt = format!("Mật khẩu khóa / key password ({}): ", path.display());
+    read_pkcs8_with(path, || password_from(password_env, &prompt))
+}
+
+/// The key of a PKCS#8 file; `password` is asked only when it is encrypted.
+pub fn read_pkcs8_with(
+    path: &Path,
+    password: impl FnOnce() -> Result<Zeroizing<String>>,
+) -> Result<SoftwareKey> {
     let data = Zeroizing::new(read_limited(path)?);
     let shown = path.display();
     let (label, der) = match std::str::from_utf8(&data) {
@@ -40,10 +49,7 @@ pub fn read_pkcs8(path: &Path, password_env: &str) -> Result<SoftwareKey> {
     let plain = match label.as_str() {
         PLAIN => der,
         ENCRYPTED => {
-            let password = password_from(
-                password_env,
-                &format!("Mật khẩu khóa / key password ({shown}): "),
-            )?;
+            let password = password()?;
             kyso_crypto::decrypt_pkcs8(&der, password.as_bytes()).map_err(|_| {
                 anyhow!("không giải mã được khóa (sai mật khẩu?) / cannot decrypt the key (wrong password?): {shown}")
             })?

@@ -5,6 +5,7 @@ mod agent;
 mod batch;
 mod ca_cmd;
 mod context;
+mod demo;
 mod doc;
 mod extend_cmd;
 mod fetch;
@@ -83,7 +84,7 @@ enum Command {
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them and the
     /// document office on localhost.
-    Demo(serve_cmd::DemoArgs),
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -112,7 +113,7 @@ fn main() -> std::process::ExitCode {
             Command::Trust(c) => trust_cmd::run(&ctx, c).await,
             Command::Token(c) => token_cmd::run(&ctx, c).await,
             Command::Serve(a) => serve_cmd::serve(&ctx, a).await,
-            Command::Demo(a) => serve_cmd::demo(&ctx, a).await,
+            Command::Demo(a) => demo::run(&ctx, a).await,
             Command::Sign(a) => sign_cmd::run(*a).await,
             Command::Agent(a) => agent::run(a).await,
             Command::Extend(a) => extend_cmd::run(a).await,

@@ -1,4 +1,4 @@
-//! `kyso serve` and `kyso demo`: the CA's endpoints (certificates, CRLs,
+//! `kyso serve` (and `kyso demo`, crate::demo): the CA's endpoints (certificates, CRLs,
 //! OCSP, TSA) and the document office (REST API, browser signing) in one
 //! process, with the office's background jobs.
 use std::net::SocketAddr;
@@ -12,7 +12,6 @@ use kyso_office::{Office, OfficeConfig, SystemClock};
 use kyso_server::{AppState, JobIntervals};
 use kyso_store::BlobStore;
 
-use crate::ca_cmd::{self, InitArgs};
 use crate::context::Context;
 
 /// How the office is served.
@@ -46,28 +45,8 @@ pub struct ServeArgs {
     office: OfficeArgs,
 }
 
-#[derive(Args)]
-pub struct DemoArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    #[command(flatten)]
-    office: OfficeArgs,
-}
-
 pub async fn serve(ctx: &Context, a: ServeArgs) -> Result<()> {
     let ca = ctx.open_ca().await?;
-    let state = office_state(ctx, ca, &a.office)?;
-    run_server(state, a.listen, &a.office).await
-}
-
-pub async fn demo(ctx: &Context, a: DemoArgs) -> Result<()> {
-    let ca = if ctx.config_path().exists() {
-        ctx.open_ca().await?
-    } else {
-        let args = InitArgs::demo(format!("http://{}", a.listen));
-        ca_cmd::init(ctx, args).await?
-    };
     let state = office_state(ctx, ca, &a.office)?;
     run_server(state, a.listen, &a.office).await
 }
@@ -98,7 +77,7 @@ pub fn office_state(ctx: &Context, ca: Ca, a: &OfficeArgs) -> Result<AppState> {
     Ok(AppState::new(Arc::new(office), ca).with_logins_per_minute(a.login_rate))
 }
 
-async fn run_server(state: AppState, listen: SocketAddr, a: &OfficeArgs) -> Result<()> {
+pub(crate) async fn run_server(state: AppState, listen: SocketAddr, a: &OfficeArgs) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

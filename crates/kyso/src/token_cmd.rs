@@ -52,6 +52,11 @@ impl TokenArgs {
         }
     }
 
+    /// The PKCS#11 module's path.
+    pub(crate) fn module_path(&self) -> &std::path::Path {
+        &self.module
+    }
+
     fn module(&self) -> Result<Pkcs11Module> {
         Ok(Pkcs11Module::open(&self.module)?)
     }

@@ -5,12 +5,17 @@
 //! agent shows the user what is being signed, asks for the PIN, signs on
 //! the token in one session and returns the signature and the certificate
 //! chain. Protocol: docs/agent-protocol.md.
+//!
+//! The key may also be a software key in a PKCS#8 file (its password is
+//! asked at each signature). `kyso demo` starts one agent per demo
+//! approver with `--demo-unattended`: no confirmation, allowed only for
+//! the demo's own certificates in SoftHSM2 or key files.
 mod confirm;
 mod http;
 
 use std::collections::{HashSet, VecDeque};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context as _, Result};
@@ -24,8 +29,13 @@ use crate::token_cmd::TokenArgs;
 #[derive(Args)]
 pub struct AgentArgs {
     /// PKCS#11 module of the token (vendor .so/.dll/.dylib).
-    #[arg(long, env = "KYSO_PKCS11_MODULE", value_name = "MODULE")]
-    pkcs11: PathBuf,
+    #[arg(
+        long,
+        env = "KYSO_PKCS11_MODULE",
+        value_name = "MODULE",
+        required_unless_present = "key"
+    )]
+    pkcs11: Option<PathBuf>,
     /// Token label (default: the only token present).
     #[arg(long = "token", value_name = "LABEL")]
     token_label: Option<String>,
@@ -40,6 +50,15 @@ pub struct AgentArgs {
     /// CKA_ID of the key, hex.
     #[arg(long, conflicts_with = "key_label")]
     key_id: Option<String>,
+    /// Instead of a token: a software key in a PKCS#8 file (PEM or DER,
+    /// encrypted with a password asked at every signature), with --cert.
+    /// It takes precedence over --pkcs11 / KYSO_PKCS11_MODULE.
+    #[arg(long, value_name = "KEY.pem", requires = "cert")]
+    key: Option<PathBuf>,
+    /// The certificate of --key (PEM or DER; its first certificate is the
+    /// key's, further ones are its CA chain).
+    #[arg(long, value_name = "CERT.pem", requires = "key")]
+    cert: Option<PathBuf>,
     /// Address to listen on; must be a loopback address.
     #[arg(long, default_value = "127.0.0.1:8765")]
     listen: SocketAddr,
@@ -59,6 +78,39 @@ pub struct AgentArgs {
     /// without the user's confirmation.
     #[arg(long, requires = "insecure_test_hook")]
     test_pin_env: Option<String>,
+    /// DEMO ONLY (`kyso demo` starts its agents so): sign without asking,
+    /// with the PIN or key password from the environment variable
+    /// KYSO_DEMO_AGENT_SECRET. Refused unless the certificate is one
+    /// `kyso demo` made (its subject carries the unit of [`DEMO_UNIT`]) and
+    /// the key is in SoftHSM2 or a key file — never a hardware token.
+    #[arg(long, conflicts_with_all = ["insecure_test_hook", "pin_pad"])]
+    demo_unattended: bool,
+}
+
+/// The organizational unit `kyso demo` puts in the subject of every
+/// personal certificate it makes; only such a certificate may sign
+/// unattended (`--demo-unattended`).
+pub const DEMO_UNIT: &str = "kyso demo - chứng thư thử nghiệm, không có giá trị pháp lý";
+
+/// Where the demo agent reads its PIN or key password.
+pub const DEMO_SECRET_ENV: &str = "KYSO_DEMO_AGENT_SECRET";
+
+/// Where the key is.
+#[derive(Clone)]
+pub(crate) enum Holder {
+    /// A PKCS#11 token (or SoftHSM2).
+    Token(TokenArgs),
+    /// An (encrypted) PKCS#8 key file.
+    KeyFile(PathBuf),
+}
+
+/// Signing without a person at the keyboard.
+#[derive(Clone)]
+pub(crate) struct Unattended {
+    /// The environment variable with the PIN or key password.
+    pub secret_env: String,
+    /// `--demo-unattended` (else the tests' hook).
+    pub demo: bool,
 }
 
 /// The signer certificate and the CA certificates stored on the token.
@@ -102,7 +154,7 @@ impl SeenNonces {
 }
 
 pub(crate) struct Agent {
-    pub token: TokenArgs,
+    pub holder: Holder,
     pub identity: Identity,
     pub allowed: Vec<String>,
     pub listen: SocketAddr,
@@ -110,7 +162,7 @@ pub(crate) struct Agent {
     /// One signature at a time (one prompt, one token session).
     pub busy: tokio::sync::Mutex<()>,
     pub pin_pad: bool,
-    pub test_pin_env: Option<String>,
+    pub unattended: Option<Unattended>,
 }
 
 /// `scheme://host[:port]`, lower-case, no path or trailing slash.
@@ -178,6 +230,66 @@ fn identity(
     })
 }
 
+/// The certificate of a key file: the first of `cert`, with the CA
+/// certificates after it.
+fn identity_of_file(cert: &Path) -> Result<Identity> {
+    let mut certs = crate::key_source::read_certificates(cert)?;
+    if certs.is_empty() {
+        bail!(
+            "{}: không có chứng thư / holds no certificate",
+            cert.display()
+        );
+    }
+    let certificate = certs.remove(0);
+    let chain = crate::key_source::chain_above(&certificate, certs);
+    Ok(Identity {
+        certificate_der: certificate.to_der()?,
+        certificate,
+        chain,
+    })
+}
+
+/// Whether `cert` is a certificate `kyso demo` made (see [`DEMO_UNIT`]).
+pub(crate) fn is_demo_certificate(cert: &Certificate) -> bool {
+    kyso_pki::name::SubjectName::from_name(&cert.tbs_certificate.subject)
+        .map(|n| n.organizational_units.iter().any(|u| u == DEMO_UNIT))
+        .unwrap_or(false)
+}
+
+/// The checks of `--demo-unattended`: a demo certificate, in SoftHSM2 or
+/// a key file.
+fn check_demo_key(holder: &Holder, identity: &Identity) -> Result<()> {
+    if !is_demo_certificate(&identity.certificate) {
+        bail!(
+            "--demo-unattended chỉ dùng với chứng thư do `kyso demo` tạo / --demo-unattended only signs with a certificate `kyso demo` made (subject unit {DEMO_UNIT:?})"
+        );
+    }
+    if let Holder::Token(t) = holder {
+        let soft = t
+            .module_path()
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("softhsm"));
+        if !soft {
+            bail!(
+                "--demo-unattended không dùng với thiết bị thật / --demo-unattended never signs on a hardware token (only SoftHSM2 or a key file)"
+            );
+        }
+    }
+    if !std::env::var(DEMO_SECRET_ENV).is_ok_and(|v| !v.is_empty()) {
+        bail!("--demo-unattended needs the PIN or key password in {DEMO_SECRET_ENV}");
+    }
+    Ok(())
+}
+
+fn banner(lines: &[String]) {
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 4;
+    eprintln!("{}", "*".repeat(width));
+    for l in lines {
+        eprintln!("* {l:<w$} *", w = width - 4);
+    }
+    eprintln!("{}", "*".repeat(width));
+}
+
 pub async fn run(a: AgentArgs) -> Result<()> {
     if !a.listen.ip().is_loopback() {
         bail!(
@@ -190,30 +302,54 @@ pub async fn run(a: AgentArgs) -> Result<()> {
         .iter()
         .map(|o| normalize_origin(o))
         .collect::<Result<Vec<_>>>()?;
-    let test_pin_env = match (&a.test_pin_env, a.insecure_test_hook) {
-        (Some(v), true) => {
-            eprintln!("**********************************************************************");
-            eprintln!("* CẢNH BÁO / WARNING: --insecure-test-hook: the PIN is taken from    *");
-            eprintln!("* ${v:<20} and documents are signed WITHOUT asking the user. *");
-            eprintln!("* For automated tests only — never on a signer's computer.          *");
-            eprintln!("**********************************************************************");
-            Some(v.clone())
+    let holder = match (&a.key, &a.pkcs11) {
+        (Some(key), _) => Holder::KeyFile(key.clone()),
+        (None, Some(module)) => Holder::Token(TokenArgs::new(
+            module.clone(),
+            a.token_label.clone(),
+            a.token_serial.clone(),
+        )),
+        (None, None) => bail!("cần --pkcs11 MODULE hoặc --key FILE --cert FILE / give --pkcs11 MODULE or --key FILE --cert FILE"),
+    };
+    let identity = match (&holder, &a.cert) {
+        (Holder::KeyFile(_), Some(cert)) => identity_of_file(cert)?,
+        (Holder::KeyFile(_), None) => bail!("--key cần --cert / --key needs --cert"),
+        (Holder::Token(token), _) => {
+            let (t, l, i) = (token.clone(), a.key_label.clone(), a.key_id.clone());
+            tokio::task::spawn_blocking(move || identity(&t, l, i))
+                .await
+                .context("agent start")??
         }
-        (None, true) => {
+    };
+    let unattended = match (&a.test_pin_env, a.insecure_test_hook, a.demo_unattended) {
+        (_, _, true) => {
+            check_demo_key(&holder, &identity)?;
+            banner(&[
+                "CẢNH BÁO / WARNING: --demo-unattended (kyso demo)".into(),
+                "Ký KHÔNG hỏi người dùng, bằng khóa thử nghiệm do kyso demo tạo.".into(),
+                "Signs WITHOUT asking anyone, with a test key kyso demo made.".into(),
+                "Chỉ để trình diễn — demonstration only, never real documents.".into(),
+            ]);
+            Some(Unattended {
+                secret_env: DEMO_SECRET_ENV.into(),
+                demo: true,
+            })
+        }
+        (Some(v), true, false) => {
+            banner(&[
+                "CẢNH BÁO / WARNING: --insecure-test-hook: the PIN is taken from".into(),
+                format!("${v} and documents are signed WITHOUT asking the user."),
+                "For automated tests only — never on a signer's computer.".into(),
+            ]);
+            Some(Unattended {
+                secret_env: v.clone(),
+                demo: false,
+            })
+        }
+        (None, true, false) => {
             bail!("--insecure-test-hook chỉ dùng với --test-pin-env / --insecure-test-hook only goes with --test-pin-env")
         }
         _ => None,
-    };
-    let token = TokenArgs::new(
-        a.pkcs11.clone(),
-        a.token_label.clone(),
-        a.token_serial.clone(),
-    );
-    let identity = {
-        let (t, l, i) = (token.clone(), a.key_label.clone(), a.key_id.clone());
-        tokio::task::spawn_blocking(move || identity(&t, l, i))
-            .await
-            .context("agent start")??
     };
     let listener = tokio::net::TcpListener::bind(a.listen)
         .await
@@ -236,23 +372,46 @@ pub async fn run(a: AgentArgs) -> Result<()> {
     }
     use std::io::Write;
     std::io::stdout().flush()?;
+    let demo = a.demo_unattended;
     let agent = Arc::new(Agent {
-        token,
+        holder,
         identity,
         allowed,
         listen: addr,
         seen: Mutex::new(SeenNonces::new()),
         busy: tokio::sync::Mutex::new(()),
         pin_pad: a.pin_pad,
-        test_pin_env,
+        unattended,
     });
     let app = http::routes(agent);
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+        .with_graceful_shutdown(async move {
+            if demo {
+                // The demo's agents end with `kyso demo`: it holds their
+                // stdin, which closes when it exits, however it exits.
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = stdin_closed() => {}
+                }
+            } else {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         })
         .await?;
     Ok(())
+}
+
+/// Resolves when standard input reaches its end (or fails).
+async fn stdin_closed() {
+    use tokio::io::AsyncReadExt;
+    let mut stdin = tokio::io::stdin();
+    let mut buf = [0u8; 256];
+    loop {
+        match stdin.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -94,6 +94,16 @@ pub enum DocCommand {
         #[command(flatten)]
         key: Box<KeySourceArgs>,
     },
+    /// Ký duyệt qua kyso agent / approve with the key of a running `kyso
+    /// agent` (the approver's token; `kyso demo` starts one per approver):
+    /// this command asks the agent as the server's web page would (Origin
+    /// = the server), so the agent must allow the server's origin.
+    ApproveAgent {
+        id: i64,
+        /// The agent's address.
+        #[arg(long, default_value = "http://127.0.0.1:8765")]
+        agent: String,
+    },
     /// Cấp số và đóng dấu số / number from the register and seal with the
     /// agency's key (clerk).
     Seal { id: i64 },
@@ -514,6 +524,10 @@ fn run_blocking(a: DocArgs) -> Result<()> {
             )?;
             print(j, &d, doc_text);
         }
+        DocCommand::ApproveAgent { id, agent } => {
+            let d = approve_with_agent(&api, &a.server, id, &agent)?;
+            print(j, &d, doc_text);
+        }
         DocCommand::Download { id, file, output } => {
             let file = match file {
                 Some(f) => f,
@@ -692,4 +706,54 @@ fn run_blocking(a: DocArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The agent protocol (docs/agent-protocol.md) from the command line:
+/// the agent's certificate, the server's digest, the agent's signature,
+/// the server's finalize.
+fn approve_with_agent(api: &Api, server: &str, id: i64, agent: &str) -> Result<Value> {
+    let origin = {
+        let (scheme, rest) = server.split_once("://").unwrap_or(("http", server));
+        format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest))
+    };
+    let agent = agent.trim_end_matches('/');
+    let http = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(300))
+        .build()?;
+    let ask = |rb: reqwest::blocking::RequestBuilder| -> Result<Value> {
+        let r = rb.header("origin", &origin).send().with_context(|| {
+            format!("không kết nối được agent / cannot reach the agent at {agent}")
+        })?;
+        let status = r.status();
+        let v: Value = r.json().context("the agent's answer is not JSON")?;
+        if !status.is_success() {
+            bail!(
+                "agent: {} [{}] (HTTP {})",
+                s(&v, "message"),
+                s(&v, "error"),
+                status.as_u16()
+            );
+        }
+        Ok(v)
+    };
+    let c = ask(http.get(format!("{agent}/v1/certificate")))?;
+    let cert = s(&c, "certificate");
+    let p: Value = api.post(
+        &format!("/api/v1/documents/{id}/approval/prepare"),
+        &json!({"certificate": cert}),
+    )?;
+    eprintln!(
+        "Ký duyệt qua agent / approving through the agent: {}\n  chứng thư / certificate: {}\n  mã băm / digest: {}",
+        s(&p, "title"),
+        s(&p, "certificate_subject"),
+        s(&p, "digest")
+    );
+    let sig = ask(http.post(format!("{agent}/v1/sign")).json(&json!({
+        "nonce": s(&p, "nonce"), "digest": s(&p, "digest"), "algorithm": s(&p, "algorithm"),
+        "title": s(&p, "title"), "agency": s(&p, "agency"), "certificate": cert,
+    })))?;
+    api.post(
+        &format!("/api/v1/documents/{id}/approval/finalize"),
+        &json!({"nonce": s(&p, "nonce"), "signature": s(&sig, "signature"), "certificate": cert}),
+    )
 }
