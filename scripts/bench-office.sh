@@ -6,6 +6,7 @@
 #   scripts/bench-office.sh                 # 500 documents per setup
 #   DOCS=1000 CLIENTS=32 scripts/bench-office.sh
 #   SETUPS="sqlite pg" scripts/bench-office.sh
+#   BUILD=0 scripts/bench-office.sh          # use the release build as it is
 #
 # Each setup is a fresh deployment on loopback (release build): `kyso ca
 # init`, `kyso office init`, `kyso serve` (one or two processes sharing the
@@ -13,7 +14,7 @@
 # (crates/kyso/examples/office_load.rs) sets up a sender agency with its
 # clerk, seal key and image and 5 recipient agencies over the API, and its
 # clients each take documents through upload of a scan (one A4 page at 200
-# dpi, ~300 KiB) → number and seal with the organization key (PAdES with a
+# dpi, ~590 KiB) → number and seal with the organization key (PAdES with a
 # time-stamp from kyso's TSA) → issue (verify, deliver to the 5
 # recipients' queues with the verification report, time-stamp, audit).
 # A warm-up round of CLIENTS documents is not counted. After each setup the
@@ -30,7 +31,7 @@ DOCS="${DOCS:-500}"
 CLIENTS="${CLIENTS:-32}"
 SETUPS="${SETUPS:-sqlite pg pg2}"
 
-cargo build --release --locked -q -p kyso --bin kyso --example office_load
+[ "${BUILD:-1}" = 0 ] || cargo build --release --locked -q -p kyso --bin kyso --example office_load
 KYSO="$CARGO_TARGET_DIR/release/kyso"
 LOAD="$CARGO_TARGET_DIR/release/examples/office_load"
 W=$(mktemp -d "${TMPDIR:-/tmp}/kyso-bench-office.XXXXXX")
@@ -60,7 +61,11 @@ case " $SETUPS " in *" pg"*)
 esac
 
 export KYSO_LOG=warn KYSO_ADMIN_PASSWORD='mật khẩu thử tải 2026'
-unset KYSO_DATA KYSO_BLOBS KYSO_KEY_PASSWORD
+# The same password for the CA keys: `kyso office init --password-env`
+# (default KYSO_ADMIN_PASSWORD) also sets the global `--password-env` of the
+# CA key password (clap propagates the global argument), so both must agree.
+export KYSO_KEY_PASSWORD="$KYSO_ADMIN_PASSWORD"
+unset KYSO_DATA KYSO_BLOBS
 
 # bench LABEL DB-URL REPLICAS [--header]
 bench() {

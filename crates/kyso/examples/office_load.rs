@@ -7,7 +7,8 @@
 //! one-signature flow (R-FLOW-SEAL) does:
 //!
 //! 1. `POST /api/v1/documents` — upload a scanned PDF (one A4 page, a
-//!    200 dpi colour image, ~`--scan-kb` KiB);
+//!    200 dpi colour image, Flate-compressed, ~590 KiB with the default
+//!    `--scan-kb 300`: the size is shown in the table);
 //! 2. `POST /api/v1/documents/{id}/seal` — take the next number, seal with
 //!    the organization key (PAdES with a time-stamp of kyso's TSA), store
 //!    the blob;
