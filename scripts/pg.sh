@@ -2,7 +2,8 @@
 # Start or stop a throw-away PostgreSQL on loopback for the tests.
 #   eval "$(scripts/pg.sh start DIR PORT)"   # exports KYSO_TEST_PG_URL
 #   scripts/pg.sh stop DIR
-# Superuser `kyso`, trust authentication on 127.0.0.1 only, no fsync.
+# Superuser `kyso`, trust authentication on 127.0.0.1 only, no fsync
+# (PG_DURABLE=1: fsync and synchronous commit on, for benchmarks).
 set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?data directory}; port=${3:-55432}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
@@ -19,8 +20,10 @@ case "$cmd" in
     rm -rf "$dir"; mkdir -p "$dir"
     if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
     "${RUNAS[@]}" "$PGBIN/initdb" -D "$dir/data" -U kyso --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fast="-c fsync=off -c synchronous_commit=off"
+    if [ "${PG_DURABLE:-0}" = 1 ]; then fast=""; fi
     "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 $fast" \
       start >/dev/null
     "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U kyso kyso_test
     echo "export KYSO_TEST_PG_URL=postgres://kyso@127.0.0.1:$port/kyso_test" ;;

@@ -38,9 +38,10 @@ pub struct InitArgs {
     admin: String,
     #[arg(long)]
     admin_name: String,
-    /// Environment variable with the administrator's password (else a prompt).
+    /// Environment variable with the administrator's password (else a
+    /// prompt). Not the global `--password-env`, which names the CA keys'.
     #[arg(long, default_value = "KYSO_ADMIN_PASSWORD")]
-    password_env: String,
+    admin_password_env: String,
 }
 
 #[derive(Subcommand)]
@@ -85,7 +86,7 @@ pub async fn run(ctx: &Context, c: OfficeCommand) -> Result<()> {
         OfficeCommand::Init(a) => {
             let office = open_office(ctx, std::env::var("KYSO_BLOBS").ok().as_deref()).await?;
             let pw = crate::key_source::password_from(
-                &a.password_env,
+                &a.admin_password_env,
                 "Mật khẩu quản trị / administrator password: ",
             )?;
             let (agency, person) = office
