@@ -149,7 +149,7 @@ fn worker(shared: Arc<Shared>, p: Ids, clerk: Caller, clerk_b: Caller, w: usize)
         round += 1;
         let outcome;
         let what;
-        if round % 4 == 0 {
+        if round.is_multiple_of(4) {
             // B's clerk registers an arrival (the oldest unregistered).
             what = "register".to_string();
             let inbox = clerk_b.send(
