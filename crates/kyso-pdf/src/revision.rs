@@ -431,6 +431,10 @@ impl Revisions {
                 };
                 let here = at;
                 let mut end = raw.end;
+                // The update's own cross-reference stream: pypdf (and ISO
+                // 32000, which does not ask for it) leaves it out of its
+                // own /Index.
+                let mut is_section = false;
                 if let (Some(start), Object::Stream(s)) = (raw.payload, &raw.object) {
                     // An indirect /Length: the update's own object, or an
                     // earlier one (read through the chain).
@@ -461,6 +465,7 @@ impl Revisions {
                     // A cross-reference stream is its section.
                     if s.dict.has_type(b"XRef") && own.iter().any(|x| x.offset == here) {
                         seen.insert((raw.id.0, here));
+                        is_section = true;
                     }
                 }
                 let after = src.read(end, 64)?;
@@ -474,6 +479,7 @@ impl Revisions {
                     {
                         seen.insert((raw.id.0, here));
                     }
+                    _ if is_section => {}
                     _ => out.push(UpdateProblem::UnlistedObject {
                         object: raw.id,
                         offset: here,
@@ -836,6 +842,45 @@ mod tests {
         let mut second = r.revision_ending_at(two.len() as u64).unwrap();
         assert!(second.object((13, 0)).unwrap().is_none());
         assert!(second.object((12, 0)).unwrap().is_some());
+    }
+
+    #[test]
+    fn an_update_whose_cross_reference_stream_does_not_list_itself_is_valid() {
+        // pypdf's incremental writer: a cross-reference stream whose
+        // /Index names the update's objects but not the stream itself.
+        let one = base_pdf();
+        let r = Revisions::from_bytes(&one).unwrap();
+        let prev = r.marks().last().unwrap().startxref;
+        let root = match r.last().unwrap().trailer().get(b"Root") {
+            Ok(Object::Reference((n, g))) => format!("{n} {g} R"),
+            o => panic!("{o:?}"),
+        };
+        let mut out = one.clone();
+        if !out.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        let obj = out.len() as u32;
+        out.extend_from_slice(b"12 0 obj << /A 1 >> endobj\n");
+        let xref = out.len();
+        let mut row = vec![1u8];
+        row.extend_from_slice(&obj.to_be_bytes());
+        row.push(0);
+        out.extend_from_slice(
+            format!(
+                "13 0 obj << /Type /XRef /Size 14 /Index [12 1] /W [1 4 1] /Prev {prev} /Root {root} /Length {} >>\nstream\n",
+                row.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&row);
+        out.extend_from_slice(
+            format!("\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        let (r, p) = problems_of_last(&out);
+        assert!(p.is_empty(), "{p:?}");
+        assert!(r.tail_problems().is_empty());
+        let mut last = r.last().unwrap();
+        assert!(last.object((12, 0)).unwrap().is_some());
     }
 
     #[test]
