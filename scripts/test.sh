@@ -28,12 +28,14 @@ fi
 
 # --- 2. Python venv with the peers ----------------------------------------
 # pyHanko checks signatures; endesive signs part of the world corpus
-# (tests/world_corpus.rs; its 3.0 release writes PDFs with pypdf < 7);
+# (tests/world_corpus.rs; its 3.0 release writes PDFs with pypdf < 7) and
+# pypdf fills forms and adds annotations and pages to pyHanko-signed files
+# of that corpus;
 # moto_server is the S3 server of the blob-store tests; schemathesis
 # tests the office API against its OpenAPI description.
 VENV="$ROOT/.venv"
 PY_PKGS=(pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7' 'moto[server]' schemathesis)
-PY_IMPORTS="pyhanko_certvalidator, endesive, moto"
+PY_IMPORTS="pyhanko_certvalidator, endesive, pypdf, moto"
 if [ ! -x "$VENV/bin/pyhanko" ] || [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/python" -c "import $PY_IMPORTS" 2>/dev/null; then
   log "creating $VENV with ${PY_PKGS[*]}"
   python3 -m venv "$VENV"
