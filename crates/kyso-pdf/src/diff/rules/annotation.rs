@@ -22,6 +22,32 @@ fn subtype(d: &Dictionary) -> String {
         .unwrap_or_default()
 }
 
+/// Markup annotations a viewer draws from their own entries (`/C`,
+/// `/BS`, `/Contents`, …) when they carry no `/AP` (ISO 32000-1 §12.5.5:
+/// a conforming reader may generate the appearance; Acrobat, pdf.js and
+/// poppler do for these).
+fn drawn_without_appearance(d: &Dictionary) -> bool {
+    matches!(
+        name_of(d, b"Subtype").as_deref(),
+        Some(
+            b"FreeText"
+                | b"Line"
+                | b"Square"
+                | b"Circle"
+                | b"Polygon"
+                | b"PolyLine"
+                | b"Highlight"
+                | b"Underline"
+                | b"Squiggly"
+                | b"StrikeOut"
+                | b"Stamp"
+                | b"Caret"
+                | b"Ink"
+                | b"Redact"
+        )
+    )
+}
+
 /// Rectangle and covered content of annotation `d` on page `page`.
 fn placed(
     cx: &mut Ctx<'_>,
@@ -31,7 +57,7 @@ fn placed(
     let page = page.or_else(|| d.get(b"P").and_then(Object::as_reference).ok());
     let number = page.and_then(|p| page_number(cx, p));
     let rect = shown(d);
-    let covers = match (rect, page, d.has(b"AP")) {
+    let covers = match (rect, page, d.has(b"AP") || drawn_without_appearance(d)) {
         (Some(r), Some(p), true) => painted_area(cx.new, p, r),
         _ => None,
     };
@@ -214,6 +240,20 @@ mod tests {
             )[0]
             .allowed
         );
+    }
+
+    #[test]
+    fn a_square_without_appearance_over_the_text_is_reported_as_covering_it() {
+        // pypdf's annotations carry no /AP: viewers draw them from /C.
+        let f = Fixture::base();
+        let square = "12 0 obj << /Type /Annot /Subtype /Square /Rect [50 650 550 750] /P 3 0 R /C [1 0 0] >> endobj";
+        let c = f.update(&[&page("/Annots [7 0 R 9 0 R 10 0 R 12 0 R]"), square], "");
+        assert_eq!(codes(&c), vec!["annotation-added"], "{c:#?}");
+        assert!(c[0].finding.covers().is_some(), "{c:#?}");
+        // A link without appearance paints nothing.
+        let link = "12 0 obj << /Type /Annot /Subtype /Link /Rect [50 650 550 750] /P 3 0 R /Border [0 0 0] >> endobj";
+        let c = f.update(&[&page("/Annots [7 0 R 9 0 R 10 0 R 12 0 R]"), link], "");
+        assert!(c[0].finding.covers().is_none(), "{c:#?}");
     }
 
     #[test]
