@@ -309,7 +309,12 @@ impl Parser<'_> {
         let n = segments.len();
         for (k, seg) in segments.into_iter().enumerate() {
             if bit_string {
-                let unused = *self.b.get(seg.start).ok_or(BerError::BadBitStringSegment)?;
+                // Each segment starts with its unused-bit count (X.690
+                // §8.6.2.2, §8.6.4): an empty one is malformed.
+                if seg.is_empty() {
+                    return Err(BerError::BadBitStringSegment);
+                }
+                let unused = self.b[seg.start];
                 if unused != 0 && k + 1 != n {
                     return Err(BerError::BadBitStringSegment);
                 }
@@ -561,6 +566,16 @@ mod tests {
         let d = to_der(&long).unwrap();
         assert_eq!(&d[..4], &[0x04, 0x82, 0x01, 0x00]);
         assert_eq!(d.len(), 4 + 256);
+    }
+
+    #[test]
+    fn an_empty_bit_string_segment_is_refused() {
+        // BIT STRING constructed(indef) { BIT STRING (empty: no unused-bit
+        // octet) } followed by more bytes (found by fuzz target cms_verify).
+        let ber = [0x23, 0x80, 0x03, 0x00, 0x00, 0x00, 0x05, 0x00];
+        assert!(matches!(to_der(&ber), Err(BerError::BadBitStringSegment)));
+        let ber = [0x30, 0x80, 0x23, 0x80, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00];
+        assert!(matches!(to_der(&ber), Err(BerError::BadBitStringSegment)));
     }
 
     #[test]

@@ -444,14 +444,33 @@ fn kill_nine_while_working() {
             })
             .collect();
         // SIGKILL at random moments, then start again on the same port,
-        // database and blob directory.
+        // database and blob directory. The moments are random operation
+        // counts (then a random delay inside the requests under way), so
+        // the number of kills does not depend on how fast the machine is.
         let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ started.elapsed().as_nanos() as u64;
+        let planned = (limit / 30).clamp(5, 40);
+        let mut points: Vec<usize> = (0..planned)
+            .map(|_| {
+                random_ms(
+                    &mut rng,
+                    limit as u64 / 20,
+                    (limit as u64 * 9 / 10).max(limit as u64 / 20 + 1),
+                ) as usize
+            })
+            .collect();
+        points.sort_unstable();
+        points.reverse();
         let mut kills = 0;
         while shared.ops.load(Ordering::SeqCst) < limit {
-            std::thread::sleep(Duration::from_millis(random_ms(&mut rng, 200, 2000)));
-            if shared.ops.load(Ordering::SeqCst) >= limit {
-                break;
+            std::thread::sleep(Duration::from_millis(20));
+            let Some(&next) = points.last() else {
+                continue;
+            };
+            if shared.ops.load(Ordering::SeqCst) < next {
+                continue;
             }
+            points.pop();
+            std::thread::sleep(Duration::from_millis(random_ms(&mut rng, 1, 300)));
             p.server.child.kill().unwrap();
             p.server.child.wait().unwrap();
             kills += 1;
@@ -473,7 +492,7 @@ fn kill_nine_while_working() {
         );
         assert!(
             kills >= 3,
-            "{backend}: only {kills} kills: the run was too short"
+            "{backend}: only {kills} of {planned} kills: the run was too short"
         );
 
         // Everything unfinished is taken to the end, without kills: a
