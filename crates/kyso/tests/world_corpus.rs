@@ -463,29 +463,13 @@ fn form_pdf() -> Vec<u8> {
             ap,
         ),
     ];
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for off in offsets {
-        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    let objects: Vec<Vec<u8>> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| [format!("{} 0 obj\n", i + 1).as_bytes(), o, b"\nendobj"].concat())
+        .collect();
+    let objects: Vec<&[u8]> = objects.iter().map(Vec::as_slice).collect();
+    kyso_pdf::test_support::write_pdf(&objects, "")
 }
 
 /// Incremental updates by pypdf (`PdfWriter(FILE, incremental=True)`), a
