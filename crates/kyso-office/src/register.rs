@@ -234,67 +234,11 @@ impl Office {
             .await?;
         let mut w = csv::Writer::from_writer(Vec::from(b"\xEF\xBB\xBF".as_slice()));
         let err = |e: csv::Error| OfficeError::internal("csv", e);
-        match direction {
-            Direction::Out => {
-                w.write_record([
-                    "Số, ký hiệu văn bản",
-                    "Ngày tháng văn bản",
-                    "Tên loại và trích yếu nội dung văn bản",
-                    "Người ký",
-                    "Nơi nhận văn bản",
-                    "Đơn vị, người nhận bản lưu",
-                    "Số lượng bản",
-                    "Ngày chuyển giao",
-                    "Ký nhận",
-                    "Ghi chú",
-                ])
+        w.write_record(crate::render::register_columns(direction))
+            .map_err(err)?;
+        for l in &lines {
+            w.write_record(crate::render::register_cells(direction, l))
                 .map_err(err)?;
-                for l in &lines {
-                    w.write_record([
-                        l.number_text.as_str(),
-                        &l.date,
-                        &l.type_and_subject,
-                        l.signer.as_deref().unwrap_or(""),
-                        l.recipients.as_deref().unwrap_or(""),
-                        "Văn thư",
-                        &l.copies.map(|c| c.to_string()).unwrap_or_default(),
-                        l.handed_over.as_deref().unwrap_or(""),
-                        "",
-                        &l.notes,
-                    ])
-                    .map_err(err)?;
-                }
-            }
-            Direction::In => {
-                w.write_record([
-                    "Ngày đến",
-                    "Số đến",
-                    "Tác giả",
-                    "Số, ký hiệu",
-                    "Ngày tháng",
-                    "Tên loại và trích yếu nội dung",
-                    "Đơn vị hoặc người nhận",
-                    "Ngày chuyển",
-                    "Ký nhận",
-                    "Ghi chú",
-                ])
-                .map_err(err)?;
-                for l in &lines {
-                    w.write_record([
-                        l.date.as_str(),
-                        &format_number(l.number),
-                        l.author.as_deref().unwrap_or(""),
-                        &l.number_text,
-                        l.document_date.as_deref().unwrap_or(""),
-                        &l.type_and_subject,
-                        l.handled_by.as_deref().unwrap_or(""),
-                        l.handed_over.as_deref().unwrap_or(""),
-                        "",
-                        &l.notes,
-                    ])
-                    .map_err(err)?;
-                }
-            }
         }
         w.into_inner()
             .map_err(|e| OfficeError::internal("csv", e.error()))

@@ -22,6 +22,7 @@ mod text;
 
 pub use draft::{draft_pdf, AdministrativeDocument, RenderedDraft};
 pub(crate) use register::title as register_title;
+pub(crate) use register::{cells as register_cells, columns as register_columns};
 pub use register::{register_pdf, RenderedRegister, MAX_REGISTER_LINES};
 
 use crate::error::{ErrorKind, OfficeError};

@@ -35,7 +35,7 @@ const RULE: f32 = 0.5;
 /// Most lines in one register export.
 pub const MAX_REGISTER_LINES: usize = 50_000;
 
-/// The column titles of Appendix IV (the CSV export has the same).
+/// The column titles of Appendix IV (of the PDF and the CSV export).
 pub(crate) fn columns(direction: Direction) -> [&'static str; 10] {
     match direction {
         Direction::Out => [
