@@ -236,6 +236,20 @@ fn round_trip(p: Province, into: Deployment, target: &str, env: &[(&str, &str)])
         404,
         "{what}: the document issued after the backup is absent"
     );
+    // New rows take keys after the restored ones (PostgreSQL's sequences
+    // were moved past them).
+    let admin = Api::login(&restored.base_url(), "quantri");
+    let me = admin.get("/api/v1/me").expect(200, "me");
+    let top = me["memberships"][0]["agency_id"].as_i64().unwrap();
+    let made = admin
+        .post(
+            "/api/v1/agencies",
+            serde_json::json!({"parent_id": top, "code": "000.09.00.H45",
+                   "name": "Sở Văn hóa", "short_name": "SVH", "level": "department",
+                   "email": "svh@ninhbinh.gov.vn"}),
+        )
+        .expect(201, "an agency after the restore");
+    assert!(made["id"].as_i64().unwrap() > top, "{what}");
 }
 
 /// SQLite and a directory; PostgreSQL (when KYSO_TEST_PG_URL is set) too.

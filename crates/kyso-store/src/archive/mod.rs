@@ -57,3 +57,6 @@ impl From<serde_json::Error> for ArchiveError {
         ArchiveError::Format(e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests;
