@@ -12,7 +12,7 @@ KYSO=${KYSO:-target/release/kyso}
 PY=${KYSO_TEST_PYTHON:-python3}
 here=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/kyso-bench-archive.XXXXXX)
-trap 'kill $SRV 2>/dev/null || true; rm -rf "$W"' EXIT
+SRV=; trap 'kill ${SRV:-} 2>/dev/null || true; rm -rf "$W"' EXIT
 export KYSO_LOG=warn KYSO_ADMIN_PASSWORD='Bench-pass-2026!'
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 D=$W/data
