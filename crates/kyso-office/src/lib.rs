@@ -16,6 +16,7 @@
 
 pub mod actor;
 pub mod agency;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 mod bootstrap;

@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod audit;
 mod authority;
 pub mod blobs;

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod agent;
+mod backup_cmd;
 mod batch;
 mod ca_cmd;
 mod context;
@@ -81,6 +82,12 @@ enum Command {
     /// Nhật ký kiểm toán / the audit log: verify its hash chain and time-stamps.
     #[command(subcommand)]
     Audit(office_cmd::AuditCommand),
+    /// Sao lưu / back up the database, the data directory's files and the
+    /// blobs to a directory or S3 with a signed manifest; `verify`, `list`.
+    Backup(backup_cmd::BackupArgs),
+    /// Khôi phục / restore a verified backup onto an empty data directory
+    /// and database.
+    Restore(backup_cmd::RestoreArgs),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them and the
     /// document office on localhost.
@@ -121,6 +128,8 @@ fn main() -> std::process::ExitCode {
             Command::Doc(a) => doc::run(a).await,
             Command::Office(c) => office_cmd::run(&ctx, c).await,
             Command::Audit(c) => office_cmd::audit(&ctx, c).await,
+            Command::Backup(a) => backup_cmd::run(&ctx, a).await,
+            Command::Restore(a) => backup_cmd::restore(&ctx, a).await,
             Command::Verify(a) => {
                 return verify_cmd::run(&ctx, a).await.map_err(|e| {
                     eprintln!("lỗi / error: {e:#}");
