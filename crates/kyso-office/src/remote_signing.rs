@@ -158,10 +158,14 @@ impl Office {
 
     /// Prepares `input` for a signature by `cert` with `options`, stores
     /// the prepared file with a fresh nonce, and returns what the agent
-    /// signs. `purpose` says what finishing it will do.
+    /// signs. `purpose` says what finishing it will do; `agency` is the
+    /// organization the agent's confirmation names (the document's agency,
+    /// or the signer's own organization on the `/sign` page).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn prepare_remote(
         &self,
         title: &str,
+        agency: String,
         input: &Path,
         cert: &Certificate,
         mut options: SignOptions,
@@ -263,7 +267,7 @@ impl Office {
             digest_algorithm: algorithm.digest().name().to_string(),
             algorithm: algorithm.to_string(),
             title,
-            agency: self.ca.config().organization.clone(),
+            agency,
             certificate_subject: kyso_pki::name::display_name(&cert.tbs_certificate.subject),
             certificate_serial: kyso_pki::certificate::serial_hex(cert),
             expires_at: iso_vn(expires_at),
@@ -483,8 +487,22 @@ impl Office {
         let mut options = SignOptions::new(cert.clone(), algorithm);
         options.name = Some(signer_name);
         options.reason = Some(format!("Ký số / signed: {}", title.trim()));
-        self.prepare_remote(title, &input, cert, options, "sign", async |_, _| Ok(()))
-            .await
+        // The signer's own organization (O of the certificate), else the
+        // system's.
+        let agency = kyso_pki::name::SubjectName::from_name(&cert.tbs_certificate.subject)
+            .ok()
+            .and_then(|n| n.organization)
+            .unwrap_or_else(|| self.ca.config().organization.clone());
+        self.prepare_remote(
+            title,
+            agency,
+            &input,
+            cert,
+            options,
+            "sign",
+            async |_, _| Ok(()),
+        )
+        .await
     }
 
     /// The `/sign` page's finalize: the signed PDF's bytes.

@@ -181,9 +181,19 @@ impl Office {
             options.placement = placement;
             options.new_fields = fields;
             let title = format!("{} {}", d.type_name, d.subject);
-            self.prepare_remote(&title, &input, cert, options, &purpose(id), async |_, _| {
-                Ok(())
-            })
+            let agency = self
+                .agency_model(self.store.connection(), d.agency_id)
+                .await?
+                .name;
+            self.prepare_remote(
+                &title,
+                agency,
+                &input,
+                cert,
+                options,
+                &purpose(id),
+                async |_, _| Ok(()),
+            )
             .await
         })
         .await

@@ -380,6 +380,8 @@ pub async fn approve(w: &World, id: i64) -> kyso_office::document::DocumentView 
         .prepare_approval(&w.approver, id, &w.approver_cert)
         .await
         .unwrap();
+    // The agent's confirmation names the document's agency, not the CA.
+    assert_eq!(p.agency, "Ủy ban nhân dân tỉnh Ninh Bình");
     let digest = hex::decode(&p.digest).unwrap();
     let sig = w.approver_key.sign_digest(&digest).unwrap();
     w.office
