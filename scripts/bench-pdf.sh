@@ -5,6 +5,7 @@
 #   scripts/bench-pdf.sh              # ~5 minutes on 2 cores
 #   GB=0 scripts/bench-pdf.sh         # without the 1 GB file
 #   ROUNDS=5 scripts/bench-pdf.sh     # more runs of each kyso command
+#   BUILD=0 scripts/bench-pdf.sh      # use the release build as it is
 #
 # Files (scripts/bench-pdf-gen.py, no network): 1, 100, 1,000 and 2,000
 # text pages (rewritten by qpdf with object streams), ~200 MB (100 pages,
@@ -37,7 +38,7 @@ for t in qpdf openssl pyhanko /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "bench-pdf: $t is missing (apt-get install qpdf time; run scripts/test.sh once for the pyHanko venv in .venv)" >&2; exit 1; }
 done
 
-cargo build --release --locked -q -p kyso
+[ "${BUILD:-1}" = 0 ] || cargo build --release --locked -q -p kyso
 KYSO="$CARGO_TARGET_DIR/release/kyso"
 W=$(mktemp -d "${TMPDIR:-/tmp}/kyso-bench-pdf.XXXXXX")
 trap 'rm -rf "$W"' EXIT
