@@ -16,6 +16,7 @@ pub mod blobs;
 mod certificate;
 mod counter;
 mod crl;
+pub mod desk;
 mod entity;
 mod error;
 mod migration;
