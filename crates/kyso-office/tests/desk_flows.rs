@@ -9,10 +9,10 @@ mod common;
 use std::process::Command;
 use std::sync::Arc;
 
-use common::{login, person, PASSWORD};
+use common::{login, pem, person, pyhanko_validate, PASSWORD};
 use kyso_ca::{Ca, CaConfig, InitOptions};
 use kyso_crypto::{KeySpec, SoftwareKey};
-use kyso_office::agency::NewAgency;
+use kyso_office::agency::{NewAgency, SealKeySetup};
 use kyso_office::desk::{
     Approval, DeviceState, DueStatus, HandoverMethod, NewDevice, NewHandover, NewRequest,
     RequestFilter, RequestForm, RequestKind, State,
@@ -474,12 +474,6 @@ fn openssl(dir: &std::path::Path, args: &[&str]) -> String {
 
 /// `openssl ocsp`'s status line for `serial` from kyso's responder.
 async fn ocsp_status(o: &Office, dir: &std::path::Path, serial: &str) -> String {
-    let pem = |der: &[u8]| {
-        format!(
-            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-            base64_std(der)
-        )
-    };
     std::fs::write(dir.join("issuing.pem"), pem(o.ca().issuing_der())).unwrap();
     std::fs::write(dir.join("root.pem"), pem(o.ca().root_der())).unwrap();
     let s = format!("0x{serial}");
@@ -625,6 +619,35 @@ async fn revocation_recovery_and_devices() {
         assert_eq!(dev.state, DeviceState::InUse, "{backend}");
         assert_eq!(dev.handovers.len(), 1);
         o.complete_request(&w.clerk_a, r.id, None).await.unwrap();
+        // The handover record, sealed with the managing organization's key.
+        let hid = dev.handovers[0].id;
+        assert_eq!(
+            o.handover_record(&w.clerk_a, dev.id, hid)
+                .await
+                .unwrap_err()
+                .code,
+            "seal-key-missing"
+        );
+        o.set_seal_key(&w.admin, w.agency_a, SealKeySetup::Generate)
+            .await
+            .unwrap();
+        assert_eq!(
+            o.handover_record(&w.subscriber, dev.id, hid)
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Forbidden
+        );
+        let pdf = o.handover_record(&w.clerk_a, dev.id, hid).await.unwrap();
+        let rec_dir = tempfile::tempdir().unwrap();
+        let rec_path = rec_dir.path().join("bien-ban.pdf");
+        std::fs::write(&rec_path, &pdf).unwrap();
+        if let Some((ok, out)) = pyhanko_validate(o, &rec_path) {
+            assert!(ok, "{backend}: pyHanko: {out}");
+            assert!(out.contains("The signature is judged VALID."), "{out}");
+        }
+        let dev = o.device(&w.clerk_a, dev.id).await.unwrap();
+        assert!(dev.handovers[0].record_sha256.is_some(), "{backend}");
 
         // The token locks; recovery goes to the department, due the next
         // working day; the department administrator completes it.

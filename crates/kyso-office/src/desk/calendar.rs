@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Month, Weekday};
 use utoipa::ToSchema;
 
-use crate::actor::{Actor, Scope};
+use crate::actor::Actor;
 use crate::audit::{record, Entry};
 use crate::error::{OfficeError, Result};
 use crate::role::Role;
@@ -277,7 +277,8 @@ impl Office {
 
     /// Enters the fixed public holidays of `year` that are not entered yet.
     pub async fn add_fixed_holidays(&self, actor: &Actor, year: i32) -> Result<Vec<CalendarDay>> {
-        actor.require_scope(Scope::Admin)?;
+        self.guard(actor, "desk.calendar.fixed", async || actor.require_admin())
+            .await?;
         if !(2000..=2100).contains(&year) {
             return Err(OfficeError::invalid(
                 "bad-year",

@@ -375,6 +375,8 @@ impl Office {
     pub async fn devices(&self, actor: &Actor, agency_id: Option<i64>) -> Result<Vec<DeviceView>> {
         let mut q = desk_device::Entity::find();
         if let Some(a) = agency_id {
+            self.guard(actor, "desk.device.list", async || may_handle(actor, a))
+                .await?;
             q = q.filter(desk_device::Column::AgencyId.eq(a));
         }
         let rows = q

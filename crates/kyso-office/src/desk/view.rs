@@ -62,6 +62,8 @@ pub struct RequestView {
     pub note: Option<String>,
     /// The certificate issued, renewed or changed.
     pub issued_serial: Option<String>,
+    /// That certificate (PEM), to put on the subscriber's token.
+    pub certificate_pem: Option<String>,
     pub completed_at: Option<String>,
     pub created_at: String,
     pub actions: Vec<Action>,
@@ -151,6 +153,12 @@ impl Office {
             kyso_pki::RevocationReason::from_code(u8::try_from(c).ok()?)
                 .map(|r| r.vietnamese().to_string())
         });
+        let certificate_pem = match &r.issued_serial {
+            Some(serial) => self.ca.store().certificate(serial).await?.and_then(|c| {
+                der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &c.der).ok()
+            }),
+            None => None,
+        };
         Ok(RequestView {
             id: r.id,
             kind,
@@ -184,6 +192,7 @@ impl Office {
             decided_at: r.decided_at.map(iso),
             note: r.note,
             issued_serial: r.issued_serial,
+            certificate_pem,
             completed_at: r.completed_at.map(iso),
             created_at: iso(r.created_at),
             actions: allowed_actions(state),
@@ -208,6 +217,21 @@ impl Office {
         actor: &Actor,
         f: &RequestFilter,
     ) -> Result<Vec<RequestView>> {
+        self.guard(actor, "desk.request.list", async || {
+            if let Some(a) = f.agency_id {
+                if !(actor.member_of(a)
+                    || actor.has_anywhere(Role::DeptAdmin)
+                    || actor.has_anywhere(Role::CaOperator))
+                {
+                    return Err(OfficeError::forbidden(
+                        "không được xem yêu cầu của cơ quan khác",
+                        "the requests of another agency are not yours to see",
+                    ));
+                }
+            }
+            Ok(())
+        })
+        .await?;
         let db = self.store.connection();
         let mut q = desk_request::Entity::find();
         if let Some(a) = f.agency_id {

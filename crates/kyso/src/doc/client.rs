@@ -88,6 +88,16 @@ impl Api {
         Self::json(self.send(self.client.post(self.url(path)).json(body))?)
     }
 
+    pub fn put<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
+        Self::json(self.send(self.client.put(self.url(path)).json(body))?)
+    }
+
+    /// DELETE; the answer's body is not read.
+    pub fn delete(&self, path: &str) -> Result<()> {
+        self.send(self.client.delete(self.url(path)))?;
+        Ok(())
+    }
+
     pub fn post_multipart<T: DeserializeOwned>(
         &self,
         path: &str,
