@@ -63,16 +63,14 @@ impl Office {
                 .await
                 .map_err(|e| OfficeError::internal("register export", e))?;
             let title = crate::render::register_title(direction);
-            self.seal_rendered(
-                &kit,
-                (&input, &output),
-                rendered.signature,
-                REGISTER_SIGNATURE_FIELD,
-                format!("{title} năm {year} / register export"),
-                false,
-                now,
-            )
-            .map_err(sign_error)?;
+            let how = RecordSeal {
+                at: rendered.signature,
+                field: REGISTER_SIGNATURE_FIELD,
+                reason: format!("{title} năm {year} / register export"),
+                image: false,
+            };
+            self.seal_rendered(&kit, (&input, &output), how, now)
+                .map_err(sign_error)?;
             let signed = tokio::fs::read(&output)
                 .await
                 .map_err(|e| OfficeError::internal("register export", e))?;
@@ -102,21 +100,32 @@ impl Office {
     }
 }
 
+/// Where and how a rendered record is sealed.
+pub(crate) struct RecordSeal<'a> {
+    /// The box of the visible signature.
+    pub at: BoxAt,
+    pub field: &'a str,
+    pub reason: String,
+    /// Whether the seal image is drawn.
+    pub image: bool,
+}
+
 impl Office {
     /// Signs the rendered record `paths.0` into `paths.1` with the seal
-    /// `kit`, PAdES B-T (kyso's TSA), its appearance in `at` (with the
-    /// seal image when `image`), field `field`, reason `reason`.
-    #[allow(clippy::too_many_arguments)]
+    /// `kit`, PAdES B-T (kyso's TSA), as `how` says.
     pub(crate) fn seal_rendered(
         &self,
         kit: &SealKit,
         paths: (&std::path::Path, &std::path::Path),
-        at: BoxAt,
-        field: &str,
-        reason: String,
-        image: bool,
+        how: RecordSeal<'_>,
         now: time::OffsetDateTime,
     ) -> std::result::Result<(), kyso_sign::SignError> {
+        let RecordSeal {
+            at,
+            field,
+            reason,
+            image,
+        } = how;
         tokio::task::block_in_place(|| {
             let tsa = self.tsa_transport();
             let mut pdf = kyso_sign::open_pdf(paths.0)?;

@@ -13,6 +13,7 @@ use super::device::HandoverMethod;
 use crate::actor::{Actor, Scope};
 use crate::audit::{record, Entry};
 use crate::error::{OfficeError, Result};
+use crate::register_pdf::RecordSeal;
 use crate::render::{draft_pdf, AdministrativeDocument};
 use crate::role::Role;
 use crate::Office;
@@ -151,16 +152,14 @@ impl Office {
             tokio::fs::write(&input, &rendered.pdf)
                 .await
                 .map_err(|e| OfficeError::internal("handover record", e))?;
-            self.seal_rendered(
-                &kit,
-                (&input, &output),
-                sig_box,
-                RECORD_SIGNATURE_FIELD,
-                "Biên bản bàn giao thiết bị / device handover record".into(),
-                true,
-                now,
-            )
-            .map_err(sign_error)?;
+            let how = RecordSeal {
+                at: sig_box,
+                field: RECORD_SIGNATURE_FIELD,
+                reason: "Biên bản bàn giao thiết bị / device handover record".into(),
+                image: true,
+            };
+            self.seal_rendered(&kit, (&input, &output), how, now)
+                .map_err(sign_error)?;
             let signed = tokio::fs::read(&output)
                 .await
                 .map_err(|e| OfficeError::internal("handover record", e))?;

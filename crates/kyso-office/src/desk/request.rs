@@ -164,24 +164,36 @@ pub(crate) async fn request_for_update(
         .ok_or_else(|| OfficeError::not_found("yêu cầu", "request"))
 }
 
-/// Appends the history row and the audit entry of a transition.
+/// One transition as logged: what was done, the state it led to, in
+/// which role, with what note.
+pub(crate) struct Step<'a> {
+    pub action: &'a str,
+    pub to: State,
+    pub role: Option<Role>,
+    pub note: Option<String>,
+}
+
+/// Appends the history row and the audit entry of transition `step` of `r`.
 pub(crate) async fn log_step(
     tx: &DatabaseTransaction,
     actor: &Actor,
     r: &desk_request::Model,
-    action: &str,
-    to: State,
-    role: Option<Role>,
-    note: Option<String>,
+    step: Step<'_>,
     now: time::OffsetDateTime,
 ) -> Result<()> {
+    let Step {
+        action,
+        to,
+        role,
+        note,
+    } = step;
     desk_event::ActiveModel {
         request_id: Set(r.id),
         action: Set(action.into()),
         from_state: Set(r.state.clone()),
         to_state: Set(to.code().into()),
         person_id: Set(actor.person_id),
-        note: Set(note.clone()),
+        note: Set(note),
         at: Set(now.unix_timestamp()),
         ..Default::default()
     }
@@ -280,7 +292,18 @@ impl Office {
                     .await?;
                     let mut created = r.clone();
                     created.state = String::new();
-                    log_step(tx, actor, &created, "create", State::Submitted, None, None, now)
+                    log_step(
+                        tx,
+                        actor,
+                        &created,
+                        Step {
+                            action: "create",
+                            to: State::Submitted,
+                            role: None,
+                            note: None,
+                        },
+                        now,
+                    )
                         .await?;
                     Ok(r.id)
                 })
@@ -319,17 +342,13 @@ impl Office {
                     a.state = Set(rule.to.code().into());
                     a.updated_at = Set(now.unix_timestamp());
                     a.update(tx).await?;
-                    log_step(
-                        tx,
-                        actor,
-                        &r,
-                        action.code(),
-                        rule.to,
+                    let step = Step {
+                        action: action.code(),
+                        to: rule.to,
                         role,
-                        note.clone(),
-                        now,
-                    )
-                    .await
+                        note: note.clone(),
+                    };
+                    log_step(tx, actor, &r, step, now).await
                 })
                 .await?;
             self.desk_request(actor, id).await
