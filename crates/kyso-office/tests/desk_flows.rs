@@ -453,6 +453,31 @@ async fn issuance_from_subscriber_to_ca_with_deadline_and_refusals() {
     }
 }
 
+/// A new issuance for the subscriber onto token `serial`, through every
+/// step, approved with a CSR from a fresh key.
+async fn issue_on(w: &Desk, serial: &str) -> kyso_office::desk::RequestView {
+    let o = &w.office;
+    let mut f = form("Nguyễn Thị Lan");
+    f.token_serial = Some(serial.into());
+    let new = NewRequest {
+        kind: RequestKind::IssuePerson,
+        agency_id: w.agency_a,
+        subscriber_id: Some(w.subscriber.person_id),
+        form: f,
+    };
+    let r = o.create_request(&w.subscriber, new).await.unwrap();
+    o.confirm_request(&w.head_a, r.id).await.unwrap();
+    o.send_request(&w.clerk_a, r.id).await.unwrap();
+    let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+    let approval = Approval {
+        csr: Some(csr(&key)),
+        ..Approval::default()
+    };
+    o.approve_request(&w.ca_operator, r.id, approval)
+        .await
+        .unwrap()
+}
+
 fn have_openssl() -> bool {
     Command::new("openssl").arg("version").output().is_ok()
 }
@@ -559,34 +584,7 @@ async fn revocation_recovery_and_devices() {
             .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Forbidden);
 
-        let mut f = form("Nguyễn Thị Lan");
-        f.token_serial = Some("SH-0001".into());
-        let r = o
-            .create_request(
-                &w.subscriber,
-                NewRequest {
-                    kind: RequestKind::IssuePerson,
-                    agency_id: w.agency_a,
-                    subscriber_id: Some(w.subscriber.person_id),
-                    form: f,
-                },
-            )
-            .await
-            .unwrap();
-        o.confirm_request(&w.head_a, r.id).await.unwrap();
-        o.send_request(&w.clerk_a, r.id).await.unwrap();
-        let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
-        let r = o
-            .approve_request(
-                &w.ca_operator,
-                r.id,
-                Approval {
-                    csr: Some(csr(&key)),
-                    ..Approval::default()
-                },
-            )
-            .await
-            .unwrap();
+        let r = issue_on(&w, "SH-0001").await;
         let serial = r.issued_serial.clone().unwrap();
         let dev = o.device(&w.ca_operator, dev.id).await.unwrap();
         assert_eq!(dev.state, DeviceState::Issued, "{backend}");
@@ -786,34 +784,7 @@ async fn revocation_recovery_and_devices() {
             )
             .await
             .unwrap();
-        let mut f = form("Nguyễn Thị Lan");
-        f.token_serial = Some("SH-0002".into());
-        let r2 = o
-            .create_request(
-                &w.subscriber,
-                NewRequest {
-                    kind: RequestKind::IssuePerson,
-                    agency_id: w.agency_a,
-                    subscriber_id: Some(w.subscriber.person_id),
-                    form: f,
-                },
-            )
-            .await
-            .unwrap();
-        o.confirm_request(&w.head_a, r2.id).await.unwrap();
-        o.send_request(&w.clerk_a, r2.id).await.unwrap();
-        let key2 = SoftwareKey::generate(KeySpec::EcP256).unwrap();
-        let r2 = o
-            .approve_request(
-                &w.ca_operator,
-                r2.id,
-                Approval {
-                    csr: Some(csr(&key2)),
-                    ..Approval::default()
-                },
-            )
-            .await
-            .unwrap();
+        let r2 = issue_on(&w, "SH-0002").await;
         let serial2 = r2.issued_serial.unwrap();
         let e = o
             .report_loss(&w.clerk_b, dev2.id, "2026-05-11", "Mất khi đi công tác")

@@ -259,6 +259,18 @@ fn text(field: &str, v: &str, max: usize) -> Result<String> {
     Ok(t.to_string())
 }
 
+/// Device `id` locked for update (`FOR UPDATE` on PostgreSQL).
+async fn device_for_update(tx: &DatabaseTransaction, id: i64) -> Result<desk_device::Model> {
+    use kyso_store::sea_orm::{ConnectionTrait, QuerySelect};
+    let mut q = desk_device::Entity::find_by_id(id);
+    if tx.get_database_backend() == kyso_store::sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(tx)
+        .await?
+        .ok_or_else(|| OfficeError::not_found("thiết bị", "device"))
+}
+
 async fn person_exists(tx: &DatabaseTransaction, id: i64) -> Result<()> {
     if kyso_store::office::person::Entity::find_by_id(id)
         .one(tx)
@@ -483,10 +495,7 @@ impl Office {
             let now = self.now();
             self.store
                 .write(async |tx| {
-                    let d = desk_device::Entity::find_by_id(id)
-                        .one(tx)
-                        .await?
-                        .ok_or_else(|| OfficeError::not_found("thiết bị", "device"))?;
+                    let d = device_for_update(tx, id).await?;
                     self.device_transition(tx, actor, d, to, now).await
                 })
                 .await
@@ -530,10 +539,7 @@ impl Office {
             let now = self.now();
             self.store
                 .write(async |tx| {
-                    let d = desk_device::Entity::find_by_id(id)
-                        .one(tx)
-                        .await?
-                        .ok_or_else(|| OfficeError::not_found("thiết bị", "device"))?;
+                    let d = device_for_update(tx, id).await?;
                     if let Some(p) = h.holder_id {
                         person_exists(tx, p).await?;
                     }
@@ -618,10 +624,7 @@ impl Office {
             let now = self.now();
             self.store
                 .write(async |tx| {
-                    let d = desk_device::Entity::find_by_id(id)
-                        .one(tx)
-                        .await?
-                        .ok_or_else(|| OfficeError::not_found("thiết bị", "device"))?;
+                    let d = device_for_update(tx, id).await?;
                     desk_handover::ActiveModel {
                         device_id: Set(id),
                         kind: Set("loss".into()),

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::migration::drop_table;
+use crate::office::migration::index;
 
 /// Tables in creation order (drop in reverse).
 const TABLES: &[&str] = &[
@@ -58,28 +59,6 @@ async fn create(
         );
     }
     m.create_table(t.to_owned()).await
-}
-
-async fn index(
-    m: &SchemaManager<'_>,
-    table: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut i = Index::create();
-    i.name(format!(
-        "{}_{table}_{}",
-        if unique { "uq" } else { "idx" },
-        cols.join("_")
-    ))
-    .table(Alias::new(table));
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    if unique {
-        i.unique();
-    }
-    m.create_index(i.to_owned()).await
 }
 
 pub(crate) struct M0008Desk;
