@@ -121,46 +121,31 @@ async fn desk(store: Store) -> Desk {
         )
         .await
         .unwrap();
-    let subscriber = person(
-        &office,
-        &admin,
-        "thuebao.stc",
-        "Nguyễn Thị Lan",
-        vec![member(a.id, "drafter", Some("Chuyên viên"))],
-    )
-    .await;
-    let head_a = person(
-        &office,
-        &admin,
-        "giamdoc.stc",
-        "Hoàng Văn Em",
-        vec![member(a.id, "head", Some("Giám đốc"))],
-    )
-    .await;
-    let clerk_a = person(
-        &office,
-        &admin,
-        "vanthu.stc",
-        "Phạm Văn Dũng",
-        vec![member(a.id, "clerk", None)],
-    )
-    .await;
-    let clerk_b = person(
-        &office,
-        &admin,
-        "vanthu.syt",
-        "Vũ Văn Hà",
-        vec![member(b.id, "clerk", None)],
-    )
-    .await;
-    let ca_operator = person(
-        &office,
-        &admin,
-        "vanhanh.ca",
-        "Trịnh Văn Khoa",
-        vec![member(top.id, "ca_operator", None)],
-    )
-    .await;
+    let mut people = Vec::new();
+    for (user, name, agency, role, position) in [
+        (
+            "thuebao.stc",
+            "Nguyễn Thị Lan",
+            a.id,
+            "drafter",
+            Some("Chuyên viên"),
+        ),
+        (
+            "giamdoc.stc",
+            "Hoàng Văn Em",
+            a.id,
+            "head",
+            Some("Giám đốc"),
+        ),
+        ("vanthu.stc", "Phạm Văn Dũng", a.id, "clerk", None),
+        ("vanthu.syt", "Vũ Văn Hà", b.id, "clerk", None),
+        ("vanhanh.ca", "Trịnh Văn Khoa", top.id, "ca_operator", None),
+    ] {
+        let roles = vec![member(agency, role, position)];
+        people.push(person(&office, &admin, user, name, roles).await);
+    }
+    let [subscriber, head_a, clerk_a, clerk_b, ca_operator]: [Actor; 5] =
+        people.try_into().unwrap();
     Desk {
         office,
         clock,

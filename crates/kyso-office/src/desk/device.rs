@@ -367,6 +367,13 @@ impl Office {
         Ok(d)
     }
 
+    /// Device `id` when the actor keeps it (not merely holds it).
+    async fn device_kept(&self, actor: &Actor, id: i64) -> Result<desk_device::Model> {
+        let d = self.device_model(actor, id).await?;
+        may_handle(actor, d.agency_id)?;
+        Ok(d)
+    }
+
     /// Device `id`, with its handovers.
     pub async fn device(&self, actor: &Actor, id: i64) -> Result<DeviceView> {
         let d = self.device_model(actor, id).await?;
@@ -490,8 +497,7 @@ impl Office {
                     "a lost device needs a loss record (report-loss)",
                 ));
             }
-            let d = self.device_model(actor, id).await?;
-            may_handle(actor, d.agency_id)?;
+            self.device_kept(actor, id).await?;
             let now = self.now();
             self.store
                 .write(async |tx| {
@@ -514,8 +520,7 @@ impl Office {
     ) -> Result<DeviceView> {
         self.guard(actor, "desk.device.handover", async || {
             actor.require_scope(Scope::Write)?;
-            let d = self.device_model(actor, id).await?;
-            may_handle(actor, d.agency_id)?;
+            self.device_kept(actor, id).await?;
             let day = iso_day(parse_day(&h.handed_on)?);
             let from = text("from_party", &h.from_party, 200)?;
             let to = text("to_party", &h.to_party, 200)?;
@@ -607,8 +612,7 @@ impl Office {
     ) -> Result<DeviceView> {
         self.guard(actor, "desk.device.loss", async || {
             actor.require_scope(Scope::Write)?;
-            let d = self.device_model(actor, id).await?;
-            may_handle(actor, d.agency_id)?;
+            let d = self.device_kept(actor, id).await?;
             device_transition(DeviceState::parse(&d.state)?, DeviceState::Lost)?;
             let day = iso_day(parse_day(handed_on)?);
             let note = text("note", note, 2000)?;
