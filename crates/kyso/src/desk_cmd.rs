@@ -209,6 +209,14 @@ pub enum DeviceCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// The handover record (biên bản bàn giao) as a PDF sealed with the
+    /// agency's seal key (its clerk or head).
+    Record {
+        id: i64,
+        handover: i64,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Record a loss (the certificate is revoked at once).
     Loss {
         id: i64,
@@ -511,6 +519,20 @@ fn run_blocking(a: DeskArgs) -> Result<()> {
                              "request_id": request, "note": note }),
                 )?;
                 show(&v, device_text);
+            }
+            DeviceCommand::Record {
+                id,
+                handover,
+                output,
+            } => {
+                let pdf = api.post_bytes(&format!(
+                    "/api/v1/desk/devices/{id}/handovers/{handover}/record"
+                ))?;
+                std::fs::write(&output, &pdf)
+                    .with_context(|| format!("cannot write {}", output.display()))?;
+                if !j {
+                    println!("{} ({} bytes)", output.display(), pdf.len());
+                }
             }
             DeviceCommand::Loss { id, on, note } => {
                 let v: Value = api.post(

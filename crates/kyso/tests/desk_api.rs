@@ -198,7 +198,7 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
         assert_eq!(dev["state"], "issued");
         assert_eq!(dev["certificate_serial"].as_str(), Some(serial.as_str()));
         // Handed over in person to the subscriber.
-        clerk
+        let handed = clerk
             .post(
                 &format!("/api/v1/desk/devices/{dev_id}/handovers"),
                 json!({"method": "in_person", "handed_on": "2026-05-04",
@@ -209,6 +209,34 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
         clerk
             .post(&format!("/api/v1/desk/requests/{id}/complete"), json!({}))
             .expect(200, "complete");
+        // The handover record, sealed with B's seal key, through the CLI.
+        admin
+            .put(
+                &format!("/api/v1/agencies/{b}/seal-key"),
+                json!({"kind": "generate"}),
+            )
+            .expect(200, "seal key of B");
+        let record = p.d.path("bien-ban.pdf");
+        let out = std::process::Command::new(KYSO)
+            .env("KYSO_API_TOKEN", p.people["vanthu.stc"].api.token())
+            .args([
+                "desk",
+                "--server",
+                &p.base,
+                "device",
+                "record",
+                &dev_id.to_string(),
+            ])
+            .arg(handed["handovers"][0]["id"].as_i64().unwrap().to_string())
+            .args(["-o", s(&record)])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        if let Some(peers) = &p.peers {
+            if let Some((ok, t)) = peers.pyhanko(&record) {
+                assert!(ok && t.contains("judged VALID"), "pyHanko: {t}");
+            }
+        }
 
         // The subscriber signs with the token; peers accept the signature.
         let plain = p.d.path("plain.pdf");

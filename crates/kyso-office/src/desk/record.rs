@@ -128,7 +128,13 @@ impl Office {
                 type_code: "BB".into(),
                 type_name: "Biên bản".into(),
                 agency_short: agency.short_name.clone(),
-                place: agency.address.clone(),
+                // The place name of box 4; an agency without an address
+                // is named instead.
+                place: if agency.address.trim().is_empty() {
+                    agency.name.clone()
+                } else {
+                    agency.address.clone()
+                },
                 subject: if loss {
                     format!("Mất thiết bị lưu khóa bí mật {}", d.serial)
                 } else {

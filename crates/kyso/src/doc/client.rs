@@ -88,6 +88,11 @@ impl Api {
         Self::json(self.send(self.client.post(self.url(path)).json(body))?)
     }
 
+    /// POST without a body; the answer's bytes (a PDF).
+    pub fn post_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        read_capped(self.send(self.client.post(self.url(path)))?)
+    }
+
     pub fn put<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
         Self::json(self.send(self.client.put(self.url(path)).json(body))?)
     }
