@@ -23,6 +23,7 @@ mod bootstrap;
 pub mod catalog;
 pub mod clock;
 pub mod delivery;
+pub mod desk;
 pub mod document;
 pub mod error;
 pub mod evidence;

@@ -7,6 +7,9 @@
 //! document). The export is audited with the signed file's SHA-256.
 
 use kyso_sign::{SignOptions, Target};
+
+use crate::document::layout::BoxAt;
+use crate::document::seal::SealKit;
 use sha2::{Digest, Sha256};
 
 use crate::actor::{Actor, Scope};
@@ -60,39 +63,14 @@ impl Office {
                 .await
                 .map_err(|e| OfficeError::internal("register export", e))?;
             let title = crate::render::register_title(direction);
-            tokio::task::block_in_place(|| {
-                let tsa = self.tsa_transport();
-                let mut pdf = kyso_sign::open_pdf(&input).map_err(sign_error)?;
-                let mut req = kit.request.clone();
-                req.image = None;
-                // Shown in Vietnam's time (DESIGN §5: +07:00).
-                req.signing_time = now.to_offset(crate::clock::VIETNAM);
-                let placed = kyso_sign::place(
-                    &mut pdf,
-                    &req,
-                    &Target::Rect {
-                        page: rendered.signature.page,
-                        rect: rendered.signature.to_rect(),
-                    },
-                )
+            let how = RecordSeal {
+                at: rendered.signature,
+                field: REGISTER_SIGNATURE_FIELD,
+                reason: format!("{title} năm {year} / register export"),
+                image: false,
+            };
+            self.seal_rendered(&kit, (&input, &output), how, now)
                 .map_err(sign_error)?;
-                let mut options = SignOptions::new(kit.certificate.clone(), kit.signer.algorithm());
-                options.field_name = Some(REGISTER_SIGNATURE_FIELD.into());
-                options.name = Some(kit.request.signer_name.clone());
-                options.reason = Some(format!("{title} năm {year} / register export"));
-                options.contact_info = kit.request.email.clone();
-                options.signing_time = Some(now);
-                options.placement = placed.placement;
-                kyso_sign::sign_opened_pdf(
-                    pdf,
-                    &output,
-                    kit.signer.as_ref(),
-                    &kit.chain,
-                    &options,
-                    Some(&tsa),
-                )
-                .map_err(sign_error)
-            })?;
             let signed = tokio::fs::read(&output)
                 .await
                 .map_err(|e| OfficeError::internal("register export", e))?;
@@ -119,5 +97,68 @@ impl Office {
             Ok(signed)
         })
         .await
+    }
+}
+
+/// Where and how a rendered record is sealed.
+pub(crate) struct RecordSeal<'a> {
+    /// The box of the visible signature.
+    pub at: BoxAt,
+    pub field: &'a str,
+    pub reason: String,
+    /// Whether the seal image is drawn.
+    pub image: bool,
+}
+
+impl Office {
+    /// Signs the rendered record `paths.0` into `paths.1` with the seal
+    /// `kit`, PAdES B-T (kyso's TSA), as `how` says.
+    pub(crate) fn seal_rendered(
+        &self,
+        kit: &SealKit,
+        paths: (&std::path::Path, &std::path::Path),
+        how: RecordSeal<'_>,
+        now: time::OffsetDateTime,
+    ) -> std::result::Result<(), kyso_sign::SignError> {
+        let RecordSeal {
+            at,
+            field,
+            reason,
+            image,
+        } = how;
+        tokio::task::block_in_place(|| {
+            let tsa = self.tsa_transport();
+            let mut pdf = kyso_sign::open_pdf(paths.0)?;
+            let mut req = kit.request.clone();
+            if !image {
+                req.image = None;
+            }
+            // Shown in Vietnam's time (DESIGN §5: +07:00).
+            req.signing_time = now.to_offset(crate::clock::VIETNAM);
+            let placed = kyso_sign::place(
+                &mut pdf,
+                &req,
+                &Target::Rect {
+                    page: at.page,
+                    rect: at.to_rect(),
+                },
+            )?;
+            let mut options = SignOptions::new(kit.certificate.clone(), kit.signer.algorithm());
+            options.field_name = Some(field.into());
+            options.name = Some(kit.request.signer_name.clone());
+            options.reason = Some(reason);
+            options.contact_info = kit.request.email.clone();
+            options.signing_time = Some(now);
+            options.placement = placed.placement;
+            kyso_sign::sign_opened_pdf(
+                pdf,
+                paths.1,
+                kit.signer.as_ref(),
+                &kit.chain,
+                &options,
+                Some(&tsa),
+            )
+            .map(|_| ())
+        })
     }
 }

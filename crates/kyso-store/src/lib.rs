@@ -17,6 +17,7 @@ pub mod blobs;
 mod certificate;
 mod counter;
 mod crl;
+pub mod desk;
 mod entity;
 mod error;
 mod migration;

@@ -49,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::office::migration::M0005Office),
             Box::new(crate::audit::M0006Audit),
             Box::new(crate::pending_signature::M0007PendingResult),
+            Box::new(crate::desk::migration::M0008Desk),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod batch;
 mod ca_cmd;
 mod context;
 mod demo;
+mod desk_cmd;
 mod doc;
 mod extend_cmd;
 mod fetch;
@@ -76,6 +77,10 @@ enum Command {
     /// list, show, submit, approve (with your token), seal, issue, inbox,
     /// register, reject, assign, recall, registers, audit.
     Doc(doc::DocArgs),
+    /// Dịch vụ chứng thư số / the certificate desk through the API:
+    /// requests (create, confirm, send, approve, refuse, …), the
+    /// working-day calendar, key devices and their handovers.
+    Desk(desk_cmd::DeskArgs),
     /// The office on this server's data: `init` makes the first administrator.
     #[command(subcommand)]
     Office(office_cmd::OfficeCommand),
@@ -126,6 +131,7 @@ fn main() -> std::process::ExitCode {
             Command::Extend(a) => extend_cmd::run(a).await,
             Command::Fill(a) => fill_cmd::run(a).await,
             Command::Doc(a) => doc::run(a).await,
+            Command::Desk(a) => desk_cmd::run(a).await,
             Command::Office(c) => office_cmd::run(&ctx, c).await,
             Command::Audit(c) => office_cmd::audit(&ctx, c).await,
             Command::Backup(a) => backup_cmd::run(&ctx, a).await,

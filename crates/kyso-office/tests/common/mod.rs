@@ -389,3 +389,65 @@ pub async fn approve(w: &World, id: i64) -> kyso_office::document::DocumentView 
         .await
         .unwrap()
 }
+
+/// A certificate as PEM.
+pub fn pem(der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+/// `pyhanko sign validate` with the office's CA as the trust root: None
+/// when the test venv is missing (and peers are not required).
+pub fn pyhanko_validate(o: &kyso_office::Office, pdf: &std::path::Path) -> Option<(bool, String)> {
+    let python = match std::env::var("KYSO_TEST_PYTHON") {
+        Ok(p) => p,
+        Err(_) => {
+            assert!(
+                std::env::var("KYSO_REQUIRE_PEERS").as_deref() != Ok("1"),
+                "KYSO_TEST_PYTHON is required by scripts/test.sh"
+            );
+            eprintln!("SKIP: KYSO_TEST_PYTHON unset: pyHanko checks skipped");
+            return None;
+        }
+    };
+    let dir = pdf.parent().unwrap();
+    std::fs::write(dir.join("root.pem"), pem(o.ca().root_der())).unwrap();
+    std::fs::write(dir.join("issuing.pem"), pem(o.ca().issuing_der())).unwrap();
+    let pyhanko = std::path::Path::new(&python)
+        .parent()
+        .unwrap()
+        .join("pyhanko");
+    let out = std::process::Command::new(pyhanko)
+        .current_dir(dir)
+        .args([
+            "sign",
+            "validate",
+            "--pretty-print",
+            "--trust",
+            "root.pem",
+            "--trust-replace",
+            "--other-certs",
+            "issuing.pem",
+            "--no-revocation-check",
+        ])
+        .arg(pdf)
+        .output()
+        .expect("pyhanko");
+    Some((
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    ))
+}

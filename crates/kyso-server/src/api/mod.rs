@@ -8,6 +8,7 @@ pub mod agencies;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod desk;
 pub mod docs;
 pub mod documents;
 pub mod inbox;
@@ -51,6 +52,7 @@ session (cookie `kyso_session` from `POST /api/v1/auth/login`; unsafe methods th
         (name = "registers", description = "Registers of outgoing and incoming documents"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "webhooks", description = "Signed notifications for integrations"),
+        (name = "desk", description = "The certificate service desk: requests, calendar, devices"),
     )
 )]
 struct ApiDoc;
@@ -67,6 +69,7 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(registers::routes())
         .merge(audit::routes())
         .merge(webhooks::routes())
+        .merge(desk::routes())
         .layer(DefaultBodyLimit::max(limits::JSON));
     let files = OpenApiRouter::new()
         .merge(agencies::file_routes())
@@ -244,6 +247,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(operations, 48, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(operations, 70, "{:?}", paths.keys().collect::<Vec<_>>());
     }
 }

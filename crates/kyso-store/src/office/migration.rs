@@ -53,7 +53,8 @@ fn fk(table: &str, column: &str, to: &str, to_col: &str) -> ForeignKeyCreateStat
 fn table(name: &str) -> TableCreateStatement {
     Table::create().table(Alias::new(name)).to_owned()
 }
-async fn index(
+/// `CREATE [UNIQUE] INDEX` named after the table and columns.
+pub(crate) async fn index(
     m: &SchemaManager<'_>,
     table: &str,
     cols: &[&str],

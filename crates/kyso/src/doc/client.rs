@@ -88,6 +88,21 @@ impl Api {
         Self::json(self.send(self.client.post(self.url(path)).json(body))?)
     }
 
+    /// POST without a body; the answer's bytes (a PDF).
+    pub fn post_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        read_capped(self.send(self.client.post(self.url(path)))?)
+    }
+
+    pub fn put<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
+        Self::json(self.send(self.client.put(self.url(path)).json(body))?)
+    }
+
+    /// DELETE; the answer's body is not read.
+    pub fn delete(&self, path: &str) -> Result<()> {
+        self.send(self.client.delete(self.url(path)))?;
+        Ok(())
+    }
+
     pub fn post_multipart<T: DeserializeOwned>(
         &self,
         path: &str,

@@ -4,7 +4,7 @@
 //! command is one API call or a short sequence of them; `--json` prints
 //! the API's answer as it is.
 
-mod client;
+pub(crate) mod client;
 
 use std::path::PathBuf;
 
@@ -20,8 +20,9 @@ use client::Api;
 
 use crate::key_source::KeySourceArgs;
 
+/// Where the API is and how to call it (`kyso doc`, `kyso desk`).
 #[derive(Args)]
-pub struct DocArgs {
+pub struct ServerArgs {
     /// The kyso server.
     #[arg(
         long,
@@ -29,13 +30,19 @@ pub struct DocArgs {
         env = "KYSO_SERVER",
         default_value = "http://127.0.0.1:8080"
     )]
-    server: String,
+    pub server: String,
     /// Environment variable holding the API token (`kyso doc login` makes one).
     #[arg(long, global = true, default_value = "KYSO_API_TOKEN")]
-    token_env: String,
+    pub token_env: String,
     /// Print the API's JSON answer.
     #[arg(long, global = true)]
-    json: bool,
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct DocArgs {
+    #[command(flatten)]
+    api: ServerArgs,
     #[command(subcommand)]
     command: DocCommand,
 }
@@ -324,7 +331,7 @@ fn agency_id(api: &Api, a: &str) -> Result<i64> {
         .with_context(|| format!("không có cơ quan mã {a} / no agency with code {a}"))
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -335,7 +342,7 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn query(pairs: &[(&str, Option<String>)]) -> String {
+pub(crate) fn query(pairs: &[(&str, Option<String>)]) -> String {
     let q: Vec<String> = pairs
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", urlencode(v))))
@@ -382,14 +389,16 @@ pub async fn run(a: DocArgs) -> Result<()> {
 }
 
 fn run_blocking(a: DocArgs) -> Result<()> {
-    let token = std::env::var(&a.token_env).ok().filter(|t| !t.is_empty());
-    let mut api = Api::new(&a.server, token.clone())?;
-    let j = a.json;
+    let token = std::env::var(&a.api.token_env)
+        .ok()
+        .filter(|t| !t.is_empty());
+    let mut api = Api::new(&a.api.server, token.clone())?;
+    let j = a.api.json;
     if !matches!(a.command, DocCommand::Login { .. }) && token.is_none() {
         bail!(
             "cần mã truy cập API trong biến {} (tạo bằng `kyso doc login --user TÊN`) / an API token is needed in {} (make one with `kyso doc login --user NAME`)",
-            a.token_env,
-            a.token_env
+            a.api.token_env,
+            a.api.token_env
         );
     }
     let act = |api: &Api, id: i64, what: &str, body: Value| -> Result<()> {
@@ -429,7 +438,7 @@ fn run_blocking(a: DocArgs) -> Result<()> {
             } else {
                 eprintln!("Mã truy cập mới (chỉ hiện một lần) / new API token (shown once):");
                 println!("{}", s(&t, "token"));
-                eprintln!("export {}=…", a.token_env);
+                eprintln!("export {}=…", a.api.token_env);
             }
         }
         DocCommand::Create(c) => {
@@ -525,7 +534,7 @@ fn run_blocking(a: DocArgs) -> Result<()> {
             print(j, &d, doc_text);
         }
         DocCommand::ApproveAgent { id, agent } => {
-            let d = approve_with_agent(&api, &a.server, id, &agent)?;
+            let d = approve_with_agent(&api, &a.api.server, id, &agent)?;
             print(j, &d, doc_text);
         }
         DocCommand::Download { id, file, output } => {

@@ -1,0 +1,27 @@
+//! The certificate service desk (DESIGN §10, seed 001, Decree 68/2024):
+//! requests from subscribers through their managing organization to the
+//! CA or the provincial department, decided through kyso's CA; deadlines
+//! in working days; the registry of key devices with their handovers.
+//!
+//! Every transition is one use case of [`crate::Office`] in one
+//! transaction with its audit entry, allowed only by the table in
+//! [`state`]; a refusal changes nothing.
+
+pub mod calendar;
+pub mod decision;
+pub mod device;
+pub mod form;
+pub mod kind;
+pub mod record;
+pub mod request;
+pub mod state;
+pub mod view;
+
+pub use calendar::{CalendarDay, DayKind, DueStatus};
+pub use decision::Approval;
+pub use device::{DeviceState, DeviceView, HandoverMethod, NewDevice, NewHandover};
+pub use form::RequestForm;
+pub use kind::{RequestKind, Route};
+pub use request::NewRequest;
+pub use state::{Action, State};
+pub use view::{RequestFilter, RequestView};

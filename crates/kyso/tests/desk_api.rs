@@ -1,0 +1,410 @@
+//! The certificate desk end to end over HTTP (`kyso serve` as a process,
+//! SQLite and PostgreSQL): a subscriber requests a certificate, the
+//! managing organization confirms and sends, the CA operator approves with
+//! the CSR made by `kyso token keygen`/`csr` on a SoftHSM2 token — the key
+//! never leaves it — the certificate goes onto the token and signs a PDF
+//! that pdfsig and pyHanko accept; the token locks and is recovered
+//! (`kyso token recover`) within its working day; the subscriber leaves
+//! the sector, the certificate is revoked and `openssl ocsp` against kyso
+//! says revoked, and the device goes back. Bad input is refused with a
+//! clear message and changes nothing. The `kyso desk` CLI drives a part.
+mod common;
+#[path = "common/office.rs"]
+mod office;
+
+use common::lab::{s, text};
+use common::token::*;
+use common::*;
+use office::*;
+use serde_json::{json, Value};
+
+fn form(extra: Value) -> Value {
+    let mut f = json!({
+        "identity_number": "037190001234",
+        "full_name": "Đỗ Thị Giang",
+        "position": "Chuyên viên",
+        "email": "chuyenvien.stc@ninhbinh.gov.vn",
+        "phone": "0912345678",
+        "reason": "Cấp mới để ký văn bản",
+        "token_serial": "TK-STC-0001",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        f[k] = v.clone();
+    }
+    f
+}
+
+#[test]
+fn desk_from_request_to_signature_recovery_and_revocation() {
+    for d in deployments() {
+        let Some(hsm) = Hsm::new() else { return };
+        let backend = d.backend;
+        let p = Province::start(d, &["--login-rate", "1000"]);
+        let sub = p.api("chuyenvien.stc");
+        let head = p.api("giamdoc.stc");
+        let clerk = p.api("vanthu.stc");
+        let ca = p.api("noivu.ca");
+        let admin = &p.admin.api;
+        let b = p.b;
+
+        // The CA registers the device that goes to the subscriber.
+        let dev = ca
+            .post(
+                "/api/v1/desk/devices",
+                json!({"serial": "TK-STC-0001", "model": "SoftHSM v2",
+                       "module": hsm.module(), "agency_id": b}),
+            )
+            .expect(201, "device");
+        let dev_id = dev["id"].as_i64().unwrap();
+
+        let new = json!({"kind": "issue_person", "agency_id": b,
+                         "subscriber_id": p.id("chuyenvien.stc"), "form": form(json!({}))});
+        // Bad input: another agency's subscriber, by the wrong people.
+        p.api("vanthu.syt")
+            .post("/api/v1/desk/requests", new.clone())
+            .error(403, "forbidden");
+        let r = sub
+            .post("/api/v1/desk/requests", new.clone())
+            .expect(201, "request");
+        let id = r["id"].as_i64().unwrap();
+        assert_eq!(r["state"], "submitted", "{backend}");
+        assert_eq!(r["route"], "ca");
+        sub.post_empty(&format!("/api/v1/desk/requests/{id}/confirm"))
+            .error(403, "forbidden");
+        let out_of_order = clerk.post_empty(&format!("/api/v1/desk/requests/{id}/send"));
+        out_of_order.error(409, "wrong-state");
+        assert!(
+            out_of_order.text().contains("chờ cơ quan quản lý xác nhận"),
+            "{}",
+            out_of_order.text()
+        );
+        // The head files one on the subscriber's behalf and may not confirm it.
+        let own = head
+            .post("/api/v1/desk/requests", new.clone())
+            .expect(201, "on behalf");
+        let own_id = own["id"].as_i64().unwrap();
+        let refused = head.post_empty(&format!("/api/v1/desk/requests/{own_id}/confirm"));
+        refused.error(403, "forbidden");
+        assert!(
+            refused.text().contains("người tạo yêu cầu"),
+            "{}",
+            refused.text()
+        );
+        head.post_empty(&format!("/api/v1/desk/requests/{own_id}/cancel"))
+            .expect(200, "cancel");
+        let unchanged = sub
+            .get(&format!("/api/v1/desk/requests/{id}"))
+            .expect(200, "show");
+        assert_eq!(unchanged["state"], "submitted");
+        assert_eq!(unchanged["events"].as_array().unwrap().len(), 1);
+
+        let r = head
+            .post_empty(&format!("/api/v1/desk/requests/{id}/confirm"))
+            .expect(200, "confirm");
+        assert!(r["confirmation"].as_str().unwrap().contains("Hoàng Văn Em"));
+        let r = clerk
+            .post_empty(&format!("/api/v1/desk/requests/{id}/send"))
+            .expect(200, "send");
+        assert_eq!(r["state"], "sent");
+        assert!(r["due_date"].is_string(), "new issuance has a deadline");
+
+        // The key is made on the subscriber's token; only the CSR travels.
+        hsm.init_token("giang");
+        let m = hsm.module().to_string();
+        hsm.kyso(
+            &p.d,
+            &[
+                "token",
+                "keygen",
+                "--module",
+                &m,
+                "--token",
+                "giang",
+                "--pin-env",
+                "TOKEN_PIN",
+                "--label",
+                "giang",
+                "--type",
+                "ec-p256",
+            ],
+        );
+        let csr = p.d.path("giang.csr");
+        hsm.kyso(
+            &p.d,
+            &[
+                "token",
+                "csr",
+                "--module",
+                &m,
+                "--token",
+                "giang",
+                "--pin-env",
+                "TOKEN_PIN",
+                "--key",
+                "giang",
+                "--subject",
+                "CN=Đỗ Thị Giang, C=VN",
+                "-o",
+                s(&csr),
+            ],
+        );
+        let pem = std::fs::read_to_string(&csr).unwrap();
+        // The department administrator does not decide CA-routed requests.
+        admin
+            .post(
+                &format!("/api/v1/desk/requests/{id}/approve"),
+                json!({"csr": pem}),
+            )
+            .error(403, "forbidden");
+        let r = ca
+            .post(
+                &format!("/api/v1/desk/requests/{id}/approve"),
+                json!({"csr": pem, "days": 730}),
+            )
+            .expect(200, "approve");
+        assert_eq!(r["state"], "approved", "{backend}");
+        let serial = r["issued_serial"].as_str().unwrap().to_string();
+        // Approving twice: refused, nothing issued.
+        ca.post(
+            &format!("/api/v1/desk/requests/{id}/approve"),
+            json!({"csr": pem}),
+        )
+        .error(409, "wrong-state");
+        let cert = p.d.path("giang.pem");
+        std::fs::write(&cert, r["certificate_pem"].as_str().unwrap()).unwrap();
+        hsm.kyso(
+            &p.d,
+            &[
+                "token",
+                "import-cert",
+                "--module",
+                &m,
+                "--token",
+                "giang",
+                "--pin-env",
+                "TOKEN_PIN",
+                "--key",
+                "giang",
+                s(&cert),
+                "--chain",
+                s(&p.d.path("issuing.pem")),
+                "--chain",
+                s(&p.d.path("root.pem")),
+            ],
+        );
+        let dev = ca
+            .get(&format!("/api/v1/desk/devices/{dev_id}"))
+            .expect(200, "device");
+        assert_eq!(dev["state"], "issued");
+        assert_eq!(dev["certificate_serial"].as_str(), Some(serial.as_str()));
+        // Handed over in person to the subscriber.
+        let handed = clerk
+            .post(
+                &format!("/api/v1/desk/devices/{dev_id}/handovers"),
+                json!({"method": "in_person", "handed_on": "2026-05-04",
+                       "from_party": "Sở Tài chính — văn thư", "to_party": "Đỗ Thị Giang",
+                       "new_state": "in_use", "request_id": id}),
+            )
+            .expect(200, "handover");
+        clerk
+            .post(&format!("/api/v1/desk/requests/{id}/complete"), json!({}))
+            .expect(200, "complete");
+        // The handover record, sealed with B's seal key, through the CLI.
+        admin
+            .put(
+                &format!("/api/v1/agencies/{b}/seal-key"),
+                json!({"kind": "generate"}),
+            )
+            .expect(200, "seal key of B");
+        let record = p.d.path("bien-ban.pdf");
+        let out = std::process::Command::new(KYSO)
+            .env("KYSO_API_TOKEN", p.people["vanthu.stc"].api.token())
+            .args([
+                "desk",
+                "--server",
+                &p.base,
+                "device",
+                "record",
+                &dev_id.to_string(),
+            ])
+            .arg(handed["handovers"][0]["id"].as_i64().unwrap().to_string())
+            .args(["-o", s(&record)])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        if let Some(peers) = &p.peers {
+            if let Some((ok, t)) = peers.pyhanko(&record) {
+                assert!(ok && t.contains("judged VALID"), "pyHanko: {t}");
+            }
+        }
+
+        // The subscriber signs with the token; peers accept the signature.
+        let plain = p.d.path("plain.pdf");
+        write_pdf(&plain);
+        let signed = p.d.path("signed.pdf");
+        hsm.kyso(
+            &p.d,
+            &[
+                "sign",
+                s(&plain),
+                "-o",
+                s(&signed),
+                "--pkcs11",
+                &m,
+                "--token",
+                "giang",
+                "--key-label",
+                "giang",
+                "--pin-env",
+                "TOKEN_PIN",
+            ],
+        );
+        if let Some(peers) = &p.peers {
+            peers.all_valid(&signed, 1, false);
+        }
+
+        // The token locks; recovery goes to the department, due in one
+        // working day; the SO PIN sets a new PIN; the department approves.
+        clerk
+            .post(
+                &format!("/api/v1/desk/devices/{dev_id}/state"),
+                json!({"state": "locked"}),
+            )
+            .expect(200, "locked");
+        let rec = sub
+            .post(
+                "/api/v1/desk/requests",
+                json!({"kind": "recover_token", "agency_id": b,
+                       "subscriber_id": p.id("chuyenvien.stc"),
+                       "form": form(json!({"reason": "Nhập sai mã PIN nhiều lần"}))}),
+            )
+            .expect(201, "recovery");
+        let rid = rec["id"].as_i64().unwrap();
+        assert_eq!(rec["route"], "department");
+        head.post_empty(&format!("/api/v1/desk/requests/{rid}/confirm"))
+            .expect(200, "confirm");
+        let rec = clerk
+            .post_empty(&format!("/api/v1/desk/requests/{rid}/send"))
+            .expect(200, "send");
+        let due = rec["due_date"].as_str().unwrap().to_string();
+        let out = hsm.kyso_envs(
+            &p.d,
+            &[("SO_PIN", SO_PIN), ("NEW_PIN", "246810")],
+            &[
+                "token",
+                "recover",
+                "--module",
+                &m,
+                "--token",
+                "giang",
+                "--so-pin-env",
+                "SO_PIN",
+                "--new-pin-env",
+                "NEW_PIN",
+                "--by",
+                "Quản trị Sở KH&CN",
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let rec = admin
+            .post(&format!("/api/v1/desk/requests/{rid}/approve"), json!({}))
+            .expect(200, "approve recovery");
+        assert_eq!(rec["state"], "approved");
+        let decided = rec["decided_at"].as_str().unwrap();
+        assert!(decided[..10] <= *due, "{decided} within {due}");
+        let dev = clerk
+            .get(&format!("/api/v1/desk/devices/{dev_id}"))
+            .expect(200, "device");
+        assert_eq!(dev["state"], "in_use", "{backend}");
+
+        // The subscriber leaves the state sector: revocation (reason in
+        // Vietnamese words), and OCSP says revoked at once.
+        let ocsp = |what: &str| {
+            openssl(
+                p.d.dir.path(),
+                &[
+                    "ocsp",
+                    "-issuer",
+                    "issuing.pem",
+                    "-cert",
+                    s(&cert),
+                    "-url",
+                    &format!("{}/ocsp", p.base),
+                    "-CAfile",
+                    "root.pem",
+                ],
+            )
+            .contains(what)
+        };
+        assert!(ocsp(": good"), "{backend}");
+        let rv = clerk
+            .post(
+                "/api/v1/desk/requests",
+                json!({"kind": "revoke", "agency_id": b,
+                       "subscriber_id": p.id("chuyenvien.stc"),
+                       "form": form(json!({"certificate_serial": serial,
+                                           "revocation_reason": "thay đổi cơ quan, đơn vị",
+                                           "reason": "Nghỉ việc, ra khỏi khu vực nhà nước"}))}),
+            )
+            .expect(201, "revoke");
+        let vid = rv["id"].as_i64().unwrap();
+        head.post_empty(&format!("/api/v1/desk/requests/{vid}/confirm"))
+            .expect(200, "confirm");
+        clerk
+            .post_empty(&format!("/api/v1/desk/requests/{vid}/send"))
+            .expect(200, "send");
+        ca.post(&format!("/api/v1/desk/requests/{vid}/approve"), json!({}))
+            .expect(200, "approve revocation");
+        assert!(ocsp(": revoked"), "{backend}: OCSP after revocation");
+        let dev = clerk
+            .get(&format!("/api/v1/desk/devices/{dev_id}"))
+            .expect(200, "device");
+        assert!(dev["return_due"].is_string(), "the device is due back");
+        // The device goes back to the CA, through the CLI.
+        let token = p.people["vanthu.stc"].api.token().to_string();
+        let out = std::process::Command::new(KYSO)
+            .env("KYSO_API_TOKEN", &token)
+            .args([
+                "desk",
+                "--server",
+                &p.base,
+                "device",
+                "handover",
+                &dev_id.to_string(),
+                "--method",
+                "post",
+                "--tracking",
+                "EB123456789VN",
+                "--on",
+                "2026-05-05",
+                "--from",
+                "Sở Tài chính",
+                "--to",
+                "CA",
+                "--state",
+                "returned",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("returned"), "{}", text(&out));
+        let out = std::process::Command::new(KYSO)
+            .env("KYSO_API_TOKEN", &token)
+            .args(["desk", "--server", &p.base, "show", &vid.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            text(&out).contains("thu hồi chứng thư số"),
+            "{}",
+            text(&out)
+        );
+        // A second approval of the revocation is refused by state.
+        let out = std::process::Command::new(KYSO)
+            .env("KYSO_API_TOKEN", p.people["noivu.ca"].api.token())
+            .args(["desk", "--server", &p.base, "approve", &vid.to_string()])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(text(&out).contains("wrong-state"), "{}", text(&out));
+    }
+}
