@@ -67,8 +67,11 @@ struct LoginForm {
 /// Whether a form post comes from this site's own page.
 pub(crate) fn same_site(headers: &HeaderMap) -> bool {
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    if get("sec-fetch-site").is_some_and(|v| v == "cross-site" || v == "same-site") {
-        return false;
+    // A browser says where the request comes from (Fetch Metadata); with
+    // `Referrer-Policy: no-referrer` its `Origin` is `null`, so this
+    // answer comes first.
+    if let Some(site) = get("sec-fetch-site") {
+        return site == "same-origin" || site == "none";
     }
     match (get("origin"), get("host")) {
         (Some(origin), Some(host)) => {
