@@ -91,6 +91,7 @@ async function expectText(selector, re) {
   if (!re.test(t)) fail(`${selector}: ${JSON.stringify(t)} does not match ${re}`);
 }
 async function login(user) {
+  await logoutIfIn();
   await page.goto(`${BASE}/login`);
   await page.fill("#username", user);
   await page.fill("#password", PASSWORD);
@@ -98,6 +99,10 @@ async function login(user) {
 }
 async function logout() {
   await Promise.all([page.waitForURL(/\/login/), page.click(".who button.link")]);
+}
+/** Logs out whoever is logged in (each step's screenshot shows its page first). */
+async function logoutIfIn() {
+  if (await page.locator(".who button.link").count()) await logout();
 }
 async function clickAndWait(selector, urlRe) {
   await Promise.all([page.waitForURL(urlRe), page.click(selector)]);
@@ -177,7 +182,6 @@ try {
     const status = await page.evaluate(async (id) =>
       (await fetch(`/documents/${id}/cancel`, { method: "POST" })).status, docId);
     if (status !== 403) fail(`a post without the CSRF token answered ${status}`);
-    await logout();
   });
 
   // --- The approver: the queue, the approval page, the agent signs.
@@ -198,7 +202,6 @@ try {
     await expectText("#doc-state", /Đã ký duyệt/);
     await page.waitForSelector(".cards .card");
     await expectText(".cards .card", /Nguyễn Văn An/);
-    await logout();
   });
 
   // --- The clerk: the next number, number and seal, issue, download the issued file.
@@ -223,7 +226,6 @@ try {
     ]);
     issuedPath = path.join(OUT, "issued.pdf");
     await dl.saveAs(issuedPath);
-    await logout();
   });
 
   // --- Each receiving clerk: the arrival with a green badge, registered.
@@ -247,7 +249,6 @@ try {
       const r = await page.goto(`${BASE}/documents/${docId}`);
       if (r.status() !== 403) fail(`${clerk} opened the sender's document: ${r.status()}`);
       await expectText("h1", /Không có quyền/);
-      await logout();
     });
   }
 
@@ -268,16 +269,15 @@ try {
   });
   await page.setViewportSize({ width: 1366, height: 768 });
   await step("auditor-chain", async () => {
-    await logout();
     await login("kiemtra");
     await page.goto(`${BASE}/audit`);
     await clickAndWait("#check-chain", /check=1/);
     await page.waitForSelector("#chain-result.ok");
-    await logout();
   });
 
   // --- The public verification page: valid, tampered, not a PDF.
   await step("public-verify-valid", async () => {
+    await logoutIfIn();
     await page.goto(`${BASE}/verify`);
     await page.setInputFiles("#file", issuedPath);
     await page.click("#verify");
