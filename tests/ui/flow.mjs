@@ -275,6 +275,37 @@ try {
     await page.waitForSelector("#chain-result.ok");
   });
 
+  // --- Recall: the sender recalls, one receiver accepts, the other refuses.
+  await step("sender-recalled", async () => {
+    await login("vanthu");
+    await page.goto(`${BASE}/documents/${docId}`);
+    await page.fill("#reason", "Văn bản có sai sót, thu hồi để ban hành lại.");
+    await clickAndWait("#recall", /ok=recalled/);
+    await expectText("#doc-state", /Đã thu hồi/);
+  });
+  for (const [clerk, answer] of [["vanthu.skhcn", "accept"], ["vanthu.stc", "refuse"]]) {
+    await step(`receiver-${clerk}-recall-${answer}`, async () => {
+      await login(clerk);
+      await page.click("nav.menu a[href='/inbox']");
+      const row = page.locator("#incoming tr", { hasText: subject });
+      await Promise.all([page.waitForURL(/\/inbox\/\d+$/), row.locator("a").click()]);
+      await expectText("#in-status", /^13/);
+      if (answer === "accept") {
+        await clickAndWait("#accept-recall", /ok=recall-accepted/);
+        await expectText("#in-status", /^15/);
+      } else {
+        await page.fill("#refuse-reason", "Văn bản đã được phân công xử lý.");
+        await clickAndWait("#refuse-recall", /ok=recall-refused/);
+      }
+    });
+  }
+  await step("sender-recall-answers", async () => {
+    await login("vanthu");
+    await page.goto(`${BASE}/documents/${docId}`);
+    const history = (await page.locator("#recipients tbody tr").allInnerTexts()).join("\n");
+    if (!/15/.test(history) || !/16/.test(history)) fail(`recall answers: ${history}`);
+  });
+
   // --- The public verification page: valid, tampered, not a PDF.
   await step("public-verify-valid", async () => {
     await logoutIfIn();

@@ -3,7 +3,9 @@
 //! playwright-core through R-FLOW-TWO (the drafter creates, the approver
 //! signs through the agent, the clerk numbers, seals and issues to two
 //! agencies, each receiving clerk sees the green badge and registers, the
-//! sender sees 03 for both), the security checks (403 by URL for another
+//! sender sees 03 for both), the recall (the sender recalls with a reason,
+//! one receiver accepts — 15 —, the other refuses — 16 —, the sender sees
+//! both answers), the security checks (403 by URL for another
 //! agency, a post without the CSRF token refused, the CSP header, no CSP
 //! violation in the console) and the public verification page (valid,
 //! tampered, not a PDF); axe-core checks every screen. The issued file the
