@@ -306,6 +306,30 @@ try {
     if (!/15/.test(history) || !/16/.test(history)) fail(`recall answers: ${history}`);
   });
 
+  // --- One signature (R-FLOW-SEAL): a scanned original, sealed and issued by the clerk.
+  const scanSubject = `Về việc công bố bản quét đã ký tay ${Date.now()}`;
+  let sealId;
+  await step("seal-flow-drafted", async () => {
+    await login("vanthu");
+    await page.goto(`${BASE}/documents/new`);
+    await page.setInputFiles("#file", PDF);
+    await page.selectOption("#flow", "seal");
+    await page.fill("#subject", scanSubject);
+    await page.fill("#agency-search", "noi vu");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#agency-list li:not([hidden]) label")].some((l) => /Nội vụ/.test(l.textContent)));
+    await page.locator("#agency-list li:not([hidden])", { hasText: "Nội vụ" }).locator("input").first().check();
+    await clickAndWait("#create", /\/documents\/\d+\?ok=created/);
+    sealId = Number(new URL(page.url()).pathname.split("/").pop());
+  });
+  await step("seal-flow-issued", async () => {
+    await page.waitForSelector("#next-number");
+    await clickAndWait("#seal", /ok=sealed/);
+    await clickAndWait("#issue", /ok=issued/);
+    await expectText("#doc-state", /Đã phát hành/);
+    await page.waitForSelector(".cards .card.ok");
+  });
+
   // --- The public verification page: valid, tampered, not a PDF.
   await step("public-verify-valid", async () => {
     await logoutIfIn();

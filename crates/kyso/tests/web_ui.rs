@@ -5,7 +5,8 @@
 //! agencies, each receiving clerk sees the green badge and registers, the
 //! sender sees 03 for both), the recall (the sender recalls with a reason,
 //! one receiver accepts — 15 —, the other refuses — 16 —, the sender sees
-//! both answers), the security checks (403 by URL for another
+//! both answers), R-FLOW-SEAL (the clerk uploads a scanned original,
+//! seals and issues it), the security checks (403 by URL for another
 //! agency, a post without the CSRF token refused, the CSP header, no CSP
 //! violation in the console) and the public verification page (valid,
 //! tampered, not a PDF); axe-core checks every screen. The issued file the

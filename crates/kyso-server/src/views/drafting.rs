@@ -141,12 +141,13 @@ struct NewPage {
     max_attachments: usize,
 }
 
-/// The agencies where the person drafts.
+/// The agencies where the person drafts (a drafter: both flows; a clerk:
+/// the one-signature flow of a scanned original, R-FLOW-SEAL).
 fn drafting_agencies(a: &Actor) -> Vec<(i64, String)> {
     let mut v: Vec<(i64, String)> = a
         .memberships
         .iter()
-        .filter(|m| m.role == Role::Drafter)
+        .filter(|m| matches!(m.role, Role::Drafter | Role::Clerk))
         .map(|m| (m.agency_id, m.agency_name.clone()))
         .collect();
     v.dedup_by_key(|x| x.0);
@@ -163,8 +164,8 @@ async fn new_page(
     let agencies = drafting_agencies(&v.actor);
     if agencies.is_empty() {
         let e = kyso_office::OfficeError::forbidden(
-            "chỉ chuyên viên soạn thảo mới tạo được văn bản",
-            "only drafters create documents",
+            "chỉ chuyên viên soạn thảo (hoặc văn thư, với bản quét) mới tạo được văn bản",
+            "only drafters (or clerks, for a scanned original) create documents",
         );
         return page::error(&v.c, &e);
     }

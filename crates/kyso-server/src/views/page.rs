@@ -32,7 +32,7 @@ pub struct Nav {
 impl Nav {
     fn of(a: &Actor) -> Nav {
         Nav {
-            draft: a.has_anywhere(Role::Drafter),
+            draft: a.has_anywhere(Role::Drafter) || a.has_anywhere(Role::Clerk),
             approve: a.has_anywhere(Role::Approver),
             clerk: a.has_anywhere(Role::Clerk) || a.has_anywhere(Role::Head),
             audit: a.has_anywhere(Role::Auditor) || a.has_anywhere(Role::Head),
