@@ -45,6 +45,24 @@ fi
 export KYSO_TEST_PYTHON="$VENV/bin/python"
 export PATH="$VENV/bin:$PATH"
 
+# --- 2b. The browser tests of the web office ---------------------------------
+# Debian's chromium (never a browser download) driven by playwright-core,
+# with axe-core, both pinned in tests/ui/package-lock.json
+# (crates/kyso/tests/web_ui.rs runs tests/ui/flow.mjs).
+UI_PKGS=(chromium nodejs npm)
+ui_missing=()
+for p in "${UI_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || ui_missing+=("$p")
+done
+if [ ${#ui_missing[@]} -gt 0 ] && ! { [ -x /usr/bin/chromium ] && command -v npm >/dev/null; }; then
+  log "installing Debian packages for the browser tests: ${ui_missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${ui_missing[@]}" >/dev/null
+fi
+log "npm ci in tests/ui (playwright-core, axe-core; no browser download)"
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/ui --ignore-scripts --no-audit --no-fund >/dev/null
+
 # --- 3. PostgreSQL on loopback --------------------------------------------
 PGDIR="$ROOT/.test-tmp/pg"
 S3DIR="$ROOT/.test-tmp/s3"

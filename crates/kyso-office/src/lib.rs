@@ -32,12 +32,14 @@ pub mod idempotency;
 pub mod keys;
 pub mod person;
 pub mod register;
+mod register_next;
 mod register_pdf;
 pub mod remote_signing;
 pub mod render;
 pub mod role;
 pub mod scan;
 pub mod upload;
+pub mod verification;
 pub mod webhook;
 
 use std::path::PathBuf;

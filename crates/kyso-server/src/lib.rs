@@ -37,7 +37,7 @@ pub fn router(state: AppState) -> Router {
     let office = Router::new()
         .merge(api)
         .merge(views::sign::routes(max_upload))
-        .merge(views::login::routes())
+        .merge(views::routes(max_upload))
         .layer(from_fn_with_state(state.clone(), middleware::csrf::csrf))
         .layer(from_fn_with_state(
             state.clone(),

@@ -21,7 +21,7 @@ const TS_REPLY: &str = "application/timestamp-reply";
 
 pub fn pki_routes(ca: Arc<Ca>) -> Router {
     Router::new()
-        .route("/", get(index))
+        .route("/pki", get(index))
         .route("/healthz", get(|| async { "ok" }))
         .route("/pki/{file}", get(pki_file))
         .route("/ocsp", post(ocsp_post))

@@ -15,11 +15,15 @@ pub struct AppState {
     /// through a reverse proxy): cookies are `Secure`, HSTS is sent.
     pub tls: bool,
     pub(crate) logins: Arc<RateLimiter>,
+    /// Uploads to the public verification page, per address.
+    pub(crate) verifications: Arc<RateLimiter>,
 }
 
 impl AppState {
     /// Logins a minute from one address, by default.
     pub const DEFAULT_LOGINS_PER_MINUTE: u32 = 10;
+    /// Public verifications a minute from one address, by default.
+    pub const DEFAULT_VERIFICATIONS_PER_MINUTE: u32 = 20;
 
     pub fn new(office: Arc<Office>, ca: Arc<Ca>) -> AppState {
         let tls = office.config().base_url.starts_with("https://");
@@ -28,6 +32,9 @@ impl AppState {
             ca,
             tls,
             logins: Arc::new(RateLimiter::per_minute(Self::DEFAULT_LOGINS_PER_MINUTE)),
+            verifications: Arc::new(RateLimiter::per_minute(
+                Self::DEFAULT_VERIFICATIONS_PER_MINUTE,
+            )),
         }
     }
 

@@ -16,10 +16,13 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; \
 frame-ancestors 'none'; base-uri 'none'";
 
-/// The `/sign` page also talks to the local `kyso agent` on loopback.
+/// The `/sign` page also talks to the local `kyso agent` on loopback
+/// (CSP source lists cannot name an IPv6 literal: `http://[::1]:*` is
+/// ignored by browsers with a console error, so the agent is reached over
+/// 127.0.0.1 or localhost).
 pub const CSP_SIGN_PAGE: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-img-src 'self' data: blob:; connect-src 'self' http://127.0.0.1:* http://localhost:* \
-http://[::1]:*; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+img-src 'self' data: blob:; connect-src 'self' http://127.0.0.1:* http://localhost:*; \
+form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 

@@ -1,5 +1,7 @@
 //! Files served from the binary: the style sheet and the scripts of the
 //! pages (the CSP allows scripts and styles from this origin only).
+//! `htmx.min.js` is htmx 2.0.11 as published on the npm registry
+//! (package `htmx.org`, Zero-Clause BSD licence, see `htmx.LICENSE`).
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -9,6 +11,8 @@ use axum::Router;
 const CSS: &str = include_str!("../assets/kyso.css");
 const SIGN_JS: &str = include_str!("../assets/sign.js");
 const API_DOCS_JS: &str = include_str!("../assets/api-docs.js");
+const HTMX_JS: &str = include_str!("../assets/htmx.min.js");
+const APPROVE_JS: &str = include_str!("../assets/approve.js");
 
 fn file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
@@ -33,5 +37,13 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/static/api-docs.js",
             get(|| async { file("text/javascript; charset=utf-8", API_DOCS_JS) }),
+        )
+        .route(
+            "/static/htmx.min.js",
+            get(|| async { file("text/javascript; charset=utf-8", HTMX_JS) }),
+        )
+        .route(
+            "/static/approve.js",
+            get(|| async { file("text/javascript; charset=utf-8", APPROVE_JS) }),
         )
 }

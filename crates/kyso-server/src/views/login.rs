@@ -1,24 +1,31 @@
-//! A minimal login form (`GET /login`, `POST /login`) for the pages that
-//! need a session (the browser-signing page); the full web UI is built
-//! later. The form posts no JavaScript: the cookie is set by the answer
-//! and the browser is sent on to `next`. A cross-site post is refused
-//! (`Origin` / `Sec-Fetch-Site`), and logins count against the same
-//! per-address limit as the API's.
+//! Logging in and out, and the language switch. `GET /login` shows the
+//! form; `POST /login` checks the origin (a cross-site post is refused),
+//! counts against the per-address limit of logins, opens the session
+//! (cookie) and sends the browser on to `next`. The form needs no
+//! JavaScript. `POST /logout` ends the session; `POST /lang` switches
+//! between Vietnamese and English (kept with the account, or in a cookie
+//! for a visitor).
 
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::{Form, Router};
+use kyso_office::person::PersonUpdate;
 use serde::Deserialize;
 
-use super::{escape, local_path};
+use super::i18n::Lang;
+use super::local_path;
+use super::page::{self, Chrome, Visitor};
 use crate::extract::{ClientIp, Query};
-use crate::middleware::authn::session_cookie;
+use crate::middleware::authn::{clear_cookie, session_cookie, Credential};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/login", get(form).post(submit))
+    Router::new()
+        .route("/login", get(form).post(submit))
+        .route("/logout", post(logout))
+        .route("/lang", post(switch_lang))
 }
 
 #[derive(Deserialize)]
@@ -26,21 +33,28 @@ struct Next {
     next: Option<String>,
 }
 
-const PAGE: &str = include_str!("../assets/login.html");
-
-fn page(status: StatusCode, next: &str, message: Option<&str>) -> Response {
-    let msg = message
-        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
-        .unwrap_or_default();
-    let html = PAGE
-        .replace("{{NEXT}}", &escape(next))
-        .replace("{{MESSAGE}}", &msg);
-    (status, Html(html)).into_response()
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    next: String,
+    message: Option<String>,
 }
 
-async fn form(Query(n): Query<Next>) -> Response {
-    let next = n.next.as_deref().and_then(local_path).unwrap_or("/sign");
-    page(StatusCode::OK, next, None)
+fn page(c: Chrome, status: StatusCode, next: &str, message: Option<String>) -> Response {
+    page::render(
+        status,
+        &LoginPage {
+            c,
+            next: next.to_string(),
+            message,
+        },
+    )
+}
+
+async fn form(Visitor { c }: Visitor, Query(n): Query<Next>) -> Response {
+    let next = n.next.as_deref().and_then(local_path).unwrap_or("/");
+    page(c, StatusCode::OK, next, None)
 }
 
 #[derive(Deserialize)]
@@ -51,10 +65,13 @@ struct LoginForm {
 }
 
 /// Whether a form post comes from this site's own page.
-fn same_site(headers: &HeaderMap) -> bool {
+pub(crate) fn same_site(headers: &HeaderMap) -> bool {
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    if get("sec-fetch-site").is_some_and(|v| v == "cross-site" || v == "same-site") {
-        return false;
+    // A browser says where the request comes from (Fetch Metadata); with
+    // `Referrer-Policy: no-referrer` its `Origin` is `null`, so this
+    // answer comes first.
+    if let Some(site) = get("sec-fetch-site") {
+        return site == "same-origin" || site == "none";
     }
     match (get("origin"), get("host")) {
         (Some(origin), Some(host)) => {
@@ -67,34 +84,28 @@ fn same_site(headers: &HeaderMap) -> bool {
 
 async fn submit(
     State(s): State<AppState>,
+    Visitor { c }: Visitor,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
-        return page(
-            StatusCode::BAD_REQUEST,
-            "/sign",
-            Some("Biểu mẫu không hợp lệ / the form is not valid"),
-        );
+        let m = c.t("login.bad_form").to_string();
+        return page(c, StatusCode::BAD_REQUEST, "/", Some(m));
     };
     let next = f
         .next
         .as_deref()
         .and_then(local_path)
-        .unwrap_or("/sign")
+        .unwrap_or("/")
         .to_string();
     if !same_site(&headers) {
-        return page(
-            StatusCode::FORBIDDEN,
-            &next,
-            Some(
-                "Yêu cầu đăng nhập từ trang khác bị từ chối / a login from another site is refused",
-            ),
-        );
+        let m = c.t("login.cross_site").to_string();
+        return page(c, StatusCode::FORBIDDEN, &next, Some(m));
     }
     if let Err(e) = crate::api::auth::login_allowed(&s, ip) {
-        return page(e.status(), &next, Some(&e.error.message()));
+        let m = c.pick(&e.error.vi, &e.error.en).to_string();
+        return page(c, e.status(), &next, Some(m));
     }
     let rid = crate::middleware::request_id::current();
     match s.office.login(&f.username, &f.password, rid).await {
@@ -106,10 +117,60 @@ async fn submit(
             Redirect::to(&next),
         )
             .into_response(),
-        Err(e) => page(
-            crate::error::WebError::status_of(e.kind),
-            &next,
-            Some(&e.message()),
-        ),
+        Err(e) => {
+            let m = c.pick(&e.vi, &e.en).to_string();
+            page(c, crate::error::WebError::status_of(e.kind), &next, Some(m))
+        }
     }
+}
+
+async fn logout(State(s): State<AppState>, Extension(cred): Extension<Credential>) -> Response {
+    if let Credential::Session { info, secret } = cred {
+        if let Err(e) = s.office.logout(&secret, &info.actor).await {
+            tracing::warn!(error = %e.message(), "logout");
+        }
+    }
+    (
+        [(header::SET_COOKIE, clear_cookie(s.tls))],
+        Redirect::to("/login?ok=logged-out"),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    lang: String,
+    next: Option<String>,
+}
+
+async fn switch_lang(
+    State(s): State<AppState>,
+    Extension(cred): Extension<Credential>,
+    Form(f): Form<LangForm>,
+) -> Response {
+    let lang = Lang::parse(&f.lang).unwrap_or_default();
+    let next = f
+        .next
+        .as_deref()
+        .and_then(local_path)
+        .unwrap_or("/")
+        .to_string();
+    if let Credential::Session { info, .. } = &cred {
+        let u = PersonUpdate {
+            language: Some(lang.code().to_string()),
+            ..PersonUpdate::default()
+        };
+        if let Err(e) = s
+            .office
+            .update_person(&info.actor, info.actor.person_id, u)
+            .await
+        {
+            tracing::warn!(error = %e.message(), "language");
+        }
+    }
+    (
+        [(header::SET_COOKIE, page::lang_cookie(lang, s.tls))],
+        Redirect::to(&next),
+    )
+        .into_response()
 }

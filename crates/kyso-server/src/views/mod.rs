@@ -1,10 +1,45 @@
-//! The few pages this issue serves (the web UI is built later): the
-//! minimal login form, the browser-signing page, and the files they and
-//! the API page load (`/static/…`, served from the binary).
+//! The web office (DESIGN §2): server-rendered pages (askama templates
+//! under `crates/kyso-server/templates/`, one module a screen here),
+//! htmx and one style sheet served from the binary, every text from the
+//! message catalogues ([`i18n`]), Vietnamese first. Each handler calls
+//! one use case of `kyso-office` with the logged-in person
+//! ([`page::Viewer`]); the pages carry the session's CSRF token for
+//! htmx, the strict CSP allows no inline script or style.
 
+pub mod approve;
 pub mod assets;
+pub mod audit;
+pub mod cards;
+pub mod documents;
+pub mod drafting;
+pub mod fmt;
+pub mod home;
+pub mod i18n;
+pub mod inbox;
 pub mod login;
+pub mod page;
+pub mod registers;
 pub mod sign;
+pub mod verify;
+
+use axum::Router;
+
+use crate::AppState;
+
+/// Every page of the web office (behind the authentication and CSRF
+/// layers of [`crate::router`]).
+pub fn routes(max_upload: usize) -> Router<AppState> {
+    Router::new()
+        .merge(home::routes())
+        .merge(documents::routes())
+        .merge(drafting::routes(max_upload))
+        .merge(approve::routes())
+        .merge(inbox::routes())
+        .merge(registers::routes())
+        .merge(audit::routes())
+        .merge(verify::routes())
+        .merge(login::routes())
+}
 
 /// `s` safe inside HTML text and attribute values.
 pub fn escape(s: &str) -> String {

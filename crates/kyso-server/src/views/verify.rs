@@ -1,0 +1,133 @@
+//! The public verification page: anyone uploads a PDF and reads the
+//! report. Nothing is kept — the file is verified from memory (through a
+//! temporary file the office deletes at once) — the size is bounded and
+//! uploads are rate-limited per address. Anonymous visitors never see a
+//! stored document here.
+
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use super::cards::Verdict;
+use super::page::{self, Chrome, Visitor};
+use crate::extract::ClientIp;
+use crate::AppState;
+
+/// Largest file the public page verifies.
+pub const MAX_PUBLIC_VERIFY: usize = 20 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/verify", get(form).post(check))
+        .layer(DefaultBodyLimit::max(MAX_PUBLIC_VERIFY + 64 * 1024))
+}
+
+#[derive(askama::Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    c: Chrome,
+    file_name: String,
+    v: Option<Verdict>,
+    problem: Option<String>,
+    max_mb: usize,
+}
+
+fn answer(
+    c: Chrome,
+    status: StatusCode,
+    file_name: String,
+    v: Option<Verdict>,
+    problem: Option<String>,
+) -> Response {
+    page::render(
+        status,
+        &VerifyPage {
+            c,
+            file_name,
+            v,
+            problem,
+            max_mb: MAX_PUBLIC_VERIFY / (1024 * 1024),
+        },
+    )
+}
+
+async fn form(Visitor { c }: Visitor) -> Response {
+    answer(c, StatusCode::OK, String::new(), None, None)
+}
+
+async fn check(
+    State(s): State<AppState>,
+    Visitor { c }: Visitor,
+    ClientIp(ip): ClientIp,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    if s.verifications.check(ip, Instant::now()).is_err() {
+        let m = c.t("verify.err.rate").to_string();
+        return answer(
+            c,
+            StatusCode::TOO_MANY_REQUESTS,
+            String::new(),
+            None,
+            Some(m),
+        );
+    }
+    let mut file: Option<(String, bytes::Bytes)> = None;
+    if let Ok(mut mp) = mp {
+        loop {
+            match mp.next_field().await {
+                Ok(Some(f)) if f.name() == Some("file") => {
+                    let name = f.file_name().unwrap_or("").to_string();
+                    match f.bytes().await {
+                        Ok(b) => file = Some((name, b)),
+                        Err(_) => {
+                            let m = c.t("verify.err.too_large").to_string();
+                            return answer(c, StatusCode::PAYLOAD_TOO_LARGE, name, None, Some(m));
+                        }
+                    }
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    let m = c.t("verify.err.too_large").to_string();
+                    return answer(
+                        c,
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        String::new(),
+                        None,
+                        Some(m),
+                    );
+                }
+            }
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let m = c.t("verify.err.no_file").to_string();
+        return answer(c, StatusCode::BAD_REQUEST, String::new(), None, Some(m));
+    };
+    if bytes.len() > MAX_PUBLIC_VERIFY {
+        let m = c.t("verify.err.too_large").to_string();
+        return answer(c, StatusCode::PAYLOAD_TOO_LARGE, name, None, Some(m));
+    }
+    if !bytes.starts_with(b"%PDF-")
+        && !bytes[..bytes.len().min(1024)]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+    {
+        let m = c.t("verify.err.not_pdf").to_string();
+        return answer(c, StatusCode::UNSUPPORTED_MEDIA_TYPE, name, None, Some(m));
+    }
+    match s.office.verify_pdf_bytes(&bytes).await {
+        Ok(r) => {
+            let v = Verdict::of(&r, c.lang);
+            answer(c, StatusCode::OK, name, Some(v), None)
+        }
+        Err(e) => {
+            let m = c.pick(&e.vi, &e.en).to_string();
+            answer(c, StatusCode::UNPROCESSABLE_ENTITY, name, None, Some(m))
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The web office in a real browser: `kyso demo` on loopback (SoftHSM2 or
+//! key-file agents), then tests/ui/flow.mjs drives Debian's chromium with
+//! playwright-core through R-FLOW-TWO (the drafter creates, the approver
+//! signs through the agent, the clerk numbers, seals and issues to two
+//! agencies, each receiving clerk sees the green badge and registers, the
+//! sender sees 03 for both), the recall (the sender recalls with a reason,
+//! one receiver accepts — 15 —, the other refuses — 16 —, the sender sees
+//! both answers), R-FLOW-SEAL (the clerk uploads a scanned original,
+//! seals and issues it), the security checks (403 by URL for another
+//! agency, a post without the CSRF token refused, the CSP header, no CSP
+//! violation in the console) and the public verification page (valid,
+//! tampered, not a PDF); axe-core checks every screen. The issued file the
+//! browser downloaded is then checked by pyHanko and pdfsig.
+//!
+//! Needs `chromium` and `node` with `npm ci` done in tests/ui
+//! (scripts/test.sh installs both); skipped otherwise unless
+//! KYSO_REQUIRE_PEERS is set. Screenshots: target/ui-screenshots/.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::lab::Peers;
+use common::{free_port, have, python, KYSO};
+
+struct Demo {
+    child: Child,
+    base: String,
+    password: String,
+    agent: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn demo(data: &Path, port: u16) -> Demo {
+    let mut child = Command::new(KYSO)
+        .args(["--data", data.to_str().unwrap()])
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--agent-port", "0"])
+        .env_remove("KYSO_KEY_PASSWORD")
+        .env("KYSO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start kyso demo");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines() {
+            let Ok(l) = l else { break };
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = String::new();
+    let until = Instant::now() + Duration::from_secs(300);
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        let l = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("kyso demo did not start:\n{printed}"));
+        printed.push_str(&l);
+        printed.push('\n');
+        if l.contains("is serving on") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in rx {});
+    let base = format!("http://127.0.0.1:{port}");
+    let start = Instant::now();
+    while reqwest::blocking::get(format!("{base}/healthz"))
+        .map_or(true, |r| !r.status().is_success())
+    {
+        assert!(start.elapsed() < Duration::from_secs(30), "no /healthz");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let password = printed
+        .lines()
+        .find_map(|l| {
+            l.split_once("DEMO ONLY: ")
+                .map(|(_, p)| p.trim().to_string())
+        })
+        .expect("the demo password is printed");
+    let agent = printed
+        .lines()
+        .map(str::trim_start)
+        .filter_map(|l| l.strip_prefix("agent "))
+        .find(|l| l.split_whitespace().next() == Some("chutich"))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http://")))
+        .expect("chutich's agent is printed")
+        .to_string();
+    Demo {
+        child,
+        base,
+        password,
+        agent,
+    }
+}
+
+/// The draft PDF of one of chutich's submitted demo documents.
+fn demo_draft(d: &Demo) -> Vec<u8> {
+    let client = reqwest::blocking::Client::new();
+    let r = client
+        .post(format!("{}/api/v1/auth/login", d.base))
+        .json(&serde_json::json!({"username": "chutich", "password": d.password}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let get = |path: &str| {
+        let r = client
+            .get(format!("{}{path}", d.base))
+            .header("cookie", &cookie)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        r.bytes().unwrap().to_vec()
+    };
+    let docs: serde_json::Value =
+        serde_json::from_slice(&get("/api/v1/documents?state=submitted")).unwrap();
+    for doc in docs.as_array().unwrap() {
+        let full: serde_json::Value =
+            serde_json::from_slice(&get(&format!("/api/v1/documents/{}", doc["id"]))).unwrap();
+        if full["agency_code"] != "000.00.00.H45" {
+            continue;
+        }
+        if let Some(f) = full["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["role"] == "draft")
+        {
+            return get(&format!(
+                "/api/v1/documents/{}/files/{}",
+                doc["id"], f["id"]
+            ));
+        }
+    }
+    panic!("no submitted demo document of the province with a draft");
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+#[test]
+fn the_web_office_in_chromium() {
+    let root = workspace();
+    let ui = root.join("tests/ui");
+    let ready = have("node")
+        && Path::new("/usr/bin/chromium").exists()
+        && ui.join("node_modules/playwright-core").exists()
+        && ui.join("node_modules/axe-core").exists();
+    if !ready {
+        assert!(
+            std::env::var_os("KYSO_REQUIRE_PEERS").is_none(),
+            "chromium, node or tests/ui/node_modules missing (scripts/test.sh installs them)"
+        );
+        eprintln!("skipped: chromium, node or tests/ui/node_modules missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = demo(&data, free_port());
+    // The drafter uploads a draft the demo rendered (Decree 30/2020 layout,
+    // the approver's name in its text: the signature goes above it).
+    let pdf = dir.path().join("draft.pdf");
+    std::fs::write(&pdf, demo_draft(&d)).unwrap();
+    let out = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("ui-screenshots");
+    let _ = std::fs::remove_dir_all(&out);
+    let run = Command::new("node")
+        .arg(ui.join("flow.mjs"))
+        .current_dir(&ui)
+        .env("KYSO_BASE", &d.base)
+        .env("KYSO_PASSWORD", &d.password)
+        .env("KYSO_AGENT", &d.agent)
+        .env("KYSO_PDF", &pdf)
+        .env("KYSO_OUT", &out)
+        .output()
+        .expect("run node");
+    let said = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.status.success(), "the browser flow failed:\n{said}");
+    assert!(said.contains("steps passed"), "{said}");
+
+    // The issued file the browser downloaded, checked by the peers.
+    let issued = out.join("issued.pdf");
+    let bytes = std::fs::read(&issued).expect("the issued file was downloaded");
+    assert!(bytes.starts_with(b"%PDF-"));
+    if have("pdfsig") && have("certutil") && have("qpdf") {
+        for (what, name) in [("root", "root.pem"), ("issuing", "issuing.pem")] {
+            let o = Command::new(KYSO)
+                .args(["--data", data.to_str().unwrap(), "ca", "cert", what, "-o"])
+                .arg(dir.path().join(name))
+                .env_remove("KYSO_KEY_PASSWORD")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{o:?}");
+        }
+        let peers = Peers::setup(dir.path(), python());
+        peers.all_valid(&issued, 2, true);
+        let t = peers.pdfsig(&issued);
+        assert!(t.contains("Nguyễn Văn An"), "{t}");
+    } else {
+        assert!(
+            std::env::var_os("KYSO_REQUIRE_PEERS").is_none(),
+            "pdfsig, certutil or qpdf missing"
+        );
+    }
+    drop(d);
+}

@@ -1,0 +1,371 @@
+// kyso's web office driven the way people use it, in Debian's chromium
+// (never a downloaded browser) through playwright-core; every page is
+// checked with axe-core (no serious or critical violation) and for CSP
+// violations in the console; a screenshot is kept of every step.
+//
+// Run by crates/kyso/tests/web_ui.rs against `kyso demo`. Environment:
+//   KYSO_BASE      the office, e.g. http://127.0.0.1:8080
+//   KYSO_PASSWORD  the demo password
+//   KYSO_AGENT     chutich's signing agent URL
+//   KYSO_PDF       a PDF to draft from
+//   KYSO_OUT       directory for screenshots and the downloaded files
+// Exits non-zero at the first failed step.
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BASE = process.env.KYSO_BASE;
+const PASSWORD = process.env.KYSO_PASSWORD;
+const AGENT = process.env.KYSO_AGENT;
+const PDF = process.env.KYSO_PDF;
+const OUT = process.env.KYSO_OUT;
+for (const [k, v] of Object.entries({ BASE, PASSWORD, AGENT, PDF, OUT })) {
+  if (!v) throw new Error(`KYSO_${k} is not set`);
+}
+fs.mkdirSync(OUT, { recursive: true });
+const axeSource = fs.readFileSync(path.join(here, "node_modules/axe-core/axe.min.js"), "utf8");
+
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), "kyso-chromium-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  acceptDownloads: true,
+  viewport: { width: 1366, height: 768 },
+  locale: "vi-VN",
+  timezoneId: "Asia/Ho_Chi_Minh",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+context.setDefaultTimeout(60_000);
+const page = context.pages()[0] || (await context.newPage());
+const problems = [];
+page.on("console", (m) => {
+  const t = m.text();
+  if (/Content Security Policy|Content-Security-Policy/i.test(t)) problems.push(`CSP: ${t}`);
+});
+page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+
+let n = 0;
+const results = [];
+function fail(msg) {
+  throw new Error(msg);
+}
+async function settle() {
+  await page.waitForLoadState("load");
+  // htmx swaps after the request; wait until no request is in flight.
+  await page.waitForFunction(() => !document.querySelector(".htmx-request"), null, { timeout: 30_000 });
+}
+async function axe(name) {
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { resultTypes: ["violations"] });
+    return res.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map((x) => x.target.join(" ")),
+    }));
+  });
+  const bad = r.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (bad.length) fail(`${name}: axe-core: ${JSON.stringify(bad, null, 1)}`);
+}
+/** One step: run it, wait, screenshot, check accessibility and CSP. */
+async function step(name, fn) {
+  n += 1;
+  const label = `${String(n).padStart(2, "0")}-${name}`;
+  process.stdout.write(`step ${label} … `);
+  await fn();
+  await settle();
+  await page.screenshot({ path: path.join(OUT, `${label}.png`), fullPage: true });
+  await axe(label);
+  if (problems.length) fail(`${label}: ${problems.join("\n")}`);
+  results.push(label);
+  console.log("ok");
+}
+async function expectText(selector, re) {
+  const t = await page.locator(selector).first().innerText();
+  if (!re.test(t)) fail(`${selector}: ${JSON.stringify(t)} does not match ${re}`);
+}
+async function login(user) {
+  await logoutIfIn();
+  await page.goto(`${BASE}/login`);
+  await page.fill("#username", user);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.click("button[type=submit].primary")]);
+}
+async function logout() {
+  await Promise.all([page.waitForURL(/\/login/), page.click(".who button.link")]);
+}
+/** Logs out whoever is logged in (each step's screenshot shows its page first). */
+async function logoutIfIn() {
+  if (await page.locator(".who button.link").count()) await logout();
+}
+async function clickAndWait(selector, urlRe) {
+  await Promise.all([page.waitForURL(urlRe), page.click(selector)]);
+}
+
+const subject = `Về việc thử nghiệm văn phòng điện tử trên trình duyệt ${Date.now()}`;
+let docId;
+try {
+  // --- Anonymous: the login page, its English switch, the CSP header.
+  await step("login-page", async () => {
+    const r = await page.goto(`${BASE}/login`);
+    const csp = r.headers()["content-security-policy"] || "";
+    if (!csp.includes("script-src 'self'") || csp.includes("unsafe-inline")) fail(`CSP: ${csp}`);
+    if (!csp.includes("frame-ancestors 'none'")) fail(`CSP: ${csp}`);
+    await expectText("h1", /Đăng nhập/);
+  });
+  await step("login-page-english", async () => {
+    await page.click("form.lang button");
+    await page.waitForFunction(() => document.documentElement.lang === "en");
+    await expectText("h1", /Log in/);
+    await page.click("form.lang button");
+    await page.waitForFunction(() => document.documentElement.lang === "vi");
+  });
+  await step("login-wrong-password", async () => {
+    await page.fill("#username", "chuyenvien");
+    await page.fill("#password", "sai mật khẩu");
+    await page.click("button[type=submit].primary");
+    await page.waitForSelector("#login-error");
+    await expectText("#login-error", /mật khẩu|khóa/i);
+  });
+
+  // --- The drafter: dashboard, a form refused with Vietnamese messages, then the draft.
+  await step("drafter-dashboard", async () => {
+    await login("chuyenvien");
+    await expectText("h1", /Việc cần làm/);
+  });
+  await step("drafter-new-form-errors", async () => {
+    await page.click("nav.menu a[href='/documents/new']");
+    await page.waitForSelector("#new-document");
+    await page.setInputFiles("#file", PDF);
+    await page.fill("#subject", "abc");
+    await page.fill("#due_date", "31/02/2027");
+    await page.click("#create");
+    await page.waitForSelector("#subject-err");
+    await expectText("#subject-err", /Trích yếu quá ngắn/);
+    await expectText("#due-err", /ngày\/tháng\/năm/);
+  });
+  await step("drafter-new-form", async () => {
+    await page.setInputFiles("#file", PDF);
+    await page.fill("#subject", subject);
+    await page.selectOption("#priority", "khan");
+    await page.fill("#due_date", "31/12/2099");
+    // Recipients from the tree, found with the search box (htmx).
+    await page.fill("#agency-search", "khoa hoc");
+    await page.waitForFunction(() => {
+      const shown = [...document.querySelectorAll("#agency-list li:not([hidden]) label")];
+      return shown.length > 0 && shown.every((l) => /Khoa học/i.test(l.textContent));
+    });
+    await page.locator("#agency-list li:not([hidden]) input").first().check();
+    await page.fill("#agency-search", "tai chinh");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#agency-list li:not([hidden]) label")].some((l) => /Tài chính/.test(l.textContent)));
+    await page.locator("#agency-list li:not([hidden])", { hasText: "Tài chính" }).locator("input").first().check();
+    const chosen = await page.locator("#agency-list input:checked").count();
+    if (chosen !== 2) fail(`${chosen} recipients chosen`);
+  });
+  await step("drafter-created", async () => {
+    await clickAndWait("#create", /\/documents\/\d+\?ok=created/);
+    docId = Number(new URL(page.url()).pathname.split("/").pop());
+    await expectText(".flash", /Đã tạo dự thảo/);
+    await expectText("#doc-state", /Dự thảo/);
+  });
+  await step("drafter-submitted", async () => {
+    await clickAndWait("#submit", /ok=submitted/);
+    await expectText("#doc-state", /Chờ ký duyệt/);
+    // A form posted without the CSRF token is refused.
+    const status = await page.evaluate(async (id) =>
+      (await fetch(`/documents/${id}/cancel`, { method: "POST" })).status, docId);
+    if (status !== 403) fail(`a post without the CSRF token answered ${status}`);
+  });
+
+  // --- The approver: the queue, the approval page, the agent signs.
+  await step("approver-dashboard", async () => {
+    await login("chutich");
+    await page.waitForSelector(`a[href='/documents/${docId}']`);
+  });
+  await step("approver-document", async () => {
+    await page.click(`a[href='/documents/${docId}']`);
+    await page.waitForSelector("#approve");
+  });
+  await step("approver-approve-page", async () => {
+    await clickAndWait("#approve", new RegExp(`/documents/${docId}/approve$`));
+    await page.fill("#agent", AGENT);
+  });
+  await step("approver-signed", async () => {
+    await clickAndWait("#approve-sign", /ok=approved/);
+    await expectText("#doc-state", /Đã ký duyệt/);
+    await page.waitForSelector(".cards .card");
+    await expectText(".cards .card", /Nguyễn Văn An/);
+  });
+
+  // --- The clerk: the next number, number and seal, issue, download the issued file.
+  let issuedPath;
+  await step("clerk-seal-queue", async () => {
+    await login("vanthu");
+    await page.goto(`${BASE}/documents/${docId}`);
+    await page.waitForSelector("#next-number");
+  });
+  await step("clerk-sealed", async () => {
+    await clickAndWait("#seal", /ok=sealed/);
+    await expectText("#doc-state", /đóng dấu số/i);
+  });
+  await step("clerk-issued", async () => {
+    await clickAndWait("#issue", /ok=issued/);
+    await expectText("#doc-state", /Đã phát hành/);
+    const cards = await page.locator(".cards .card").count();
+    if (cards < 2) fail(`${cards} signature cards after sealing`);
+    const [dl] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click("a.file-link[data-role=sealed]"),
+    ]);
+    issuedPath = path.join(OUT, "issued.pdf");
+    await dl.saveAs(issuedPath);
+  });
+
+  // --- Each receiving clerk: the arrival with a green badge, registered.
+  for (const clerk of ["vanthu.skhcn", "vanthu.stc"]) {
+    await step(`receiver-${clerk}-inbox`, async () => {
+      await login(clerk);
+      await page.click("nav.menu a[href='/inbox']");
+      const row = page.locator("#incoming tr", { hasText: subject });
+      await row.waitFor();
+      const badge = row.locator(".badge");
+      if (!(await badge.getAttribute("class")).includes("ok")) fail(`${clerk}: the badge is not green`);
+      await Promise.all([page.waitForURL(/\/inbox\/\d+$/), row.locator("a").click()]);
+    });
+    await step(`receiver-${clerk}-registered`, async () => {
+      await page.waitForSelector("#arrival-check.ok");
+      await clickAndWait("#register", /ok=registered/);
+      await expectText("#in-status", /^03/);
+    });
+    // Agency isolation: the sender's document by its URL is a 403 page.
+    await step(`receiver-${clerk}-forbidden`, async () => {
+      const r = await page.goto(`${BASE}/documents/${docId}`);
+      if (r.status() !== 403) fail(`${clerk} opened the sender's document: ${r.status()}`);
+      await expectText("h1", /Không có quyền/);
+    });
+  }
+
+  // --- The sender sees both recipients at 03.
+  await step("sender-statuses", async () => {
+    await login("vanthu");
+    await page.goto(`${BASE}/documents/${docId}`);
+    const statuses = await page.locator("#recipients .status").allInnerTexts();
+    if (statuses.length !== 2 || !statuses.every((s) => s.startsWith("03"))) fail(`statuses: ${statuses}`);
+  });
+  await step("sender-registers", async () => {
+    await page.click("nav.menu a[href='/registers']");
+    await page.locator("#register tr", { hasText: subject }).waitFor();
+  });
+  await step("sender-phone", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${BASE}/documents/${docId}`);
+  });
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await step("auditor-chain", async () => {
+    await login("kiemtra");
+    await page.goto(`${BASE}/audit`);
+    await clickAndWait("#check-chain", /check=1/);
+    await page.waitForSelector("#chain-result.ok");
+  });
+
+  // --- Recall: the sender recalls, one receiver accepts, the other refuses.
+  await step("sender-recalled", async () => {
+    await login("vanthu");
+    await page.goto(`${BASE}/documents/${docId}`);
+    await page.fill("#reason", "Văn bản có sai sót, thu hồi để ban hành lại.");
+    await clickAndWait("#recall", /ok=recalled/);
+    await expectText("#doc-state", /Đã thu hồi/);
+  });
+  for (const [clerk, answer] of [["vanthu.skhcn", "accept"], ["vanthu.stc", "refuse"]]) {
+    await step(`receiver-${clerk}-recall-${answer}`, async () => {
+      await login(clerk);
+      await page.click("nav.menu a[href='/inbox']");
+      const row = page.locator("#incoming tr", { hasText: subject });
+      await Promise.all([page.waitForURL(/\/inbox\/\d+$/), row.locator("a").click()]);
+      await expectText("#in-status", /^13/);
+      if (answer === "accept") {
+        await clickAndWait("#accept-recall", /ok=recall-accepted/);
+        await expectText("#in-status", /^15/);
+      } else {
+        await page.fill("#refuse-reason", "Văn bản đã được phân công xử lý.");
+        await clickAndWait("#refuse-recall", /ok=recall-refused/);
+      }
+    });
+  }
+  await step("sender-recall-answers", async () => {
+    await login("vanthu");
+    await page.goto(`${BASE}/documents/${docId}`);
+    const history = (await page.locator("#recipients tbody tr").allInnerTexts()).join("\n");
+    if (!/15/.test(history) || !/16/.test(history)) fail(`recall answers: ${history}`);
+  });
+
+  // --- One signature (R-FLOW-SEAL): a scanned original, sealed and issued by the clerk.
+  const scanSubject = `Về việc công bố bản quét đã ký tay ${Date.now()}`;
+  let sealId;
+  await step("seal-flow-drafted", async () => {
+    await login("vanthu");
+    await page.goto(`${BASE}/documents/new`);
+    await page.setInputFiles("#file", PDF);
+    await page.selectOption("#flow", "seal");
+    await page.fill("#subject", scanSubject);
+    await page.fill("#agency-search", "noi vu");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#agency-list li:not([hidden]) label")].some((l) => /Nội vụ/.test(l.textContent)));
+    await page.locator("#agency-list li:not([hidden])", { hasText: "Nội vụ" }).locator("input").first().check();
+    await clickAndWait("#create", /\/documents\/\d+\?ok=created/);
+    sealId = Number(new URL(page.url()).pathname.split("/").pop());
+  });
+  await step("seal-flow-issued", async () => {
+    await page.waitForSelector("#next-number");
+    await clickAndWait("#seal", /ok=sealed/);
+    await clickAndWait("#issue", /ok=issued/);
+    await expectText("#doc-state", /Đã phát hành/);
+    await page.waitForSelector(".cards .card.ok");
+  });
+
+  // --- The public verification page: valid, tampered, not a PDF.
+  await step("public-verify-valid", async () => {
+    await logoutIfIn();
+    await page.goto(`${BASE}/verify`);
+    await page.setInputFiles("#file", issuedPath);
+    await page.click("#verify");
+    await page.waitForSelector("#verify-result .verdict.ok");
+  });
+  await step("public-verify-tampered", async () => {
+    const bytes = fs.readFileSync(issuedPath);
+    // One byte of the first stream's data changed: inside every signature's byte range.
+    const at = bytes.indexOf(Buffer.from("stream")) + 40;
+    const tampered = Buffer.from(bytes);
+    tampered[at] ^= 0x01;
+    const p = path.join(OUT, "tampered.pdf");
+    fs.writeFileSync(p, tampered);
+    await page.setInputFiles("#file", p);
+    await page.click("#verify");
+    await page.waitForSelector("#verify-result .verdict.bad");
+  });
+  await step("public-verify-not-pdf", async () => {
+    const p = path.join(OUT, "not-a-pdf.txt");
+    fs.writeFileSync(p, "Đây không phải tệp PDF.\n");
+    await page.setInputFiles("#file", p);
+    await page.click("#verify");
+    await page.waitForSelector("#verify-problem");
+    await expectText("#verify-problem", /không phải là tệp PDF/);
+  });
+  fs.writeFileSync(path.join(OUT, "result.json"), JSON.stringify({ docId, steps: results, issued: issuedPath }, null, 1));
+  console.log(`all ${results.length} steps passed`);
+} catch (e) {
+  await page.screenshot({ path: path.join(OUT, `failed-${String(n).padStart(2, "0")}.png`), fullPage: true }).catch(() => {});
+  console.log("FAILED");
+  console.error(e.stack || String(e));
+  process.exitCode = 1;
+} finally {
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
