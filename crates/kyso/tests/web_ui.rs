@@ -17,94 +17,25 @@
 //! KYSO_REQUIRE_PEERS is set. Screenshots: target/ui-screenshots/.
 
 mod common;
+#[path = "common/demo.rs"]
+mod demo;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::lab::Peers;
 use common::{free_port, have, python, KYSO};
+use demo::Demo;
 
-struct Demo {
-    child: Child,
-    base: String,
-    password: String,
-    agent: String,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn demo(data: &Path, port: u16) -> Demo {
-    let mut child = Command::new(KYSO)
-        .args(["--data", data.to_str().unwrap()])
-        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--agent-port", "0"])
-        .env_remove("KYSO_KEY_PASSWORD")
-        .env("KYSO_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start kyso demo");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines() {
-            let Ok(l) = l else { break };
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let mut printed = String::new();
-    let until = Instant::now() + Duration::from_secs(300);
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        let l = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("kyso demo did not start:\n{printed}"));
-        printed.push_str(&l);
-        printed.push('\n');
-        if l.contains("is serving on") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in rx {});
-    let base = format!("http://127.0.0.1:{port}");
-    let start = Instant::now();
-    while reqwest::blocking::get(format!("{base}/healthz"))
-        .map_or(true, |r| !r.status().is_success())
-    {
-        assert!(start.elapsed() < Duration::from_secs(30), "no /healthz");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let password = printed
-        .lines()
-        .find_map(|l| {
-            l.split_once("DEMO ONLY: ")
-                .map(|(_, p)| p.trim().to_string())
-        })
-        .expect("the demo password is printed");
-    let agent = printed
-        .lines()
-        .map(str::trim_start)
-        .filter_map(|l| l.strip_prefix("agent "))
-        .find(|l| l.split_whitespace().next() == Some("chutich"))
-        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http://")))
-        .expect("chutich's agent is printed")
-        .to_string();
-    Demo {
-        child,
-        base,
-        password,
-        agent,
-    }
+/// The demo with chutich's agent, which the browser's approval uses.
+fn demo(data: &Path, port: u16) -> (Demo, String) {
+    let d = demo::start(KYSO, data, port, &[]);
+    let agent = d
+        .agents
+        .get("chutich")
+        .unwrap_or_else(|| panic!("chutich's agent is printed:\n{}", d.printed))
+        .clone();
+    (d, agent)
 }
 
 /// The draft PDF of one of chutich's submitted demo documents.
@@ -181,7 +112,7 @@ fn the_web_office_in_chromium() {
     }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let d = demo(&data, free_port());
+    let (d, agent) = demo(&data, free_port());
     // The drafter uploads a draft the demo rendered (Decree 30/2020 layout,
     // the approver's name in its text: the signature goes above it).
     let pdf = dir.path().join("draft.pdf");
@@ -196,7 +127,7 @@ fn the_web_office_in_chromium() {
         .current_dir(&ui)
         .env("KYSO_BASE", &d.base)
         .env("KYSO_PASSWORD", &d.password)
-        .env("KYSO_AGENT", &d.agent)
+        .env("KYSO_AGENT", &agent)
         .env("KYSO_PDF", &pdf)
         .env("KYSO_OUT", &out)
         .output()
