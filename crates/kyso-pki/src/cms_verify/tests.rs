@@ -7,8 +7,16 @@ use kyso_crypto::{KeySpec, Signer, SoftwareKey};
 const CONTENT: &[u8] = b"C\xc3\xb4ng v\xc4\x83n s\xe1\xbb\x91 12/UBND";
 
 /// A certificate template for `key` with the subject `dn`.
+/// One reference time for every certificate of the test binary, so that a
+/// certificate issued a second after its issuer (a loaded machine) still
+/// ends inside the issuer's validity.
+fn reference_time() -> OffsetDateTime {
+    static AT: std::sync::OnceLock<OffsetDateTime> = std::sync::OnceLock::new();
+    *AT.get_or_init(|| OffsetDateTime::now_utc().replace_nanosecond(0).unwrap())
+}
+
 fn template(profile: Profile, dn: &str, key: &SoftwareKey) -> CertificateTemplate {
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let now = reference_time();
     CertificateTemplate {
         profile,
         subject: crate::name::SubjectName::parse_dn(dn)
