@@ -1,6 +1,7 @@
 //! A running `kyso demo` on loopback and what it printed: the demo
 //! password, the logins with their roles and the approvers' agents. Used by
 //! demo_e2e.rs and web_ui.rs (included by path).
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
