@@ -192,26 +192,34 @@ impl Office {
             let d = self.document_model(db, actor, id).await?;
             let flow = Flow::parse(&d.flow)?;
             let state = State::parse(&d.state)?;
-            if state != State::Numbered {
+            let kit = if state != State::Numbered {
                 transition(flow, state, Action::Number)?;
                 actor.require(Role::Clerk, d.agency_id)?;
-                // The seal key must be there before a number is taken.
-                self.seal_kit(d.agency_id).await?;
+                // The seal key must be there before a number is taken;
+                // the sealing below uses what was loaded.
+                let kit = self.seal_kit(d.agency_id).await?;
                 self.take_number(actor, id).await?;
-            }
-            self.seal(actor, id).await
+                Some(kit)
+            } else {
+                None
+            };
+            self.seal(actor, id, kit).await
         })
         .await
     }
 
-    /// Seals a numbered document and its attachments.
-    async fn seal(&self, actor: &Actor, id: i64) -> Result<DocumentView> {
+    /// Seals a numbered document and its attachments, with `kit` when the
+    /// caller has loaded the agency's seal already.
+    async fn seal(&self, actor: &Actor, id: i64, kit: Option<SealKit>) -> Result<DocumentView> {
         let db = self.store.connection();
         let d = self.document_model(db, actor, id).await?;
         let flow = Flow::parse(&d.flow)?;
         let rule = transition(flow, State::parse(&d.state)?, Action::Seal)?;
         actor.require_any(rule.roles, d.agency_id)?;
-        let mut kit = self.seal_kit(d.agency_id).await?;
+        let mut kit = match kit {
+            Some(kit) => kit,
+            None => self.seal_kit(d.agency_id).await?,
+        };
         let now = self.now();
         kit.request.signing_time = now;
         let source_role = match flow {
