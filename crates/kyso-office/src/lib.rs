@@ -29,6 +29,7 @@ pub mod error;
 pub mod evidence;
 mod files;
 pub mod idempotency;
+mod images;
 pub mod keys;
 pub mod person;
 pub mod register;
@@ -96,6 +97,8 @@ pub struct Office {
     pub(crate) keys: keys::SealKeys,
     /// Files of operations in progress (each in its own subdirectory).
     pub(crate) work: tempfile::TempDir,
+    /// Decoded seal and signature images by blob hash.
+    pub(crate) images: images::ImageCache,
 }
 
 impl Office {
@@ -118,6 +121,7 @@ impl Office {
             config,
             clock,
             work,
+            images: images::ImageCache::default(),
         })
     }
 

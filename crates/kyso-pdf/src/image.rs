@@ -2,11 +2,11 @@
 //! §8.9.5): 8-bit DeviceRGB, FlateDecode, the alpha channel as a soft mask
 //! (`/SMask`), or flattened onto white where transparency is not allowed
 //! (PDF/A-1).
-use std::io::Cursor;
+use std::io::{Cursor, Write};
+use std::sync::{Arc, OnceLock};
 
-use lopdf::{dictionary, Document, ObjectId};
+use lopdf::{dictionary, Document, ObjectId, Stream};
 
-use crate::font::flate_stream;
 use crate::PdfError;
 
 /// Largest PNG file read.
@@ -16,15 +16,51 @@ pub const MAX_PNG_SIDE: u32 = 8000;
 /// Largest pixel count.
 const MAX_PNG_PIXELS: u64 = 16_000_000;
 
-/// A decoded PNG.
-#[derive(Clone, Debug, PartialEq)]
+/// A decoded PNG. Cloning is cheap (the pixels are shared), and the
+/// compressed streams are made once per image and reused by every
+/// appearance that draws it — a seal image drawn on thousands of
+/// documents is decoded and deflated once.
+#[derive(Clone, Debug)]
 pub struct Image {
     pub width: u32,
     pub height: u32,
     /// Pixels per inch (x, y) from the `pHYs` chunk, when it gives metres.
     pub dpi: Option<(f32, f32)>,
+    pixels: Arc<Pixels>,
+}
+
+#[derive(Debug)]
+struct Pixels {
     rgb: Vec<u8>,
     alpha: Option<Vec<u8>>,
+    /// Deflated RGB and alpha (soft mask).
+    packed: OnceLock<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Deflated RGB with the alpha composited onto white.
+    flattened: OnceLock<Vec<u8>>,
+}
+
+impl PartialEq for Image {
+    fn eq(&self, other: &Image) -> bool {
+        self.width == other.width
+            && self.height == other.height
+            && self.dpi == other.dpi
+            && self.pixels.rgb == other.pixels.rgb
+            && self.pixels.alpha == other.pixels.alpha
+    }
+}
+
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(data);
+    enc.finish().unwrap_or_default()
+}
+
+fn packed_stream(mut dict: lopdf::Dictionary, packed: &[u8]) -> Stream {
+    dict.set("Filter", "FlateDecode");
+    let mut s = Stream::new(dict, packed.to_vec());
+    s.allows_compression = false;
+    s
 }
 
 fn bad(msg: impl std::fmt::Display) -> PdfError {
@@ -105,14 +141,18 @@ impl Image {
             width,
             height,
             dpi,
-            rgb,
-            alpha,
+            pixels: Arc::new(Pixels {
+                rgb,
+                alpha,
+                packed: OnceLock::new(),
+                flattened: OnceLock::new(),
+            }),
         })
     }
 
     /// Whether the image has (non-opaque) transparency.
     pub fn has_alpha(&self) -> bool {
-        self.alpha.is_some()
+        self.pixels.alpha.is_some()
     }
 
     /// Size in points at the image's resolution, `default_dpi` when the
@@ -139,25 +179,33 @@ impl Image {
         };
         let mut dict = base();
         dict.set("ColorSpace", "DeviceRGB");
-        match (&self.alpha, flatten) {
-            (Some(alpha), false) => {
-                let mut mask = base();
-                mask.set("ColorSpace", "DeviceGray");
-                let mask_id = doc.add_object(flate_stream(mask, alpha)?);
-                dict.set("SMask", mask_id);
-                Ok(doc.add_object(flate_stream(dict, &self.rgb)?))
-            }
+        let px = &self.pixels;
+        match (&px.alpha, flatten) {
             (Some(alpha), true) => {
-                let mut rgb = self.rgb.clone();
-                for (px, &a) in rgb.chunks_exact_mut(3).zip(alpha) {
-                    for c in px {
-                        let v = u32::from(*c) * u32::from(a) + 255 * (255 - u32::from(a));
-                        *c = ((v + 127) / 255) as u8;
+                let packed = px.flattened.get_or_init(|| {
+                    let mut rgb = px.rgb.clone();
+                    for (p, &a) in rgb.chunks_exact_mut(3).zip(alpha) {
+                        for c in p {
+                            let v = u32::from(*c) * u32::from(a) + 255 * (255 - u32::from(a));
+                            *c = ((v + 127) / 255) as u8;
+                        }
                     }
-                }
-                Ok(doc.add_object(flate_stream(dict, &rgb)?))
+                    deflate(&rgb)
+                });
+                Ok(doc.add_object(packed_stream(dict, packed)))
             }
-            (None, _) => Ok(doc.add_object(flate_stream(dict, &self.rgb)?)),
+            _ => {
+                let (rgb, mask) = px
+                    .packed
+                    .get_or_init(|| (deflate(&px.rgb), px.alpha.as_deref().map(deflate)));
+                if let Some(mask) = mask {
+                    let mut m = base();
+                    m.set("ColorSpace", "DeviceGray");
+                    let mask_id = doc.add_object(packed_stream(m, mask));
+                    dict.set("SMask", mask_id);
+                }
+                Ok(doc.add_object(packed_stream(dict, rgb)))
+            }
         }
     }
 }
@@ -216,6 +264,45 @@ mod tests {
             .unwrap()
             .dict
             .has(b"SMask"));
+    }
+
+    #[test]
+    fn clones_share_the_packed_streams_and_decode_to_the_pixels() {
+        let img = Image::from_png(&png(40, 20, None)).unwrap();
+        let inflate = |doc: &Document, id: ObjectId| {
+            let s = doc.get_object(id).unwrap().as_stream().unwrap();
+            assert_eq!(s.dict.get(b"Filter").unwrap().as_name().unwrap(), b"FlateDecode");
+            s.decompressed_content().unwrap()
+        };
+        for flatten in [false, true] {
+            let mut first = Document::with_version("1.7");
+            let a = img.write(&mut first, flatten).unwrap();
+            // A clone (another document, another appearance) reuses the
+            // streams made for the first and writes the same bytes.
+            let mut second = Document::with_version("1.7");
+            let b = img.clone().write(&mut second, flatten).unwrap();
+            let (pa, pb) = (inflate(&first, a), inflate(&second, b));
+            assert_eq!(pa, pb);
+            assert_eq!(pa.len(), 40 * 20 * 3);
+            // Every pixel is (200, 0, 0); half are transparent, which
+            // flattening turns white.
+            let (p0, p1) = (&pa[0..3], &pa[3..6]);
+            assert_eq!(p0, [200, 0, 0]);
+            assert_eq!(p1, if flatten { [255, 255, 255] } else { [200, 0, 0] });
+        }
+        let mut doc = Document::with_version("1.7");
+        let id = img.write(&mut doc, false).unwrap();
+        let mask = doc
+            .get_object(id)
+            .unwrap()
+            .as_stream()
+            .unwrap()
+            .dict
+            .get(b"SMask")
+            .unwrap()
+            .as_reference()
+            .unwrap();
+        assert_eq!(&inflate(&doc, mask)[..4], [255, 0, 255, 0]);
     }
 
     #[test]

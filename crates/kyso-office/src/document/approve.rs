@@ -7,8 +7,7 @@
 //! (DESIGN §6), with the approver's appearance in box 7c.
 
 use kyso_sign::{
-    AppearanceKind, AppearanceRequest, DocMdp, Font, Image, NewField, NewFieldKind, SignOptions,
-    Target,
+    AppearanceKind, AppearanceRequest, DocMdp, Font, NewField, NewFieldKind, SignOptions, Target,
 };
 use kyso_store::office::{document, person};
 use kyso_store::sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
@@ -92,7 +91,7 @@ impl Office {
             let input = dir.path().join("draft.pdf");
             self.blobs.get_to_file(&draft.blob_sha256, &input).await?;
             let image = match &p.signature_image {
-                Some(sha) => Some(self.blobs.get(sha).await?),
+                Some(sha) => Some(self.png_image(sha, "signature image").await?),
                 None => None,
             };
             let layout: Layout = d
@@ -107,11 +106,7 @@ impl Office {
                 organization: None,
                 email: (!p.email.is_empty()).then(|| p.email.clone()),
                 signing_time: now,
-                image: image
-                    .as_deref()
-                    .map(Image::from_png)
-                    .transpose()
-                    .map_err(|e| OfficeError::internal("signature image", e))?,
+                image,
                 number: None,
                 copy_form: None,
                 font: Font::liberation_serif(),

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kyso_crypto::Signer;
-use kyso_sign::{AppearanceKind, AppearanceRequest, Font, Image, Placement, SignOptions, Target};
+use kyso_sign::{AppearanceKind, AppearanceRequest, Font, Placement, SignOptions, Target};
 use kyso_store::office::{document, document_file, register_entry};
 use kyso_store::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter,
@@ -96,10 +96,7 @@ impl Office {
             ));
         }
         let image = match &a.seal_image {
-            Some(sha) => Some(
-                Image::from_png(&self.blobs.get(sha).await?)
-                    .map_err(|e| OfficeError::internal("seal image", e))?,
-            ),
+            Some(sha) => Some(self.png_image(sha, "seal image").await?),
             None => None,
         };
         let request = AppearanceRequest {
