@@ -104,6 +104,27 @@ async function logout() {
 async function logoutIfIn() {
   if (await page.locator(".who button.link").count()) await logout();
 }
+/**
+ * The PDF preview: scrolled into view, its first page drawn by PDF.js;
+ * returns the signature boxes drawn over it ({field, cls, label}).
+ */
+async function previewBoxes() {
+  await page.locator("#preview").scrollIntoViewIfNeeded();
+  await page.waitForSelector("#preview[data-pages]");
+  await page.locator("#preview .pdf-page").first().scrollIntoViewIfNeeded();
+  await page.waitForSelector("#preview .pdf-page.rendered canvas");
+  const drawn = await page.evaluate(() => {
+    const c = document.querySelector("#preview .pdf-page.rendered canvas");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4 * 97) if (d[i] < 128) ink++;
+    return { w: c.width, h: c.height, ink };
+  });
+  if (drawn.w < 300 || drawn.ink < 20) fail(`preview page not drawn: ${JSON.stringify(drawn)}`);
+  return page.$$eval("#preview .sig-box", (els) => els.map((e) => ({
+    field: e.dataset.field, cls: e.className, label: e.textContent,
+  })));
+}
 async function clickAndWait(selector, urlRe) {
   await Promise.all([page.waitForURL(urlRe), page.click(selector)]);
 }
@@ -196,12 +217,24 @@ try {
   await step("approver-approve-page", async () => {
     await clickAndWait("#approve", new RegExp(`/documents/${docId}/approve$`));
     await page.fill("#agent", AGENT);
+    // The draft, every page, before signing: no signature field yet.
+    const boxes = await previewBoxes();
+    if (boxes.length) fail(`signature boxes on the draft: ${JSON.stringify(boxes)}`);
+    await page.locator("#approve-sign").scrollIntoViewIfNeeded();
   });
   await step("approver-signed", async () => {
     await clickAndWait("#approve-sign", /ok=approved/);
     await expectText("#doc-state", /Đã ký duyệt/);
     await page.waitForSelector(".cards .card");
     await expectText(".cards .card", /Nguyễn Văn An/);
+    // The approver's box drawn green where it is on the page, with the
+    // fields the clerk fills later (number, date, seal) dashed.
+    const boxes = await previewBoxes();
+    const signed = boxes.filter((b) => /signed ok/.test(b.cls));
+    if (signed.length !== 1 || !/Nguyễn Văn An/.test(signed[0].label)) {
+      fail(`approver box: ${JSON.stringify(boxes)}`);
+    }
+    if (!boxes.some((b) => /empty/.test(b.cls))) fail(`no pre-created field drawn: ${JSON.stringify(boxes)}`);
   });
 
   // --- The clerk: the next number, number and seal, issue, download the issued file.
@@ -220,6 +253,10 @@ try {
     await expectText("#doc-state", /Đã phát hành/);
     const cards = await page.locator(".cards .card").count();
     if (cards < 2) fail(`${cards} signature cards after sealing`);
+    const boxes = await previewBoxes();
+    if (boxes.filter((b) => /signed ok/.test(b.cls)).length < 2) {
+      fail(`approver and seal boxes after issuing: ${JSON.stringify(boxes)}`);
+    }
     const [dl] = await Promise.all([
       page.waitForEvent("download"),
       page.click("a.file-link[data-role=sealed]"),

@@ -148,7 +148,7 @@ impl Office {
             options.name = Some(kit.request.signer_name.clone());
             options.reason = Some(reason);
             options.contact_info = kit.request.email.clone();
-            options.signing_time = Some(now);
+            options.signing_time = Some(now.to_offset(crate::clock::VIETNAM));
             options.placement = placed.placement;
             kyso_sign::sign_opened_pdf(
                 pdf,

@@ -86,6 +86,22 @@ async fn two_signature_flow_from_draft_to_completed_and_recalled() {
             "{backend}: {}",
             rep.message_en
         );
+        // Both signing times are written in Vietnam time (DESIGN §5): the
+        // claimed times of the signature dictionaries (/M) and the times
+        // shown in the appearances carry +07:00, not UTC.
+        for s in &rep.signatures {
+            let t = s.claimed_signing_time.as_deref().unwrap_or_default();
+            assert!(t.ends_with("+07:00"), "{backend}: /M {t}");
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let dates: Vec<&str> = text
+            .match_indices("/M(D:")
+            .map(|(i, _)| &text[i + 3..text[i..].find(')').map_or(i, |j| i + j)])
+            .collect();
+        assert!(
+            dates.len() >= 2 && dates.iter().all(|d| d.ends_with("+07'00'")),
+            "{backend}: {dates:?}"
+        );
 
         // Arrival at both recipients, verified.
         let inbox_a = o.inbox(&w.clerk_a, &InboxFilter::default()).await.unwrap();

@@ -271,8 +271,13 @@ mod tests {
         let img = Image::from_png(&png(40, 20, None)).unwrap();
         let inflate = |doc: &Document, id: ObjectId| {
             let s = doc.get_object(id).unwrap().as_stream().unwrap();
-            assert_eq!(s.dict.get(b"Filter").unwrap().as_name().unwrap(), b"FlateDecode");
-            s.decompressed_content().unwrap()
+            assert_eq!(
+                s.dict.get(b"Filter").unwrap().as_name().unwrap(),
+                b"FlateDecode"
+            );
+            crate::decode::Budget::new(crate::decode::Limits::VERIFY)
+                .decode(s)
+                .unwrap()
         };
         for flatten in [false, true] {
             let mut first = Document::with_version("1.7");
@@ -288,7 +293,14 @@ mod tests {
             // flattening turns white.
             let (p0, p1) = (&pa[0..3], &pa[3..6]);
             assert_eq!(p0, [200, 0, 0]);
-            assert_eq!(p1, if flatten { [255, 255, 255] } else { [200, 0, 0] });
+            assert_eq!(
+                p1,
+                if flatten {
+                    [255, 255, 255]
+                } else {
+                    [200, 0, 0]
+                }
+            );
         }
         let mut doc = Document::with_version("1.7");
         let id = img.write(&mut doc, false).unwrap();

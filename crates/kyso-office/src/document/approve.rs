@@ -105,7 +105,7 @@ impl Office {
                 signer_name: p.full_name.clone(),
                 organization: None,
                 email: (!p.email.is_empty()).then(|| p.email.clone()),
-                signing_time: now,
+                signing_time: now.to_offset(crate::clock::VIETNAM),
                 image,
                 number: None,
                 copy_form: None,
@@ -117,7 +117,7 @@ impl Office {
             options.reason = Some("Phê duyệt / approved".into());
             options.location = Some(d.issue_place.clone());
             options.contact_info = (!p.email.is_empty()).then(|| p.email.clone());
-            options.signing_time = Some(now);
+            options.signing_time = Some(now.to_offset(crate::clock::VIETNAM));
             options.certify = Some(DocMdp::FormFilling);
             let (in2, layout2) = (input.clone(), layout.clone());
             let full_name = p.full_name.clone();

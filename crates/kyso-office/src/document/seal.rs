@@ -105,7 +105,7 @@ impl Office {
                 .unwrap_or_else(|| a.name.clone()),
             organization: Some(a.name.clone()),
             email: (!a.email.is_empty()).then(|| a.email.clone()),
-            signing_time: self.now(),
+            signing_time: self.now().to_offset(crate::clock::VIETNAM),
             image,
             number: None,
             copy_form: None,
@@ -218,7 +218,7 @@ impl Office {
             None => self.seal_kit(d.agency_id).await?,
         };
         let now = self.now();
-        kit.request.signing_time = now;
+        kit.request.signing_time = now.to_offset(crate::clock::VIETNAM);
         let source_role = match flow {
             Flow::Two => "approved",
             Flow::Seal => "draft",
@@ -371,7 +371,7 @@ impl SealJob {
         let mut options = SignOptions::new(kit.certificate.clone(), kit.signer.algorithm());
         options.name = Some(kit.request.signer_name.clone());
         options.reason = Some("Đóng dấu / sealed".into());
-        options.signing_time = Some(self.now);
+        options.signing_time = Some(self.now.to_offset(crate::clock::VIETNAM));
         options.contact_info = kit.request.email.clone();
         match self.flow {
             Flow::Two => {
@@ -450,7 +450,7 @@ impl SealJob {
                 let mut o = SignOptions::new(kit.certificate.clone(), kit.signer.algorithm());
                 o.name = Some(kit.request.signer_name.clone());
                 o.reason = Some(format!("Phụ lục kèm văn bản {}", self.number));
-                o.signing_time = Some(self.now);
+                o.signing_time = Some(self.now.to_offset(crate::clock::VIETNAM));
                 let mut pdf = kyso_sign::open_pdf(path).map_err(seal_error)?;
                 let mut req = kit.request.clone();
                 req.kind = AppearanceKind::Attachment;

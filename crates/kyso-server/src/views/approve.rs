@@ -14,6 +14,7 @@ use kyso_office::document::state::Action;
 use kyso_office::document::DocumentView;
 use kyso_office::Role;
 
+use super::documents::Preview;
 use super::fmt;
 use super::page::{self, Chrome, Viewer};
 use crate::middleware::security_headers::CSP_SIGN_PAGE;
@@ -33,6 +34,7 @@ struct ApprovePage {
     /// The file the approver reads before signing.
     draft_file: Option<(i64, String)>,
     agent: String,
+    preview: Option<Preview>,
 }
 
 async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Response {
@@ -48,17 +50,15 @@ async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Resp
         );
         return page::error(&v.c, &e);
     }
-    let draft_file = d
-        .files
-        .iter()
-        .rev()
-        .find(|f| f.role == "draft")
-        .map(|f| (f.id, f.name.clone()));
+    let draft = d.files.iter().rev().find(|f| f.role == "draft");
+    let draft_file = draft.map(|f| (f.id, f.name.clone()));
+    let preview = draft.and_then(|f| Preview::of(id, f));
     let mut resp = page::ok(&ApprovePage {
         priority: v.c.named("priority", d.priority.code()),
         due: d.due_date.as_deref().map(fmt::when).unwrap_or_default(),
         draft_file,
         agent: "http://127.0.0.1:8765".into(),
+        preview,
         d,
         c: v.c,
     });

@@ -5,7 +5,7 @@
 
 use kyso_sign::validate::{Indication, SignatureReport, ValidationReport};
 
-use super::fmt::when;
+use super::fmt::{times_in, when};
 use super::i18n::Lang;
 
 /// The verdict as a badge: class and catalogue key.
@@ -45,6 +45,8 @@ impl Badge {
 #[derive(Clone, Debug)]
 pub struct Card {
     pub index: usize,
+    /// The signature field's name (the preview draws its box).
+    pub field: String,
     /// `card.kind.signature` or `card.kind.timestamp` (text).
     pub kind: &'static str,
     pub who: String,
@@ -84,7 +86,7 @@ fn card(s: &SignatureReport, lang: Lang) -> Card {
     let mut changes: Vec<String> = s
         .later_revisions
         .iter()
-        .map(|r| lang.pick(&r.message_vi, &r.message_en).to_string())
+        .map(|r| times_in(lang.pick(&r.message_vi, &r.message_en)))
         .collect();
     if changes.is_empty() {
         changes = s
@@ -95,6 +97,7 @@ fn card(s: &SignatureReport, lang: Lang) -> Card {
     }
     Card {
         index: s.index,
+        field: s.field.clone().unwrap_or_default(),
         kind: if s.kind == "document-timestamp" {
             lang.t("card.kind.timestamp")
         } else {
@@ -110,7 +113,7 @@ fn card(s: &SignatureReport, lang: Lang) -> Card {
         when: when_text,
         timestamped,
         badge: Badge::of(s.indication, lang),
-        sentence: lang.pick(&s.message_vi, &s.message_en).to_string(),
+        sentence: times_in(lang.pick(&s.message_vi, &s.message_en)),
         level: s.level.clone().unwrap_or_else(dash),
         issuer: s.issuer.clone().unwrap_or_else(dash),
         managing_unit: s.managing_unit.clone().unwrap_or_else(dash),
@@ -141,7 +144,7 @@ impl Verdict {
     pub fn of(r: &ValidationReport, lang: Lang) -> Verdict {
         Verdict {
             badge: Badge::of(r.indication, lang),
-            sentence: lang.pick(&r.message_vi, &r.message_en).to_string(),
+            sentence: times_in(lang.pick(&r.message_vi, &r.message_en)),
             sha256: r.file_sha256.clone(),
             cards: r.signatures.iter().map(|s| card(s, lang)).collect(),
             text: kyso_sign::validate::render::text(r),

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use kyso_office::document::state::{Action, Flow, State as DocState};
-use kyso_office::document::{DocumentFilter, DocumentSummary, DocumentView};
+use kyso_office::document::{DocumentFilter, DocumentSummary, DocumentView, FileView};
 use kyso_office::register::Direction;
 use kyso_office::{Actor, Role};
 use serde::Deserialize;
@@ -131,6 +131,23 @@ struct FileRow {
     is_pdf: bool,
 }
 
+/// The PDF the page previews.
+pub struct Preview {
+    /// Its download URL (same origin, behind the session).
+    pub src: String,
+    pub name: String,
+}
+
+impl Preview {
+    /// File `f` of document `doc`, when it is a PDF.
+    pub fn of(doc: i64, f: &FileView) -> Option<Preview> {
+        (f.media_type == "application/pdf").then(|| Preview {
+            src: format!("/documents/{doc}/files/{}", f.id),
+            name: f.name.clone(),
+        })
+    }
+}
+
 /// A recipient line (the sender's view of its statuses).
 struct RecipientRow {
     name: String,
@@ -184,6 +201,7 @@ struct DocPage {
     verify_error: Option<String>,
     can: Can,
     next_number: Option<i64>,
+    preview: Option<Preview>,
 }
 
 async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Response {
@@ -191,10 +209,17 @@ async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Resp
         Ok(d) => d,
         Err(e) => return page::not_yours(&v.c, e),
     };
-    let (verdict, verify_error) = match s.office.verify_signed_file(&v.actor, id, &d.files).await {
-        Ok(r) => (r.map(|(_, r)| Verdict::of(&r, v.c.lang)), None),
-        Err(e) => (None, Some(v.c.pick(&e.vi, &e.en).to_string())),
-    };
+    let (verdict, verify_error, verified) =
+        match s.office.verify_signed_file(&v.actor, id, &d.files).await {
+            Ok(Some((f, r))) => (Some(Verdict::of(&r, v.c.lang)), None, Some(f)),
+            Ok(None) => (None, None, None),
+            Err(e) => (None, Some(v.c.pick(&e.vi, &e.en).to_string()), None),
+        };
+    // The signed file when there is one, else the latest draft.
+    let preview = verified
+        .as_ref()
+        .or_else(|| d.files.iter().rev().find(|f| f.role == "draft"))
+        .and_then(|f| Preview::of(id, f));
     let can = can(&v.actor, &d);
     let next_number = if can.seal {
         s.office
@@ -256,6 +281,7 @@ async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Resp
         verify_error,
         can,
         next_number,
+        preview,
         d,
         c,
     })

@@ -20,6 +20,58 @@ pub fn when(iso: &str) -> String {
     }
 }
 
+/// `text` with every RFC 3339 date-time in it (the verifier's sentences
+/// say `… tin cậy tại 2026-12-04T02:22:42+07:00`) written as [`when`]
+/// writes it: `04/12/2026 02:22`.
+pub fn times_in(text: &str) -> String {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied) = (0, 0);
+    while i + 20 <= b.len() {
+        let shaped = digits(i..i + 4)
+            && b[i + 4] == b'-'
+            && digits(i + 5..i + 7)
+            && b[i + 7] == b'-'
+            && digits(i + 8..i + 10)
+            && b[i + 10] == b'T'
+            && digits(i + 11..i + 13)
+            && b[i + 13] == b':'
+            && digits(i + 14..i + 16)
+            && b[i + 16] == b':'
+            && digits(i + 17..i + 19)
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric());
+        if !shaped {
+            i += 1;
+            continue;
+        }
+        let mut end = i + 19;
+        if b.get(end) == Some(&b'.') {
+            end += 1;
+            while b.get(end).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+            }
+        }
+        end = match b.get(end) {
+            Some(b'Z') => end + 1,
+            Some(b'+' | b'-') if end + 6 <= b.len() => end + 6,
+            _ => end,
+        };
+        match OffsetDateTime::parse(&text[i..end], &Rfc3339) {
+            Ok(t) => {
+                out.push_str(&text[copied..i]);
+                out.push_str(&datetime(t));
+                copied = end;
+                i = end;
+            }
+            Err(_) => i += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// The date part only, `dd/mm/yyyy`.
 pub fn day(iso: &str) -> String {
     if let Ok(t) = OffsetDateTime::parse(iso, &Rfc3339) {
@@ -77,6 +129,28 @@ pub fn size(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_inside_sentences() {
+        assert_eq!(
+            times_in("hợp lệ và tin cậy tại 2026-12-04T02:22:42+07:00 (có dấu thời gian)."),
+            "hợp lệ và tin cậy tại 04/12/2026 02:22 (có dấu thời gian)."
+        );
+        assert_eq!(
+            times_in("valid at 2026-12-03T19:22:42Z, then 2026-12-03T19:22:42.123Z"),
+            "valid at 04/12/2026 02:22, then 04/12/2026 02:22"
+        );
+        // Not date-times: left as they are (no panic at the end).
+        for s in [
+            "số 2026-12-04",
+            "x2026-12-04T02:22:42Z",
+            "2026-13-04T02:22:42Z",
+            "2026-12-04T02:22:4",
+            "ngày đ",
+        ] {
+            assert_eq!(times_in(s), s);
+        }
+    }
 
     #[test]
     fn vietnamese_dates_and_times() {
