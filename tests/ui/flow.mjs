@@ -172,10 +172,14 @@ try {
     await expectText("#due-err", /ngày\/tháng\/năm/);
   });
   await step("drafter-new-form", async () => {
+    // A fresh form (the corrected one above would still show its errors
+    // until it is sent again).
+    await page.goto(`${BASE}/documents/new`);
+    await page.waitForSelector("#new-document");
     await page.setInputFiles("#file", PDF);
     await page.fill("#subject", subject);
     await page.selectOption("#priority", "khan");
-    await page.fill("#due_date", "31/12/2099");
+    await page.fill("#due_date", `31/12/${new Date().getFullYear() + 1}`);
     // Recipients from the tree, found with the search box (htmx).
     await page.fill("#agency-search", "khoa hoc");
     await page.waitForFunction(() => {
