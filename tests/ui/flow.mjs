@@ -214,7 +214,22 @@ try {
     await login("chutich");
     await page.waitForSelector(`a[href='/documents/${docId}']`);
   });
+  await step("approver-profile", async () => {
+    await page.click("#profile-link");
+    await page.waitForURL(/\/profile$/);
+    await expectText("#my-roles", /người ký duyệt — Ủy ban nhân dân tỉnh Ninh Bình/);
+    // The demo's certificates last years: green, with the days left.
+    if (!(await page.locator("#cert-expiry.ok").count())) fail("no valid certificate on the profile");
+    await expectText("#cert-expiry", /Còn \d+ ngày/);
+    // A wrong current password is refused on the page, nothing changed.
+    await page.fill("#current", "sai-mat-khau");
+    await page.fill("#new", "mat-khau-moi-123");
+    await page.fill("#repeat", "mat-khau-moi-123");
+    await page.click("#change-password");
+    await page.waitForSelector("#profile-error");
+  });
   await step("approver-document", async () => {
+    await page.goto(`${BASE}/`);
     await page.click(`a[href='/documents/${docId}']`);
     await page.waitForSelector("#approve");
   });
@@ -293,12 +308,47 @@ try {
     });
   }
 
-  // --- The sender sees both recipients at 03.
+  // --- The Department's clerk assigns it; the assignee takes it up and
+  // completes it (04 → 05 → 06).
+  let incomingUrl;
+  await step("receiver-assigned", async () => {
+    await login("vanthu.skhcn");
+    await page.click("nav.menu a[href='/inbox']");
+    const row = page.locator("#incoming tr", { hasText: subject });
+    await Promise.all([page.waitForURL(/\/inbox\/\d+$/), row.locator("a").click()]);
+    incomingUrl = page.url();
+    await page.selectOption("#assign-person", { label: "Đặng Văn Khoa" });
+    await page.fill("#assign-unit", "Phòng Quản lý công nghệ");
+    await page.fill("#assign-note", "Nghiên cứu, tham mưu triển khai.");
+    await clickAndWait("#assign", /ok=assigned/);
+    await expectText("#in-status", /^04/);
+    await expectText("#assigned-to", /Đặng Văn Khoa — Phòng Quản lý công nghệ/);
+    // The preview of the received file, with both signatures' boxes.
+    const boxes = await previewBoxes();
+    if (boxes.filter((b) => /signed ok/.test(b.cls)).length < 2) fail(`received boxes: ${JSON.stringify(boxes)}`);
+  });
+  await step("assignee-processing", async () => {
+    await login("chuyenvien.skhcn");
+    await page.goto(incomingUrl);
+    await clickAndWait("#process", /ok=processing/);
+    await expectText("#in-status", /^05/);
+  });
+  await step("assignee-completed", async () => {
+    await page.fill("#complete-note", "Đã triển khai tại Sở.");
+    await clickAndWait("#complete", /ok=completed/);
+    await expectText("#in-status", /^06/);
+    if (await page.locator("#assign, #process, #complete").count()) fail("actions left after completion");
+  });
+
+  // --- The sender sees the Department at 06 (the flow back) and the
+  // Finance Department at 03.
   await step("sender-statuses", async () => {
     await login("vanthu");
     await page.goto(`${BASE}/documents/${docId}`);
-    const statuses = await page.locator("#recipients .status").allInnerTexts();
-    if (statuses.length !== 2 || !statuses.every((s) => s.startsWith("03"))) fail(`statuses: ${statuses}`);
+    const statuses = (await page.locator("#recipients .status").allInnerTexts()).sort();
+    if (statuses.length !== 2 || !statuses[0].startsWith("03") || !statuses[1].startsWith("06")) {
+      fail(`statuses: ${statuses}`);
+    }
   });
   await step("sender-registers", async () => {
     await page.click("nav.menu a[href='/registers']");

@@ -2,14 +2,19 @@
 //! arrival as a green or red badge and its sentence, one incoming
 //! document with its signature cards, and the recipient's actions
 //! (register — with the next incoming number shown —, reject with a
-//! reason, accept or refuse a recall).
+//! reason, assign to a person or unit, process, complete, accept or
+//! refuse a recall). What the page offers follows the office's delivery
+//! rules ([`DELIVERY_RULES`]); the office checks them again.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use kyso_office::delivery::{DeliveryAction, InboxFilter, IncomingView};
+use kyso_office::delivery::{
+    Assignment, DeliveryAction, InboxFilter, IncomingView, Who, DELIVERY_RULES,
+};
 use kyso_office::register::Direction;
+use kyso_office::{Actor, Role};
 use serde::Deserialize;
 
 use super::cards::{Badge, Verdict};
@@ -109,7 +114,39 @@ struct FileRow {
 struct Can {
     register: bool,
     reject: bool,
+    assign: bool,
+    process: bool,
+    complete: bool,
     answer_recall: bool,
+}
+
+impl Can {
+    fn any(&self) -> bool {
+        self.register
+            || self.reject
+            || self.assign
+            || self.process
+            || self.complete
+            || self.answer_recall
+    }
+}
+
+/// Whether `actor` may take `action` on `i` now (the office's rules).
+fn may(actor: &Actor, i: &IncomingView, action: DeliveryAction) -> bool {
+    !i.frozen
+        && DELIVERY_RULES.iter().any(|(from, a, _, who)| {
+            *from == i.status
+                && *a == action
+                && match who {
+                    Who::ClerkOrHead => {
+                        actor.has(Role::Clerk, i.agency_id) || actor.has(Role::Head, i.agency_id)
+                    }
+                    Who::AssigneeOrHead => {
+                        i.assigned_person_id == Some(actor.person_id)
+                            || actor.has(Role::Head, i.agency_id)
+                    }
+                }
+        })
 }
 
 #[derive(askama::Template)]
@@ -125,6 +162,11 @@ struct IncomingPage {
     can: Can,
     next_number: Option<i64>,
     issued: String,
+    /// The receiving agency's people, for the assignment (id, name).
+    people: Vec<(i64, String)>,
+    /// Who it is assigned to (person and/or unit).
+    assigned: String,
+    preview: Option<super::documents::Preview>,
 }
 
 async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Response {
@@ -132,19 +174,48 @@ async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Resp
         Ok(i) => i,
         Err(e) => return page::not_yours(&v.c, e),
     };
-    let (verdict, verify_error) = match s
+    let (verdict, verify_error, verified) = match s
         .office
         .verify_signed_file(&v.actor, i.document_id, &i.files)
         .await
     {
-        Ok(r) => (r.map(|(_, r)| Verdict::of(&r, v.c.lang)), None),
-        Err(e) => (None, Some(v.c.pick(&e.vi, &e.en).to_string())),
+        Ok(Some((f, r))) => (Some(Verdict::of(&r, v.c.lang)), None, Some(f)),
+        Ok(None) => (None, None, None),
+        Err(e) => (None, Some(v.c.pick(&e.vi, &e.en).to_string()), None),
     };
+    let preview = verified
+        .as_ref()
+        .and_then(|f| super::documents::Preview::of(i.document_id, f));
     let can = Can {
-        register: i.status == "01" && !i.frozen,
-        reject: i.status == "01" && !i.frozen,
-        answer_recall: i.status == "13",
+        register: may(&v.actor, &i, DeliveryAction::Register),
+        reject: may(&v.actor, &i, DeliveryAction::Reject),
+        assign: may(&v.actor, &i, DeliveryAction::Assign),
+        process: may(&v.actor, &i, DeliveryAction::Process),
+        complete: may(&v.actor, &i, DeliveryAction::Complete),
+        answer_recall: may(&v.actor, &i, DeliveryAction::AcceptRecall),
     };
+    let people: Vec<(i64, String)> = if can.assign || i.assigned_person_id.is_some() {
+        s.office
+            .list_people(&v.actor, Some(i.agency_id))
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.active)
+            .map(|p| (p.id, p.full_name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let assigned = [
+        i.assigned_person_id
+            .and_then(|id| people.iter().find(|(p, _)| *p == id))
+            .map(|(_, n)| n.clone()),
+        i.assigned_unit.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" — ");
     let next_number = if can.register {
         s.office
             .next_register_number(&v.actor, i.agency_id, Direction::In)
@@ -153,6 +224,7 @@ async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Resp
     } else {
         None
     };
+    let can_assign = can.assign;
     let c = v.c;
     page::ok(&IncomingPage {
         row: InRow::of(&i, &c),
@@ -183,6 +255,9 @@ async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Resp
         can,
         next_number,
         issued: i.issued_date.as_deref().map(fmt::when).unwrap_or_default(),
+        people: if can_assign { people } else { Vec::new() },
+        assigned,
+        preview,
         i,
         c,
     })
@@ -191,6 +266,11 @@ async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Resp
 #[derive(Deserialize, Default)]
 struct ActForm {
     reason: Option<String>,
+    /// Assignment: a person of the receiving agency (empty: none) …
+    person_id: Option<String>,
+    /// … and/or a unit, with a note.
+    unit: Option<String>,
+    note: Option<String>,
 }
 
 async fn act(
@@ -202,6 +282,9 @@ async fn act(
     let (a, done) = match action.as_str() {
         "register" => (DeliveryAction::Register, "registered"),
         "reject" => (DeliveryAction::Reject, "rejected"),
+        "assign" => (DeliveryAction::Assign, "assigned"),
+        "process" => (DeliveryAction::Process, "processing"),
+        "complete" => (DeliveryAction::Complete, "completed"),
         "accept-recall" => (DeliveryAction::AcceptRecall, "recall-accepted"),
         "refuse-recall" => (DeliveryAction::RefuseRecall, "recall-refused"),
         _ => {
@@ -212,9 +295,14 @@ async fn act(
         }
     };
     let reason = f.reason.as_deref().filter(|r| !r.trim().is_empty());
+    let assignment = (a == DeliveryAction::Assign).then(|| Assignment {
+        person_id: f.person_id.as_deref().and_then(|p| p.trim().parse().ok()),
+        unit: f.unit.clone().filter(|u| !u.trim().is_empty()),
+        note: f.note.clone().filter(|n| !n.trim().is_empty()),
+    });
     match s
         .office
-        .act_on_incoming(&v.actor, id, a, reason, None)
+        .act_on_incoming(&v.actor, id, a, reason, assignment)
         .await
     {
         Ok(_) => page::done(&format!("/inbox/{id}"), done),

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod login;
 pub mod page;
+pub mod profile;
 pub mod registers;
 pub mod sign;
 pub mod verify;
@@ -38,6 +39,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(registers::routes())
         .merge(audit::routes())
         .merge(verify::routes())
+        .merge(profile::routes())
         .merge(login::routes())
 }
 
