@@ -233,7 +233,29 @@ try {
     await page.click(`a[href='/documents/${docId}']`);
     await page.waitForSelector("#approve");
   });
+  // The approver returns it with a comment; the drafter uploads a
+  // correction and submits it again.
+  await step("approver-returned", async () => {
+    await page.fill("#comment", "Đề nghị bổ sung căn cứ pháp lý ở đoạn đầu.");
+    await clickAndWait("#return", /ok=returned/);
+    await expectText("#doc-state", /Bị trả lại/);
+  });
+  await step("drafter-revised", async () => {
+    await login("chuyenvien");
+    await page.goto(`${BASE}/documents/${docId}`);
+    await expectText(".comment", /bổ sung căn cứ pháp lý/);
+    await page.setInputFiles("#revise-file", PDF);
+    await clickAndWait("#revise", /ok=revised/);
+    await expectText("#doc-state", /Dự thảo/);
+    const drafts = await page.locator("a.file-link[data-role=draft]").count();
+    if (drafts !== 2) fail(`${drafts} draft files after the revision (the first is kept)`);
+    await clickAndWait("#submit", /ok=submitted/);
+    await expectText("#doc-state", /Chờ ký duyệt/);
+  });
   await step("approver-approve-page", async () => {
+    await login("chutich");
+    await page.goto(`${BASE}/documents/${docId}`);
+    await page.waitForSelector("#approve");
     await clickAndWait("#approve", new RegExp(`/documents/${docId}/approve$`));
     await page.fill("#agent", AGENT);
     // The draft, every page, before signing: no signature field yet.

@@ -159,6 +159,7 @@ struct RecipientRow {
 /// What the person may do here now.
 #[derive(Default)]
 struct Can {
+    revise: bool,
     submit: bool,
     cancel: bool,
     back: bool,
@@ -173,6 +174,7 @@ fn can(a: &Actor, d: &DocumentView) -> Can {
     let next = |x: Action| d.next_actions.contains(&x);
     let mine = d.drafter_id == a.person_id;
     Can {
+        revise: next(Action::Revise) && (mine || has(Role::Drafter)),
         submit: next(Action::Submit) && has(Role::Drafter),
         cancel: next(Action::Cancel) && (mine || has(Role::Clerk)),
         back: next(Action::Return) && has(Role::Approver),

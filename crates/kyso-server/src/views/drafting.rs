@@ -23,6 +23,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/documents/new", get(form).post(create))
         .route("/documents/new/agencies", get(agencies))
+        .route("/documents/{id}/revise", axum::routing::post(revise))
         .layer(DefaultBodyLimit::max(limits::multipart(max_upload)))
 }
 
@@ -444,6 +445,77 @@ async fn create(
             let m = v.c.pick(&x.vi, &x.en).to_string();
             new_page(&s, v, e, err, Some(m)).await
         }
+    }
+}
+
+/// A corrected draft (a draft, or one the approver returned): a new main
+/// PDF and, when given, new attachments replacing the old ones; the
+/// metadata stays. The office keeps every earlier file.
+async fn revise(
+    State(s): State<AppState>,
+    v: Viewer,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let bad = |vi: &'static str, en: &'static str| {
+        kyso_office::OfficeError::invalid("bad-revision", vi, en)
+    };
+    let Ok(mut mp) = mp else {
+        return page::error(
+            &v.c,
+            &bad("không đọc được biểu mẫu", "the form cannot be read"),
+        );
+    };
+    let max = s.office.config().max_upload;
+    let (mut main, mut attachments) = (None, Vec::new());
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return page::error(&v.c, &bad("tệp quá lớn", "the file is too large")),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let content_type = field.content_type().map(str::to_string);
+        let Ok(bytes) = field.bytes().await else {
+            return page::error(&v.c, &bad("tệp quá lớn", "the file is too large"));
+        };
+        if bytes.is_empty() {
+            continue;
+        }
+        if bytes.len() > max {
+            return page::error(&v.c, &bad("tệp quá lớn", "the file is too large"));
+        }
+        match name.as_str() {
+            "file" => {
+                main = Some(Upload {
+                    name: file_name.unwrap_or_else(|| "document.pdf".into()),
+                    media_type: "application/pdf".into(),
+                    bytes,
+                })
+            }
+            "attachment" if attachments.len() < MAX_ATTACHMENTS => attachments.push(Upload {
+                name: file_name.unwrap_or_else(|| "attachment".into()),
+                media_type: content_type.unwrap_or_else(|| "application/octet-stream".into()),
+                bytes,
+            }),
+            _ => {}
+        }
+    }
+    let Some(main) = main.filter(|m| is_pdf(&m.bytes)) else {
+        return page::error(
+            &v.c,
+            &bad("cần tải lên bản PDF đã sửa", "upload the corrected PDF"),
+        );
+    };
+    let attachments = (!attachments.is_empty()).then_some(attachments);
+    match s
+        .office
+        .revise_draft(&v.actor, id, None, Some(main), attachments)
+        .await
+    {
+        Ok(_) => page::done(&format!("/documents/{id}"), "revised"),
+        Err(e) => page::not_yours(&v.c, e),
     }
 }
 
