@@ -125,6 +125,18 @@ async function previewBoxes() {
     field: e.dataset.field, cls: e.className, label: e.textContent,
   })));
 }
+/**
+ * Opens the incoming document of a queue row: the row's link followed as
+ * a full page load (a boosted click's history entry sometimes came after
+ * Playwright stopped waiting for it under load).
+ */
+async function openRow(row) {
+  await row.waitFor();
+  const href = await row.locator("a").first().getAttribute("href");
+  if (!/^\/inbox\/\d+$/.test(href || "")) fail(`row link: ${href}`);
+  await page.goto(`${BASE}${href}`);
+  await page.waitForSelector("#in-status");
+}
 async function clickAndWait(selector, urlRe) {
   await Promise.all([page.waitForURL(urlRe), page.click(selector)]);
 }
@@ -177,6 +189,11 @@ try {
     await page.goto(`${BASE}/documents/new`);
     await page.waitForSelector("#new-document");
     await page.setInputFiles("#file", PDF);
+    // A non-PDF attachment: the clerk's seal signs it as a detached
+    // CAdES (.p7s) beside it (R-ATTACH).
+    const annex = path.join(OUT, "phu-luc.csv");
+    fs.writeFileSync(annex, "STT,Cơ quan,Số chứng thư\n1,Sở Khoa học và Công nghệ,12\n2,Sở Tài chính,8\n");
+    await page.setInputFiles("#attachment", annex);
     await page.fill("#subject", subject);
     await page.selectOption("#priority", "khan");
     await page.fill("#due_date", `31/12/${new Date().getFullYear() + 1}`);
@@ -304,6 +321,13 @@ try {
     ]);
     issuedPath = path.join(OUT, "issued.pdf");
     await dl.saveAs(issuedPath);
+    for (const [role, name] of [["attachment", "phu-luc.csv"], ["attachment-signature", "phu-luc.csv.p7s"]]) {
+      const [d] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click(`a.file-link[data-role=${role}]`),
+      ]);
+      await d.saveAs(path.join(OUT, `issued-${name}`));
+    }
   });
 
   // --- Each receiving clerk: the arrival with a green badge, registered.
@@ -315,7 +339,7 @@ try {
       await row.waitFor();
       const badge = row.locator(".badge");
       if (!(await badge.getAttribute("class")).includes("ok")) fail(`${clerk}: the badge is not green`);
-      await Promise.all([page.waitForURL(/\/inbox\/\d+$/), row.locator("a").click()]);
+      await openRow(row);
     });
     await step(`receiver-${clerk}-registered`, async () => {
       await page.waitForSelector("#arrival-check.ok");
@@ -337,7 +361,7 @@ try {
     await login("vanthu.skhcn");
     await page.click("nav.menu a[href='/inbox']");
     const row = page.locator("#incoming tr", { hasText: subject });
-    await Promise.all([page.waitForURL(/\/inbox\/\d+$/), row.locator("a").click()]);
+    await openRow(row);
     incomingUrl = page.url();
     await page.selectOption("#assign-person", { label: "Đặng Văn Khoa" });
     await page.fill("#assign-unit", "Phòng Quản lý công nghệ");
@@ -401,7 +425,7 @@ try {
       await login(clerk);
       await page.click("nav.menu a[href='/inbox']");
       const row = page.locator("#incoming tr", { hasText: subject });
-      await Promise.all([page.waitForURL(/\/inbox\/\d+$/), row.locator("a").click()]);
+      await openRow(row);
       await expectText("#in-status", /^13/);
       if (answer === "accept") {
         await clickAndWait("#accept-recall", /ok=recall-accepted/);
@@ -460,6 +484,21 @@ try {
     const p = path.join(OUT, "tampered.pdf");
     fs.writeFileSync(p, tampered);
     await page.setInputFiles("#file", p);
+    await page.click("#verify");
+    await page.waitForSelector("#verify-result .verdict.bad");
+  });
+  await step("public-verify-detached", async () => {
+    // The issued attachment with its detached signature: valid.
+    await page.goto(`${BASE}/verify`);
+    await page.setInputFiles("#file", path.join(OUT, "issued-phu-luc.csv"));
+    await page.setInputFiles("#signature", path.join(OUT, "issued-phu-luc.csv.p7s"));
+    await page.click("#verify");
+    await page.waitForSelector("#verify-result .verdict.ok");
+    // The same signature over a changed file: refused.
+    const changed = path.join(OUT, "changed-phu-luc.csv");
+    fs.writeFileSync(changed, fs.readFileSync(path.join(OUT, "issued-phu-luc.csv"), "utf8").replace("12", "21"));
+    await page.setInputFiles("#file", changed);
+    await page.setInputFiles("#signature", path.join(OUT, "issued-phu-luc.csv.p7s"));
     await page.click("#verify");
     await page.waitForSelector("#verify-result .verdict.bad");
   });

@@ -74,6 +74,51 @@ impl Office {
         let bytes = tokio::fs::read(path)
             .await
             .map_err(|e| OfficeError::internal("verify", e))?;
+        self.with_validation_context(trust, |ctx| {
+            validate::validate_pdf(&bytes, ctx).map_err(|e| {
+                OfficeError::invalid(
+                    "cannot-verify",
+                    format!("không kiểm tra được tệp: {e}"),
+                    format!("cannot verify the file: {e}"),
+                )
+            })
+        })
+    }
+
+    /// Validates a detached CMS/CAdES signature `p7s` (DER or PEM) over
+    /// `content` now (a `.p7s` beside its file, as kyso seals a non-PDF
+    /// attachment).
+    pub async fn verify_detached_bytes(
+        &self,
+        p7s: &[u8],
+        content: &[u8],
+    ) -> Result<ValidationReport> {
+        let trust = kyso_ca::trust::load_trust_store(&self.store)
+            .await
+            .map_err(|e| OfficeError::internal("trust store", e))?;
+        self.with_validation_context(trust, |ctx| {
+            let digest =
+                |alg: kyso_crypto::DigestAlgorithm| -> std::result::Result<Vec<u8>, String> {
+                    let mut h = kyso_crypto::Hasher::new(alg);
+                    h.update(content);
+                    Ok(h.finish())
+                };
+            Ok(validate::validate_detached(
+                p7s,
+                content.len() as u64,
+                &digest,
+                ctx,
+            ))
+        })
+    }
+
+    /// Runs `f` with a validation context of this office now: the trust
+    /// store `trust`, the CA's chain, revocation answered in process.
+    fn with_validation_context<T>(
+        &self,
+        trust: kyso_pki::trust::TrustStore,
+        f: impl FnOnce(&ValidationContext<'_>) -> Result<T>,
+    ) -> Result<T> {
         let now = self.now();
         tokio::task::block_in_place(|| {
             let fetch = |chain: &[Certificate]| self.local_evidence(chain);
@@ -85,13 +130,7 @@ impl Office {
                 now,
                 document_date: None,
             };
-            validate::validate_pdf(&bytes, &ctx).map_err(|e| {
-                OfficeError::invalid(
-                    "cannot-verify",
-                    format!("không kiểm tra được tệp: {e}"),
-                    format!("cannot verify the file: {e}"),
-                )
-            })
+            f(&ctx)
         })
     }
 }

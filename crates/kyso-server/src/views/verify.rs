@@ -1,5 +1,5 @@
-//! The public verification page: anyone uploads a PDF and reads the
-//! report. Nothing is kept — the file is verified from memory (through a
+//! The public verification page: anyone uploads a PDF — or any file with
+//! its detached signature (`.p7s`, CMS/CAdES) — and reads the report. Nothing is kept — the file is verified from memory (through a
 //! temporary file the office deletes at once) — the size is bounded and
 //! uploads are rate-limited per address. Anonymous visitors never see a
 //! stored document here.
@@ -19,6 +19,8 @@ use crate::AppState;
 
 /// Largest file the public page verifies.
 pub const MAX_PUBLIC_VERIFY: usize = 20 * 1024 * 1024;
+/// Largest detached signature.
+const MAX_P7S: usize = 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -76,9 +78,23 @@ async fn check(
         );
     }
     let mut file: Option<(String, bytes::Bytes)> = None;
+    let mut p7s: Option<bytes::Bytes> = None;
     if let Ok(mut mp) = mp {
         loop {
             match mp.next_field().await {
+                Ok(Some(f)) if f.name() == Some("signature") => match f.bytes().await {
+                    Ok(b) if b.len() <= MAX_P7S => p7s = Some(b).filter(|b| !b.is_empty()),
+                    _ => {
+                        let m = c.t("verify.err.p7s_too_large").to_string();
+                        return answer(
+                            c,
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            String::new(),
+                            None,
+                            Some(m),
+                        );
+                    }
+                },
                 Ok(Some(f)) if f.name() == Some("file") => {
                     let name = f.file_name().unwrap_or("").to_string();
                     match f.bytes().await {
@@ -111,6 +127,18 @@ async fn check(
     if bytes.len() > MAX_PUBLIC_VERIFY {
         let m = c.t("verify.err.too_large").to_string();
         return answer(c, StatusCode::PAYLOAD_TOO_LARGE, name, None, Some(m));
+    }
+    if let Some(p7s) = p7s {
+        return match s.office.verify_detached_bytes(&p7s, &bytes).await {
+            Ok(r) => {
+                let v = Verdict::of(&r, c.lang);
+                answer(c, StatusCode::OK, name, Some(v), None)
+            }
+            Err(e) => {
+                let m = c.pick(&e.vi, &e.en).to_string();
+                answer(c, StatusCode::UNPROCESSABLE_ENTITY, name, None, Some(m))
+            }
+        };
     }
     if !bytes.starts_with(b"%PDF-")
         && !bytes[..bytes.len().min(1024)]
