@@ -238,6 +238,14 @@ try {
     // The demo's certificates last years: green, with the days left.
     if (!(await page.locator("#cert-expiry.ok").count())) fail("no valid certificate on the profile");
     await expectText("#cert-expiry", /Còn \d+ ngày/);
+    // The language switch while logged in (htmx, with the CSRF header;
+    // a full reload follows), remembered for the account; and back.
+    await page.click("form.lang button");
+    await page.waitForFunction(() => document.documentElement.lang === "en");
+    await expectText("h1", /My profile/);
+    await page.click("form.lang button");
+    await page.waitForFunction(() => document.documentElement.lang === "vi");
+    await expectText("h1", /Hồ sơ của tôi/);
     // A wrong current password is refused on the page, nothing changed.
     await page.fill("#current", "sai-mat-khau");
     await page.fill("#new", "mat-khau-moi-123");

@@ -143,9 +143,14 @@ struct LangForm {
     next: Option<String>,
 }
 
+/// The language switch. From a page of the office it comes through htmx
+/// (so with the session's CSRF header); the answer then asks htmx for a
+/// full load of the page (`HX-Redirect`), whose whole frame — `<html
+/// lang>`, menus — changes language.
 async fn switch_lang(
     State(s): State<AppState>,
     Extension(cred): Extension<Credential>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<LangForm>,
 ) -> Response {
     let lang = Lang::parse(&f.lang).unwrap_or_default();
@@ -168,9 +173,16 @@ async fn switch_lang(
             tracing::warn!(error = %e.message(), "language");
         }
     }
-    (
-        [(header::SET_COOKIE, page::lang_cookie(lang, s.tls))],
-        Redirect::to(&next),
-    )
-        .into_response()
+    let cookie = page::lang_cookie(lang, s.tls);
+    if headers.contains_key("hx-request") {
+        let to = axum::http::HeaderValue::from_str(&next)
+            .unwrap_or(axum::http::HeaderValue::from_static("/"));
+        return (
+            axum::http::StatusCode::NO_CONTENT,
+            [(header::SET_COOKIE, cookie)],
+            [(axum::http::HeaderName::from_static("hx-redirect"), to)],
+        )
+            .into_response();
+    }
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
