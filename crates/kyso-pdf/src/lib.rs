@@ -28,6 +28,7 @@ mod loader;
 mod mdp;
 mod open;
 mod page_images;
+mod page_text;
 mod pages;
 mod resume;
 pub mod revision;
@@ -42,6 +43,7 @@ mod text;
 mod xref;
 
 pub use anchor::TextHit;
+pub use page_text::PdfText;
 pub use appearance::{Appearance, Item, Rgb};
 pub use byte_range::ByteRange;
 pub use date::pdf_date;

@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod login;
 pub mod page;
 pub mod registers;
+pub mod search;
 pub mod sign;
 pub mod verify;
 
@@ -36,6 +37,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(approve::routes())
         .merge(inbox::routes())
         .merge(registers::routes())
+        .merge(search::routes())
         .merge(audit::routes())
         .merge(verify::routes())
         .merge(login::routes())
