@@ -54,6 +54,10 @@ async function signIn(user) {
   await page.fill("#password", PASSWORD);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.click("button[type=submit].primary")]);
 }
+async function expectCount(re) {
+  const t = await page.locator(".search-count").innerText();
+  if (!re.test(t)) throw new Error(t);
+}
 /** Searches `words` from the page's box; the index is fed every 2 s, so retry a while. */
 async function searchFor(words, want) {
   for (let i = 0; i < 30; i++) {
@@ -96,20 +100,20 @@ try {
     const meta = await page.locator(".hit-meta").allInnerTexts();
     if (!meta.length || !meta.every((m) => /Kế hoạch/.test(m))) throw new Error(meta.join("\n"));
   });
-  await check("drafter-english", async () => {
-    await page.click("form.lang button");
-    await page.waitForFunction(() => document.documentElement.lang === "en");
-    await page.waitForSelector("text=documents found");
-    await page.click("form.lang button");
-    await page.waitForFunction(() => document.documentElement.lang === "vi");
-  });
   await check("other-agency-finds-nothing", async () => {
     await Promise.all([page.waitForURL(/\/login/), page.click(".who button.link")]);
     await signIn("vanthu.kimson");
     await page.goto(`${BASE}/search`);
     await searchFor("chuyen doi so tinh ninh binh nam 2027", (n) => n === 0);
     const none = await page.locator(".search-results + p.muted").innerText();
-    if (!/Không tìm thấy/.test(none)) throw new Error(none);
+    if (!/Không tìm thấy văn bản nào/.test(none)) throw new Error(none);
+    await expectCount(/^0 văn bản phù hợp/);
+  });
+  await check("other-agency-finds-what-it-received", async () => {
+    await searchFor("de nghi cap chung thu so", (n) => n > 0);
+    const meta = await page.locator(".hit-meta").first().innerText();
+    if (!/văn bản đến/.test(meta)) throw new Error(meta);
+    await Promise.all([page.waitForURL(/\/inbox\/\d+/), page.click(".hit-title a")]);
   });
   console.log(`all ${count} search steps passed`);
 } catch (e) {

@@ -14,8 +14,8 @@ use kyso_office::document::state::Flow;
 use kyso_office::render::{draft_pdf, AdministrativeDocument};
 use kyso_office::search::{SearchFilter, SearchPage};
 use kyso_office::{Actor, ErrorKind};
-use kyso_store::search::{document_text, fold, SearchIndex};
 use kyso_store::sea_orm::EntityTrait;
+use kyso_store::search::{document_text, fold, SearchIndex};
 use kyso_store::testing::test_stores;
 
 const BODY: &str = "Điều 1. Phê duyệt Đề án chuyển đổi số tỉnh Ninh Bình giai đoạn 2026 - 2030, \
@@ -122,8 +122,14 @@ async fn documents_are_found_by_their_text_and_metadata_only_by_their_agencies()
             .await
             .unwrap();
         let decision = texts.iter().find(|t| t.pages_with_text > 0).unwrap();
-        assert!(fold(&decision.text).contains("chuyen doi so tinh ninh binh"), "{backend}");
-        assert!(texts.iter().any(|t| t.pages == 1 && t.pages_with_text == 0), "{backend}");
+        assert!(
+            fold(&decision.text).contains("chuyen doi so tinh ninh binh"),
+            "{backend}"
+        );
+        assert!(
+            texts.iter().any(|t| t.pages == 1 && t.pages_with_text == 0),
+            "{backend}"
+        );
 
         // The sender finds the decision by words of its text, no accents.
         let p = find(&w, &index, &w.drafter, words("to chuc thuc hien")).await;
@@ -142,7 +148,10 @@ async fn documents_are_found_by_their_text_and_metadata_only_by_their_agencies()
         // A recipient finds it as an incoming document, with its record.
         let p = find(&w, &index, &w.clerk_a, words("quyet dinh chuyen doi so")).await;
         assert_eq!(ids(&p), [issued.id], "{backend}");
-        assert!(p.hits[0].incoming && p.hits[0].delivery_id.is_some(), "{backend}");
+        assert!(
+            p.hits[0].incoming && p.hits[0].delivery_id.is_some(),
+            "{backend}"
+        );
 
         // The scan: by its subject, not by anything else.
         let p = find(&w, &index, &w.drafter, words("ke hoach kiem tra")).await;
@@ -174,10 +183,22 @@ async fn documents_are_found_by_their_text_and_metadata_only_by_their_agencies()
             g(&mut f);
             f
         };
-        assert_eq!(with(f(&|f| f.type_code = Some("QĐ".into()))).await, [issued.id]);
-        assert_eq!(with(f(&|f| f.status = Some("draft".into()))).await, [scan.id]);
-        assert_eq!(with(f(&|f| f.register = Some("out".into()))).await, [issued.id]);
-        assert_eq!(with(f(&|f| f.signer = Some("nguyen van an".into()))).await, [issued.id]);
+        assert_eq!(
+            with(f(&|f| f.type_code = Some("QĐ".into()))).await,
+            [issued.id]
+        );
+        assert_eq!(
+            with(f(&|f| f.status = Some("draft".into()))).await,
+            [scan.id]
+        );
+        assert_eq!(
+            with(f(&|f| f.register = Some("out".into()))).await,
+            [issued.id]
+        );
+        assert_eq!(
+            with(f(&|f| f.signer = Some("nguyen van an".into()))).await,
+            [issued.id]
+        );
         let local = o.now().to_offset(kyso_office::clock::VIETNAM);
         let year = local.year();
         assert_eq!(with(f(&|f| f.year = Some(year))).await.len(), 2);
@@ -194,7 +215,11 @@ async fn documents_are_found_by_their_text_and_metadata_only_by_their_agencies()
             "{backend}"
         );
         let e = o
-            .search_documents(&w.drafter, &index, &f(&|f| f.register = Some("sideways".into())))
+            .search_documents(
+                &w.drafter,
+                &index,
+                &f(&|f| f.register = Some("sideways".into())),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Invalid);
@@ -204,7 +229,11 @@ async fn documents_are_found_by_their_text_and_metadata_only_by_their_agencies()
         let p = find(&w, &index, &w.drafter, words("bao cao tong ket")).await;
         assert_eq!(p.total, 0);
         let later = o
-            .create_draft(&w.drafter, draft(&w, Flow::Two, "Báo cáo tổng kết công tác văn thư"), None)
+            .create_draft(
+                &w.drafter,
+                draft(&w, Flow::Two, "Báo cáo tổng kết công tác văn thư"),
+                None,
+            )
             .await
             .unwrap();
         let r = o.feed_search(&index).await.unwrap();
@@ -223,8 +252,16 @@ async fn documents_are_found_by_their_text_and_metadata_only_by_their_agencies()
 /// What kyso reads from the text layer agrees with poppler's `pdftotext`.
 #[test]
 fn extracted_text_has_the_words_pdftotext_finds() {
-    if std::process::Command::new("pdftotext").arg("-v").output().is_err() {
-        assert_ne!(std::env::var("KYSO_REQUIRE_PEERS").as_deref(), Ok("1"), "pdftotext missing");
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        assert_ne!(
+            std::env::var("KYSO_REQUIRE_PEERS").as_deref(),
+            Ok("1"),
+            "pdftotext missing"
+        );
         eprintln!("note: pdftotext missing, skipped");
         return;
     }

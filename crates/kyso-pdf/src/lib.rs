@@ -43,7 +43,6 @@ mod text;
 mod xref;
 
 pub use anchor::TextHit;
-pub use page_text::PdfText;
 pub use appearance::{Appearance, Item, Rgb};
 pub use byte_range::ByteRange;
 pub use date::pdf_date;
@@ -62,5 +61,6 @@ pub use lopdf;
 pub use mdp::{permissions, DocMdp, FieldLock, Permissions};
 pub use open::{open, open_bytes, OpenedPdf};
 pub use page_images::{PageImages, PlacedImage};
+pub use page_text::PdfText;
 pub use signature_dict::SignatureKind;
 pub use signatures::{embedded_signatures, EmbeddedSignature};

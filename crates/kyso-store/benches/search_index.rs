@@ -42,22 +42,58 @@ const TYPES: &[(&str, &str)] = &[
     ("GM", "Giấy mời"),
 ];
 const TOPICS: &[&str] = &[
-    "chuyển đổi số", "chữ ký số", "cải cách hành chính", "phòng chống thiên tai",
-    "an toàn thông tin", "xây dựng nông thôn mới", "quản lý đất đai", "y tế dự phòng",
-    "giáo dục và đào tạo", "phát triển du lịch", "bảo vệ môi trường", "giải phóng mặt bằng",
-    "đầu tư công", "văn thư lưu trữ", "thi đua khen thưởng", "phòng cháy chữa cháy",
-    "an sinh xã hội", "giao thông vận tải", "quy hoạch đô thị", "thu ngân sách nhà nước",
+    "chuyển đổi số",
+    "chữ ký số",
+    "cải cách hành chính",
+    "phòng chống thiên tai",
+    "an toàn thông tin",
+    "xây dựng nông thôn mới",
+    "quản lý đất đai",
+    "y tế dự phòng",
+    "giáo dục và đào tạo",
+    "phát triển du lịch",
+    "bảo vệ môi trường",
+    "giải phóng mặt bằng",
+    "đầu tư công",
+    "văn thư lưu trữ",
+    "thi đua khen thưởng",
+    "phòng cháy chữa cháy",
+    "an sinh xã hội",
+    "giao thông vận tải",
+    "quy hoạch đô thị",
+    "thu ngân sách nhà nước",
 ];
 const ACTIONS: &[&str] = &[
-    "Về việc triển khai", "Phê duyệt kế hoạch", "Ban hành quy chế", "Tăng cường công tác",
-    "Báo cáo kết quả", "Hướng dẫn thực hiện", "Kiện toàn ban chỉ đạo", "Tổ chức hội nghị",
+    "Về việc triển khai",
+    "Phê duyệt kế hoạch",
+    "Ban hành quy chế",
+    "Tăng cường công tác",
+    "Báo cáo kết quả",
+    "Hướng dẫn thực hiện",
+    "Kiện toàn ban chỉ đạo",
+    "Tổ chức hội nghị",
 ];
 const PLACES: &[&str] = &[
-    "Ninh Bình", "Hoa Lư", "Tam Điệp", "Gia Viễn", "Nho Quan", "Yên Khánh", "Kim Sơn", "Yên Mô",
+    "Ninh Bình",
+    "Hoa Lư",
+    "Tam Điệp",
+    "Gia Viễn",
+    "Nho Quan",
+    "Yên Khánh",
+    "Kim Sơn",
+    "Yên Mô",
 ];
 const NAMES: &[&str] = &[
-    "Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Đức",
-    "Đỗ Thị Giang", "Vũ Văn Hải", "Bùi Thị Hạnh", "Đặng Văn Khoa", "Ngô Thị Lan",
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Văn Cường",
+    "Phạm Thị Dung",
+    "Hoàng Văn Đức",
+    "Đỗ Thị Giang",
+    "Vũ Văn Hải",
+    "Bùi Thị Hạnh",
+    "Đặng Văn Khoa",
+    "Ngô Thị Lan",
 ];
 const SENTENCES: &[&str] = &[
     "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015.",
@@ -78,20 +114,31 @@ const AGENCIES: usize = 60;
 fn document(id: i64, r: &mut Rng) -> IndexedDocument {
     let (code, name) = TYPES[r.below(TYPES.len())];
     let topic = r.pick(TOPICS);
-    let subject = format!("{} {} trên địa bàn {}", r.pick(ACTIONS), topic, r.pick(PLACES));
+    let subject = format!(
+        "{} {} trên địa bàn {}",
+        r.pick(ACTIONS),
+        topic,
+        r.pick(PLACES)
+    );
     // About 2–4 KB of text: the first pages of an administrative document.
     let mut body = String::new();
     for _ in 0..(12 + r.below(16)) {
         body.push_str(r.pick(SENTENCES));
         body.push(' ');
         if r.below(4) == 0 {
-            body.push_str(&format!("Nội dung về {} năm {}. ", r.pick(TOPICS), 2020 + r.below(7)));
+            body.push_str(&format!(
+                "Nội dung về {} năm {}. ",
+                r.pick(TOPICS),
+                2020 + r.below(7)
+            ));
         }
     }
     let year = 2020 + r.below(7) as i32;
     let date = i64::from(year) * 10_000 + (1 + r.below(12) as i64) * 100 + 1 + r.below(28) as i64;
     let agency = 1 + r.below(AGENCIES) as i64;
-    let recipients = (0..r.below(4)).map(|_| 1 + r.below(AGENCIES) as i64).collect();
+    let recipients = (0..r.below(4))
+        .map(|_| 1 + r.below(AGENCIES) as i64)
+        .collect();
     let numbered = r.below(5) != 0;
     IndexedDocument {
         id,
@@ -105,8 +152,16 @@ fn document(id: i64, r: &mut Rng) -> IndexedDocument {
         numbered,
         signer: r.pick(NAMES).into(),
         subject,
-        number: if numbered { format!("{:02}/{code}-UBND", 1 + r.below(900)) } else { String::new() },
-        meta: format!("{name} · {} · Ủy ban nhân dân huyện {}", r.pick(PLACES), r.pick(PLACES)),
+        number: if numbered {
+            format!("{:02}/{code}-UBND", 1 + r.below(900))
+        } else {
+            String::new()
+        },
+        meta: format!(
+            "{name} · {} · Ủy ban nhân dân huyện {}",
+            r.pick(PLACES),
+            r.pick(PLACES)
+        ),
         body,
         version: 1,
         indexed_at: 1,
@@ -150,10 +205,26 @@ fn main() {
     );
 
     let words = [
-        "quyet dinh", "chu ky so", "chuyen doi so", "van thu luu tru", "an toan thong tin",
-        "ke hoach", "ninh binh", "phong chong thien tai", "so tai chinh", "bao cao ket qua",
-        "dat dai", "hoa lu", "\"cai cach hanh chinh\"", "nong thon moi", "thi dua khen thuong",
-        "du lich", "y te", "30/2020/nd-cp", "giai phong mat bang", "dau tu cong",
+        "quyet dinh",
+        "chu ky so",
+        "chuyen doi so",
+        "van thu luu tru",
+        "an toan thong tin",
+        "ke hoach",
+        "ninh binh",
+        "phong chong thien tai",
+        "so tai chinh",
+        "bao cao ket qua",
+        "dat dai",
+        "hoa lu",
+        "\"cai cach hanh chinh\"",
+        "nong thon moi",
+        "thi dua khen thuong",
+        "du lich",
+        "y te",
+        "30/2020/nd-cp",
+        "giai phong mat bang",
+        "dau tu cong",
     ];
     let mut times: Vec<(&str, Vec<Duration>)> = vec![
         ("words", Vec::new()),

@@ -41,8 +41,9 @@ pub async fn run(ctx: &Context, c: SearchCommand) -> Result<()> {
             let report = loop {
                 match office.rebuild_search(&index).await {
                     Ok(r) => break r,
-                    Err(e) if e.code == kyso_office::search::feed::BUSY
-                        && std::time::Instant::now() < deadline =>
+                    Err(e)
+                        if e.code == kyso_office::search::feed::BUSY
+                            && std::time::Instant::now() < deadline =>
                     {
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                     }

@@ -84,9 +84,9 @@ impl Office {
             let known = index.versions(chunk).map_err(internal)?;
             for d in self.index_entries(chunk, now).await? {
                 report.examined += 1;
-                let stale = known
-                    .get(&d.id)
-                    .is_none_or(|k| k.version != d.version || k.indexed_at - k.version <= SAME_SECOND);
+                let stale = known.get(&d.id).is_none_or(|k| {
+                    k.version != d.version || k.indexed_at - k.version <= SAME_SECOND
+                });
                 if stale {
                     changed.push(d);
                 }

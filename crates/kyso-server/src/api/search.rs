@@ -37,7 +37,10 @@ pub(crate) async fn run(
     f: &SearchFilter,
 ) -> Result<SearchPage, OfficeError> {
     let Some(index) = &s.search else {
-        return Err(OfficeError::internal("search", "the search index is not open"));
+        return Err(OfficeError::internal(
+            "search",
+            "the search index is not open",
+        ));
     };
     s.office.search_documents(a, index, f).await
 }

@@ -195,7 +195,11 @@ async fn search(State(s): State<AppState>, v: Viewer, Query(form): Query<Form>) 
         .unwrap_or_default()
         .into_iter()
         .map(|t| {
-            let name = if lang_vi || t.name_en.is_empty() { t.name_vi } else { t.name_en };
+            let name = if lang_vi || t.name_en.is_empty() {
+                t.name_vi
+            } else {
+                t.name_en
+            };
             (t.code, name)
         })
         .collect();
@@ -206,7 +210,11 @@ async fn search(State(s): State<AppState>, v: Viewer, Query(form): Query<Form>) 
         .unwrap_or_default()
         .into_iter()
         .map(|t| {
-            let name = if lang_vi || t.name_en.is_empty() { t.name_vi } else { t.name_en };
+            let name = if lang_vi || t.name_en.is_empty() {
+                t.name_vi
+            } else {
+                t.name_en
+            };
             (t.id.to_string(), name)
         })
         .collect();

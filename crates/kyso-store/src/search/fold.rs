@@ -119,10 +119,16 @@ mod tests {
     fn folds_vietnamese_the_way_people_type_without_marks() {
         assert_eq!(fold("Quyết định"), "quyet dinh");
         assert_eq!(fold("ĐỒNG Ý"), "dong y");
-        assert_eq!(fold("Ủy ban nhân dân tỉnh Ninh Bình"), "uy ban nhan dan tinh ninh binh");
+        assert_eq!(
+            fold("Ủy ban nhân dân tỉnh Ninh Bình"),
+            "uy ban nhan dan tinh ninh binh"
+        );
         assert_eq!(fold("Sở Tài chính"), "so tai chinh");
         assert_eq!(fold("Nghị định 30/2020/NĐ-CP"), "nghi dinh 30/2020/nd-cp");
-        assert_eq!(fold("ưu tiên, ơn, ăn, ân, ên, ôn"), "uu tien, on, an, an, en, on");
+        assert_eq!(
+            fold("ưu tiên, ơn, ăn, ân, ên, ôn"),
+            "uu tien, on, an, an, en, on"
+        );
         assert_eq!(fold("Đỗ Thị Giang"), "do thi giang");
         assert_eq!(fold("THƯỢNG KHẨN"), "thuong khan");
         assert_eq!(fold("hỏa tốc"), fold("hoả tốc"));

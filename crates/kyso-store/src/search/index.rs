@@ -246,10 +246,7 @@ impl SearchIndex {
         }
         let f = &self.fields;
         let searcher = self.reader.searcher();
-        let q = TermSetQuery::new(
-            ids.iter()
-                .map(|id| Term::from_field_u64(f.id, *id as u64)),
-        );
+        let q = TermSetQuery::new(ids.iter().map(|id| Term::from_field_u64(f.id, *id as u64)));
         let top = searcher.search(&q, &TopDocs::with_limit(ids.len() * 2).order_by_score())?;
         for (_, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -259,7 +256,13 @@ impl SearchIndex {
                 get(f.version),
                 get(f.indexed_at),
             ) {
-                out.insert(id as i64, IndexedVersion { version, indexed_at });
+                out.insert(
+                    id as i64,
+                    IndexedVersion {
+                        version,
+                        indexed_at,
+                    },
+                );
             }
         }
         Ok(out)

@@ -55,13 +55,8 @@ impl MigrationTrait for M0009Search {
             ("idx_document_updated_at", "document"),
             ("idx_delivery_updated_at", "delivery"),
         ] {
-            m.drop_index(
-                Index::drop()
-                    .name(name)
-                    .table(Alias::new(table))
-                    .to_owned(),
-            )
-            .await?;
+            m.drop_index(Index::drop().name(name).table(Alias::new(table)).to_owned())
+                .await?;
         }
         drop_table(m, Alias::new("document_text")).await
     }

@@ -142,7 +142,10 @@ impl SearchIndex {
         if let Some(s) = q.signer.as_deref().filter(|s| !s.trim().is_empty()) {
             let mut p = QueryParser::for_index(&self.index, vec![f.signer]);
             p.set_conjunction_by_default();
-            let words: String = s.nfc().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect();
+            let words: String = s
+                .nfc()
+                .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+                .collect();
             must.push(p.parse_query_lenient(&words).0);
         }
         if q.date_from.is_some() || q.date_to.is_some() {
@@ -184,7 +187,10 @@ impl SearchIndex {
         let (total, top): (usize, Vec<(f32, tantivy::DocAddress)>) = if text_query.is_some() {
             let (n, v) = searcher.search(
                 &query,
-                &(Count, page.order_by(((SortBySimilarityScore, Order::Desc), date_desc))),
+                &(
+                    Count,
+                    page.order_by(((SortBySimilarityScore, Order::Desc), date_desc)),
+                ),
             )?;
             (n, v.into_iter().map(|((s, _), a)| (s, a)).collect())
         } else {
@@ -258,7 +264,9 @@ fn u64_set(field: Field, values: &[i64]) -> Box<dyn Query> {
         return Box::new(EmptyQuery);
     }
     Box::new(TermSetQuery::new(
-        values.iter().map(|v| Term::from_field_u64(field, *v as u64)),
+        values
+            .iter()
+            .map(|v| Term::from_field_u64(field, *v as u64)),
     ))
 }
 

@@ -23,11 +23,23 @@ fn doc(id: i64, agency: i64, subject: &str, body: &str, date: i64) -> IndexedDoc
 fn corpus() -> (tempfile::TempDir, SearchIndex) {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open(&dir.path().join("search")).unwrap();
-    let mut d3 = doc(3, 2, "Công văn về việc họp giao ban", "Kính gửi các sở, ban, ngành.", 20261130);
+    let mut d3 = doc(
+        3,
+        2,
+        "Công văn về việc họp giao ban",
+        "Kính gửi các sở, ban, ngành.",
+        20261130,
+    );
     d3.type_code = "CV".into();
     d3.signer = "Đỗ Thị Giang".into();
     d3.recipients = vec![1];
-    let mut d4 = doc(4, 1, "Quyết định phê duyệt Đề án chuyển đổi số", "", 20250105);
+    let mut d4 = doc(
+        4,
+        1,
+        "Quyết định phê duyệt Đề án chuyển đổi số",
+        "",
+        20250105,
+    );
     d4.state = "draft".into();
     d4.numbered = false;
     d4.category_id = Some(7);
@@ -66,7 +78,10 @@ fn words_without_marks_find_words_with_them_and_rank_by_relevance() {
     let found = ids(&index, &mine("quyet dinh"));
     // The subject counts most; a draft of the same agency is found too.
     assert_eq!(found.len(), 3, "{found:?}");
-    assert!(found[..2].contains(&1) && found[..2].contains(&4), "{found:?}");
+    assert!(
+        found[..2].contains(&1) && found[..2].contains(&4),
+        "{found:?}"
+    );
     assert_eq!(found[2], 2);
     // With marks, upper case, decomposed: the same.
     assert_eq!(ids(&index, &mine("QUYẾT ĐỊNH")).len(), 3);
@@ -124,7 +139,10 @@ fn filters_narrow_and_no_words_sorts_by_date() {
     assert_eq!(with(&|q| q.category_id = Some(7)), [4]);
     assert_eq!(with(&|q| q.state = Some("draft".into())), [4]);
     assert_eq!(with(&|q| q.signer = Some("do thi giang".into())), [3]);
-    assert_eq!(with(&|q| q.signer = Some("giang hoa".into())), Vec::<i64>::new());
+    assert_eq!(
+        with(&|q| q.signer = Some("giang hoa".into())),
+        Vec::<i64>::new()
+    );
     assert_eq!(with(&|q| q.agency = Some(1)), [2, 1, 3, 4]);
     assert_eq!(
         with(&|q| {
