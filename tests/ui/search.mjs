@@ -58,11 +58,22 @@ async function expectCount(re) {
   const t = await page.locator(".search-count").innerText();
   if (!re.test(t)) throw new Error(t);
 }
+/** Submits the search form and waits until its answer is on the page. */
+async function submitSearch(words) {
+  const answered = (r) => r.url().includes("/search?") && new URL(r.url()).searchParams.get("q") === words;
+  await Promise.all([page.waitForResponse(answered), page.click(".search-box button[type=submit]")]);
+  await page.waitForFunction(
+    (w) => new URL(location.href).searchParams.get("q") === w
+      && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")
+      && document.querySelector(".search-count"),
+    words,
+  );
+}
 /** Searches `words` from the page's box; the index is fed every 2 s, so retry a while. */
 async function searchFor(words, want) {
   for (let i = 0; i < 30; i++) {
     await page.fill("#q", words);
-    await Promise.all([page.waitForURL(/\/search\?/), page.click(".search-box button[type=submit]")]);
+    await submitSearch(words);
     if (want(await page.locator(".search-hit").count())) return;
     await page.waitForTimeout(1000);
   }
@@ -96,7 +107,8 @@ try {
     await page.fill("#q", "ninh binh");
     await page.click(".search-filters summary");
     await page.selectOption("#type", "KH");
-    await Promise.all([page.waitForURL(/type=KH/), page.click(".search-box button[type=submit]")]);
+    await submitSearch("ninh binh");
+    if (!page.url().includes("type=KH")) throw new Error(page.url());
     const meta = await page.locator(".hit-meta").allInnerTexts();
     if (!meta.length || !meta.every((m) => /Kế hoạch/.test(m))) throw new Error(meta.join("\n"));
   });

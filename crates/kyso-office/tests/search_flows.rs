@@ -41,28 +41,28 @@ fn decision_pdf() -> Vec<u8> {
     draft_pdf(&doc).unwrap().pdf
 }
 
-/// A page with an image-like drawing and no text: what a scanner makes.
+/// A page painted without any text operator: what a scanner makes.
 fn scan_pdf() -> Vec<u8> {
     let content = "q 0.9 g 0 0 595 842 re f Q";
-    let objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>"
-            .to_vec(),
-        [
-            format!("<< /Length {} >>\nstream\n", content.len()).into_bytes(),
-            content.as_bytes().to_vec(),
-            b"\nendstream".to_vec(),
-        ]
-        .concat(),
+    let stream = format!(
+        "<< /Length {} >>\nstream\n{content}\nendstream",
+        content.len()
+    );
+    let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>";
+    let body = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        page,
+        &stream,
     ];
-    let objects: Vec<Vec<u8>> = objects
-        .iter()
-        .enumerate()
-        .map(|(i, o)| [format!("{} 0 obj\n", i + 1).as_bytes(), o, b"\nendobj"].concat())
+    let objects: Vec<String> = (1..)
+        .zip(body)
+        .map(|(n, o)| format!("{n} 0 obj\n{o}\nendobj"))
         .collect();
-    let objects: Vec<&[u8]> = objects.iter().map(Vec::as_slice).collect();
-    kyso_pdf::test_support::write_pdf(&objects, "")
+    kyso_pdf::test_support::write_pdf(
+        &objects.iter().map(|o| o.as_bytes()).collect::<Vec<_>>(),
+        "",
+    )
 }
 
 async fn find(w: &World, index: &SearchIndex, who: &Actor, f: SearchFilter) -> SearchPage {

@@ -187,36 +187,26 @@ async fn search(State(s): State<AppState>, v: Viewer, Query(form): Query<Form>) 
         .collect();
     agencies.sort();
     agencies.dedup_by(|a, b| a.0 == b.0);
-    let lang_vi = v.c.lang_code() == "vi";
-    let types = s
-        .office
-        .document_types(&v.actor)
-        .await
-        .unwrap_or_default()
+    let name = |vi: String, en: String| {
+        if en.is_empty() {
+            vi
+        } else {
+            v.c.pick(&vi, &en).to_string()
+        }
+    };
+    let types = s.office.document_types(&v.actor).await.unwrap_or_default();
+    let types = types
         .into_iter()
-        .map(|t| {
-            let name = if lang_vi || t.name_en.is_empty() {
-                t.name_vi
-            } else {
-                t.name_en
-            };
-            (t.code, name)
-        })
+        .map(|t| (t.code, name(t.name_vi, t.name_en)))
         .collect();
     let categories = s
         .office
         .categories(&v.actor, None)
         .await
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let categories = categories
         .into_iter()
-        .map(|t| {
-            let name = if lang_vi || t.name_en.is_empty() {
-                t.name_vi
-            } else {
-                t.name_en
-            };
-            (t.id.to_string(), name)
-        })
+        .map(|t| (t.id.to_string(), name(t.name_vi, t.name_en)))
         .collect();
     let states = DocState::ALL
         .iter()
@@ -241,11 +231,10 @@ async fn search(State(s): State<AppState>, v: Viewer, Query(form): Query<Form>) 
             }
         }
         pairs.push(("offset", at.to_string()));
-        let q: Vec<String> = pairs
-            .iter()
-            .map(|(k, x)| format!("{k}={}", url_encode(x)))
-            .collect();
-        format!("/search?{}", q.join("&"))
+        format!(
+            "/search?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
     };
     let prev = (offset > 0).then(|| link(offset.saturating_sub(PAGE)));
     let next = (u64::from(offset + PAGE) < total).then(|| link(offset + PAGE));
@@ -271,16 +260,4 @@ async fn search(State(s): State<AppState>, v: Viewer, Query(form): Query<Form>) 
         next,
         c: v.c,
     })
-}
-
-/// Percent-encoding of a query value (RFC 3986 unreserved kept).
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
