@@ -119,7 +119,11 @@ impl Jobs {
                             if r.rebuilt { " (rebuilt)" } else { "" }
                         ),
                         Ok(_) => {}
-                        // Another process writes the index (a reindex): next time.
+                        // Another process writes the index (a replica on the
+                        // same data directory, a reindex): its turn, ours next.
+                        Err(e) if e.code == kyso_office::search::feed::BUSY => {
+                            tracing::debug!("search index busy: {e}")
+                        }
                         Err(e) => tracing::warn!("feeding the search index failed: {e}"),
                     }
                 }
