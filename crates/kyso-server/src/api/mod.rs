@@ -249,6 +249,11 @@ mod tests {
                 }
             }
         }
-        assert_eq!(operations, 70, "{:?}", paths.keys().collect::<Vec<_>>());
+        // At least the 71 of issues 10, 12 and 13 (others add theirs).
+        assert!(
+            operations >= 71,
+            "{operations}: {:?}",
+            paths.keys().collect::<Vec<_>>()
+        );
     }
 }
