@@ -50,9 +50,11 @@ impl OpenedPdf {
                 continue;
             }
             out.pages_with_text += 1;
-            if !out.text.is_empty() {
-                out.text.push_str("\n\n");
-            }
+            let page = if out.text.is_empty() {
+                page
+            } else {
+                format!("\n\n{page}")
+            };
             let n = page.chars().count();
             if chars + n > max_chars {
                 out.text.extend(page.chars().take(max_chars - chars));
@@ -123,5 +125,46 @@ mod tests {
             g('2', 18.0, 680.0),
         ];
         assert_eq!(lines(&glyphs), "QĐ v\n1 2");
+    }
+
+    fn two_pages() -> Vec<u8> {
+        let content = |t: &str| {
+            let c = format!("BT /F1 12 Tf 72 720 Td ({t}) Tj ET");
+            format!("<< /Length {} >>\nstream\n{c}\nendstream", c.len())
+        };
+        let (c1, c2) = (content("Quyet dinh so 01"), content("Dieu 1. Ban hanh"));
+        let page = |c: u32| {
+            format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {c} 0 R /Resources << /Font << /F1 7 0 R >> >> >>")
+        };
+        let (p1, p2) = (page(4), page(6));
+        let body = [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>",
+            &p1,
+            &c1,
+            &p2,
+            &c2,
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ];
+        let objects: Vec<String> = (1..)
+            .zip(body)
+            .map(|(n, o)| format!("{n} 0 obj\n{o}\nendobj"))
+            .collect();
+        crate::test_support::write_pdf(
+            &objects.iter().map(|o| o.as_bytes()).collect::<Vec<_>>(),
+            "",
+        )
+    }
+
+    #[test]
+    fn pages_are_read_in_order_and_the_text_is_bounded() {
+        let mut pdf = crate::open_bytes(&two_pages()).unwrap();
+        let t = pdf.text(1_000).unwrap();
+        assert_eq!(t.text, "Quyet dinh so 01\n\nDieu 1. Ban hanh");
+        assert_eq!((t.pages, t.pages_with_text, t.truncated), (2, 2, false));
+        let t = pdf.text(20).unwrap();
+        assert_eq!(t.text, "Quyet dinh so 01\n\nDi");
+        assert_eq!(t.text.chars().count(), 20);
+        assert!(t.truncated);
     }
 }
