@@ -179,10 +179,13 @@ async fn search(State(s): State<AppState>, v: Viewer, Query(form): Query<Form>) 
     } else {
         (0, Vec::new(), 0)
     };
+    // The agencies whose documents the person reads (the roles that read
+    // outgoing and incoming documents are the same).
     let mut agencies: Vec<(String, String)> = v
         .actor
         .memberships
         .iter()
+        .filter(|m| kyso_office::document::READERS.contains(&m.role))
         .map(|m| (m.agency_id.to_string(), m.agency_name.clone()))
         .collect();
     agencies.sort();
