@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Backup and restore throughput of `kyso backup` / `kyso restore` beside
-# tar of the same files, and the time of an incremental backup after 100
-# new documents (issue 13, benchmark). SQLite and a directory target.
+# tar of the same files, the time of an incremental backup after 100
+# new documents, and the search index of those documents (`kyso search
+# reindex` time and size, query latency through the API) (issue 13,
+# benchmark). SQLite and a directory target. The index alone at 100,000
+# documents: crates/kyso-store/benches/search_index.rs.
 #   scripts/bench-archive.sh            # DOCS=10000 documents of KB=100 KiB
 #   DOCS=1000 KB=100 scripts/bench-archive.sh
 # Needs a release build (cargo build --release -p kyso) and python3 with
@@ -35,6 +38,17 @@ t0=$(now); "$PY" "$here/bench-archive-load.py" "http://127.0.0.1:$PORT" "$DOCS" 
 kill $SRV; wait $SRV 2>/dev/null || true
 echo "loaded $DOCS documents of ~$KB KiB in $(python3 -c "print(f'{$t1-$t0:.0f}')") s"
 bytes=$(du -sb "$D" | cut -f1)
+
+# Search: the first rebuild reads every PDF's text; a second one takes it
+# from the database (what a new replica or a restore does).
+rm -rf "$D/search"
+t0=$(now); "$KYSO" --data "$D" search reindex >/dev/null; t1=$(now)
+echo "kyso search reindex (text read from $DOCS PDFs): $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
+t0=$(now); "$KYSO" --data "$D" search reindex >/dev/null; t1=$(now)
+echo "kyso search reindex (text from the database): $(python3 -c "print(f'{$t1-$t0:.1f}')") s, index $(du -sh "$D/search" | cut -f1)"
+serve
+"$PY" "$here/bench-search-query.py" "http://127.0.0.1:$PORT" 1000
+kill $SRV; wait $SRV 2>/dev/null || true
 
 t0=$(now); "$KYSO" --data "$D" backup --to "$W/bk" --full >/dev/null; t1=$(now)
 echo "kyso backup (full):   $(mbs "$bytes" "$(python3 -c "print($t1-$t0)")")"

@@ -274,7 +274,7 @@ pub struct Assignment {
 }
 
 /// Roles that read an agency's incoming documents.
-const INCOMING_READERS: &[Role] = &[
+pub(crate) const INCOMING_READERS: &[Role] = &[
     Role::Clerk,
     Role::Head,
     Role::Approver,

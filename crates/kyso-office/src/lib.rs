@@ -39,6 +39,7 @@ pub mod remote_signing;
 pub mod render;
 pub mod role;
 pub mod scan;
+pub mod search;
 pub mod upload;
 pub mod verification;
 pub mod webhook;

@@ -328,12 +328,12 @@ fn font_map(pdf: &OpenedPdf, font: &Dictionary) -> FontMap {
 }
 
 /// A character drawn on the page, in default user space.
-struct Glyph {
-    c: char,
-    x: f32,
-    y: f32,
-    end_x: f32,
-    size: f32,
+pub(crate) struct Glyph {
+    pub(crate) c: char,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+    pub(crate) end_x: f32,
+    pub(crate) size: f32,
 }
 
 struct TextState {
@@ -379,7 +379,7 @@ pub(crate) fn page_content(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<u8>, P
     Ok(out)
 }
 
-fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> {
+pub(crate) fn page_glyphs(pdf: &OpenedPdf, page: ObjectId) -> Result<Vec<Glyph>, PdfError> {
     let doc = pdf.document();
     let content = page_content(pdf, page)?;
     if content.len() > MAX_CONTENT {

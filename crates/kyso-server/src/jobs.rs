@@ -18,6 +18,8 @@ pub struct JobIntervals {
     pub audit_anchor: Duration,
     pub webhooks: Duration,
     pub sessions: Duration,
+    /// Feeding the search index from the database.
+    pub search: Duration,
 }
 
 impl Default for JobIntervals {
@@ -27,6 +29,7 @@ impl Default for JobIntervals {
             audit_anchor: Duration::from_secs(3600),
             webhooks: Duration::from_secs(3),
             sessions: Duration::from_secs(600),
+            search: Duration::from_secs(2),
         }
     }
 }
@@ -104,6 +107,28 @@ impl Jobs {
                 }
             }
         }));
+        if let Some(index) = state.search.clone() {
+            let office = state.office.clone();
+            tasks.push(every(iv.search, move || {
+                let (office, index) = (office.clone(), index.clone());
+                async move {
+                    match office.feed_search(&index).await {
+                        Ok(r) if r.indexed > 0 => tracing::debug!(
+                            "search index: {} documents written{}",
+                            r.indexed,
+                            if r.rebuilt { " (rebuilt)" } else { "" }
+                        ),
+                        Ok(_) => {}
+                        // Another process writes the index (a replica on the
+                        // same data directory, a reindex): its turn, ours next.
+                        Err(e) if e.code == kyso_office::search::feed::BUSY => {
+                            tracing::debug!("search index busy: {e}")
+                        }
+                        Err(e) => tracing::warn!("feeding the search index failed: {e}"),
+                    }
+                }
+            }));
+        }
         Jobs {
             state: state.clone(),
             tasks,

@@ -14,6 +14,10 @@ pub struct AppState {
     /// Reached over TLS (the public base URL is `https://`, usually
     /// through a reverse proxy): cookies are `Secure`, HSTS is sent.
     pub tls: bool,
+    /// The search index of the data directory (`DATA/search`), fed by a
+    /// job; `None` when it could not be opened (searches then fail, the
+    /// rest works).
+    pub search: Option<Arc<kyso_store::search::SearchIndex>>,
     pub(crate) logins: Arc<RateLimiter>,
     /// Uploads to the public verification page, per address.
     pub(crate) verifications: Arc<RateLimiter>,
@@ -27,7 +31,16 @@ impl AppState {
 
     pub fn new(office: Arc<Office>, ca: Arc<Ca>) -> AppState {
         let tls = office.config().base_url.starts_with("https://");
+        let search_dir = office.config().data_dir.join("search");
+        let search = match kyso_store::search::SearchIndex::open(&search_dir) {
+            Ok(i) => Some(Arc::new(i)),
+            Err(e) => {
+                tracing::error!("cannot open the search index {}: {e}", search_dir.display());
+                None
+            }
+        };
         AppState {
+            search,
             office,
             ca,
             tls,

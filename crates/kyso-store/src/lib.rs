@@ -25,6 +25,7 @@ pub mod office;
 mod pending_document;
 mod pending_signature;
 mod revocation;
+pub mod search;
 mod store;
 pub mod testing;
 mod timestamp;

@@ -50,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::audit::M0006Audit),
             Box::new(crate::pending_signature::M0007PendingResult),
             Box::new(crate::desk::migration::M0008Desk),
+            Box::new(crate::search::migration::M0009Search),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod fill_cmd;
 mod key_file;
 mod key_source;
 mod office_cmd;
+mod search_cmd;
 mod serve_cmd;
 mod sign_appearance;
 mod sign_cmd;
@@ -93,6 +94,9 @@ enum Command {
     /// Khôi phục / restore a verified backup onto an empty data directory
     /// and database.
     Restore(backup_cmd::RestoreArgs),
+    /// Tìm kiếm / the search index of this data directory: reindex, status.
+    #[command(subcommand)]
+    Search(search_cmd::SearchCommand),
     /// One command on embedded defaults: create the data directory with a
     /// CA, TSA and OCSP responder if needed, then serve them and the
     /// document office on localhost.
@@ -136,6 +140,7 @@ fn main() -> std::process::ExitCode {
             Command::Audit(c) => office_cmd::audit(&ctx, c).await,
             Command::Backup(a) => backup_cmd::run(&ctx, a).await,
             Command::Restore(a) => backup_cmd::restore(&ctx, a).await,
+            Command::Search(c) => search_cmd::run(&ctx, c).await,
             Command::Verify(a) => {
                 return verify_cmd::run(&ctx, a).await.map_err(|e| {
                     eprintln!("lỗi / error: {e:#}");

@@ -190,6 +190,7 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             call(M::PUT, "/api/v1/people/{id}/signature-image", format!("/api/v1/people/{pa}/signature-image"), Body::Png),
             call(M::POST, "/api/v1/categories", "/api/v1/categories".into(), Body::Json(json!({"agency_id": a, "code": "ma-tran", "name_vi": "Ma trận"}))),
             call(M::GET, "/api/v1/documents", format!("/api/v1/documents?agency_id={a}"), Body::None),
+            call(M::GET, "/api/v1/documents/search", format!("/api/v1/documents/search?q=du+thao&agency_id={a}"), Body::None),
             call(M::POST, "/api/v1/documents", "/api/v1/documents".into(), Body::Document(meta(a))),
             call(M::GET, "/api/v1/documents/{id}", format!("/api/v1/documents/{doc_a}"), Body::None),
             call(M::PATCH, "/api/v1/documents/{id}", format!("/api/v1/documents/{doc_a}"), Body::Revision(metadata("Sửa", &[b]))),
@@ -278,7 +279,8 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             covered.insert((c.method.as_str().to_lowercase(), c.template.to_string()));
         }
         assert_eq!(operations, covered, "the matrix covers every operation");
-        assert_eq!(operations.len(), 70);
+        // At least the 71 of issues 10, 12 and 13 (others add theirs).
+        assert!(operations.len() >= 71, "{}", operations.len());
 
         // Anonymous: 401 everywhere.
         for (method, path) in &operations {

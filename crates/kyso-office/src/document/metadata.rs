@@ -143,16 +143,10 @@ pub fn clean_text(s: &str) -> String {
     out
 }
 
-/// Lower case without accents, đ as d: for accent-insensitive search.
+/// Lower case without accents, đ as d: for accent-insensitive search
+/// (the search index's fold, one home for it).
 pub fn fold(s: &str) -> String {
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+    kyso_store::search::fold(s)
 }
 
 /// `YYYY-MM-DD`.

@@ -20,6 +20,7 @@ pub mod login;
 pub mod page;
 pub mod profile;
 pub mod registers;
+pub mod search;
 pub mod sign;
 pub mod verify;
 
@@ -37,6 +38,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(approve::routes())
         .merge(inbox::routes())
         .merge(registers::routes())
+        .merge(search::routes())
         .merge(audit::routes())
         .merge(verify::routes())
         .merge(profile::routes())

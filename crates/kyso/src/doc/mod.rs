@@ -5,6 +5,7 @@
 //! the API's answer as it is.
 
 pub(crate) mod client;
+mod search;
 
 use std::path::PathBuf;
 
@@ -84,6 +85,9 @@ pub enum DocCommand {
     },
     /// Xem văn bản / show a document with its files and recipients.
     Show { id: i64 },
+    /// Tìm văn bản / search documents by words (accents optional) and
+    /// filters, with the matched words marked.
+    Search(search::SearchArgs),
     /// Trình ký / submit a draft to the approver.
     Submit { id: i64 },
     /// Trả lại / return a submitted draft with a comment.
@@ -494,6 +498,7 @@ fn run_blocking(a: DocArgs) -> Result<()> {
                     .unwrap_or_default()
             });
         }
+        DocCommand::Search(args) => search::run(&api, j, args)?,
         DocCommand::Show { id } => {
             let d: Value = api.get(&format!("/api/v1/documents/{id}"))?;
             print(j, &d, doc_text);
