@@ -50,6 +50,12 @@ pub enum DeskCommand {
     },
     /// Xem yêu cầu / show a request with its history.
     Show { id: i64 },
+    /// Nhật ký thông báo thư điện tử / the e-mail notice log (expiry,
+    /// state changes, overdue requests), newest first.
+    Notices {
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
     /// Xác nhận / confirm (managing organization; you answer for the form).
     Confirm { id: i64 },
     /// Trả lại / return with written reasons (managing organization).
@@ -293,6 +299,36 @@ fn request_text(r: &Value) -> String {
     out
 }
 
+fn notices_text(v: &Value) -> String {
+    let mut out = Vec::new();
+    for n in v.as_array().into_iter().flatten() {
+        let to: Vec<&str> = n["recipients"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        out.push(format!(
+            "#{:<5} {:<8} {:<7} {} {} → {}{}",
+            n["id"].as_i64().unwrap_or(0),
+            s(n, "kind"),
+            s(n, "state"),
+            s(n, "created_at"),
+            s(n, "subject"),
+            to.join(", "),
+            n["last_error"]
+                .as_str()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default(),
+        ));
+    }
+    if out.is_empty() {
+        "Chưa có thông báo / no notices".into()
+    } else {
+        out.join("\n")
+    }
+}
+
 fn device_text(d: &Value) -> String {
     let mut out = format!(
         "Thiết bị #{} {} ({}) — {} [{}]\n",
@@ -401,6 +437,10 @@ fn run_blocking(a: DeskArgs) -> Result<()> {
         DeskCommand::Show { id } => {
             let r: Value = api.get(&format!("/api/v1/desk/requests/{id}"))?;
             show(&r, request_text);
+        }
+        DeskCommand::Notices { limit } => {
+            let v: Value = api.get(&format!("/api/v1/desk/notices?limit={limit}"))?;
+            show(&v, notices_text);
         }
         DeskCommand::Confirm { id } => step(id, "confirm", json!({}))?,
         DeskCommand::Return { id, reasons } => step(id, "return", json!({ "reasons": reasons }))?,
