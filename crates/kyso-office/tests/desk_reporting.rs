@@ -19,7 +19,8 @@ use kyso_ca::{Ca, CaConfig, InitOptions};
 use kyso_crypto::{KeySpec, SoftwareKey};
 use kyso_office::agency::NewAgency;
 use kyso_office::desk::{
-    Approval, NewRequest, NoticeKind, NoticeState, RequestForm, RequestKind, State,
+    report_csv, Approval, NewRequest, NoticeKind, NoticeState, ReportQuery, RequestForm,
+    RequestKind, State,
 };
 use kyso_office::person::NewMembership;
 use kyso_office::{Actor, ErrorKind, FixedClock, Office, OfficeConfig};
@@ -406,6 +407,80 @@ async fn notices_once_and_overdue_in_reports() {
             o.desk_notices(&w.subscriber, 100).await.unwrap_err().kind,
             ErrorKind::Forbidden
         );
+
+        // The report: Bình's request, due Wednesday 6 May, is overdue on
+        // Friday 8 May by two working days and on Monday 11 May by three
+        // (the weekend does not count).
+        let period = ReportQuery {
+            from: Some("2026-04-01".into()),
+            to: Some("2026-05-31".into()),
+            agency_id: None,
+        };
+        w.clock.set(datetime!(2026-05-08 10:00 +7));
+        let r = o.desk_report(&w.ca_operator, &period).await.unwrap();
+        let late: Vec<_> = r
+            .overdue
+            .iter()
+            .map(|o| (o.id, o.working_days_late))
+            .collect();
+        assert_eq!(late, vec![(overdue_id, 2)], "{backend}");
+        w.clock.set(datetime!(2026-05-11 10:00 +7));
+        let r = o.desk_report(&w.ca_operator, &period).await.unwrap();
+        assert_eq!(r.overdue[0].working_days_late, 3, "{backend}");
+        assert_eq!(r.overdue[0].due_date, "2026-05-06");
+        let issue = r
+            .deadlines
+            .iter()
+            .find(|d| d.kind == RequestKind::IssuePerson)
+            .unwrap();
+        assert_eq!(
+            (issue.on_time, issue.late, issue.overdue),
+            (1, 0, 1),
+            "{backend}"
+        );
+        let stc = r
+            .certificates
+            .iter()
+            .find(|c| c.agency_id == w.agency_a)
+            .unwrap();
+        assert_eq!((stc.valid, stc.revoked), (1, 0), "{backend}");
+        assert_eq!(
+            r.expiring_30, 0,
+            "{backend}: the CA's clock is months later"
+        );
+        assert!(r
+            .requests
+            .iter()
+            .any(|q| q.state == State::Sent && q.count == 1));
+        let csv = String::from_utf8(report_csv(&r).unwrap()).unwrap();
+        assert!(
+            csv.contains(&format!(
+                "overdue,Sở Tài chính,issue_person,overdue,2026-05-06,3,#{overdue_id} Trần Văn Bình"
+            )),
+            "{csv}"
+        );
+        // The managing organization sees the same for its own agency;
+        // another agency's report and bad periods are refused.
+        let own = o.desk_report(&w.head_a, &period).await.unwrap();
+        assert_eq!(own.overdue.len(), 1);
+        assert_eq!(own.agencies, vec![w.agency_a]);
+        let other = ReportQuery {
+            agency_id: Some(w.agency_a),
+            ..period.clone()
+        };
+        for who in [&w.clerk_b, &w.subscriber] {
+            let e = o.desk_report(who, &other).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Forbidden, "{backend}");
+        }
+        for (from, to) in [("2026-05-31", "2026-05-01"), ("2026-13-01", "2026-05-01")] {
+            let bad = ReportQuery {
+                from: Some(from.into()),
+                to: Some(to.into()),
+                agency_id: None,
+            };
+            let e = o.desk_report(&w.ca_operator, &bad).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Invalid, "{backend}: {from} {to}");
+        }
 
         // 14 days before Lan's certificate expires; Bình's request is
         // overdue (due 6 May). Two replicas with SMTP run the

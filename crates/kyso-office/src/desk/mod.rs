@@ -14,6 +14,7 @@ pub mod form;
 pub mod kind;
 pub mod notice;
 pub mod record;
+pub mod report;
 pub mod request;
 pub mod state;
 pub mod view;
@@ -24,6 +25,7 @@ pub use device::{DeviceState, DeviceView, HandoverMethod, NewDevice, NewHandover
 pub use form::RequestForm;
 pub use kind::{RequestKind, Route};
 pub use notice::{NoticeKind, NoticeRun, NoticeState, NoticeView};
+pub use report::{report_csv, DeskReport, ReportQuery};
 pub use request::NewRequest;
 pub use state::{Action, State};
 pub use view::{RequestFilter, RequestView};

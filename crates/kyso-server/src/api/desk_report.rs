@@ -1,7 +1,9 @@
 //! The certificate desk's notice log and reports (issue 12 §7–8).
 
 use axum::extract::State;
-use kyso_office::desk::NoticeView;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use kyso_office::desk::{report_csv, DeskReport, NoticeView, ReportQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,7 +14,10 @@ use crate::extract::{Caller, Query};
 use crate::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(notices))
+    OpenApiRouter::new()
+        .routes(routes!(notices))
+        .routes(routes!(report))
+        .routes(routes!(report_csv_file))
 }
 
 /// How many notices to list.
@@ -35,4 +40,42 @@ async fn notices(
     Ok(axum::Json(
         s.office.desk_notices(&a, q.limit.unwrap_or(200)).await?,
     ))
+}
+
+/// The desk's report (certificates, requests and deadlines, expiring
+/// certificates, tokens, signatures) for a period and scope.
+#[utoipa::path(get, path = "/api/v1/desk/report", tag = "desk", params(ReportQuery),
+    responses((status = 200, body = DeskReport)))]
+async fn report(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<ReportQuery>,
+) -> Result<axum::Json<DeskReport>, WebError> {
+    Ok(axum::Json(s.office.desk_report(&a, &q).await?))
+}
+
+/// The same report as CSV.
+#[utoipa::path(get, path = "/api/v1/desk/report.csv", tag = "desk", params(ReportQuery),
+    responses((status = 200, description = "the report as CSV", content_type = "text/csv", body = String)))]
+async fn report_csv_file(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let r = s.office.desk_report(&a, &q).await?;
+    let name = format!("bao-cao-chung-thu-so-{}-{}.csv", r.from, r.to);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                super::content_disposition(&name),
+            ),
+        ],
+        report_csv(&r)?,
+    )
+        .into_response())
 }
