@@ -19,8 +19,8 @@ use kyso_ca::{Ca, CaConfig, InitOptions};
 use kyso_crypto::{KeySpec, SoftwareKey};
 use kyso_office::agency::NewAgency;
 use kyso_office::desk::{
-    report_csv, Approval, NewRequest, NoticeKind, NoticeState, ReportQuery, RequestForm,
-    RequestKind, State,
+    chart_svg, report_csv, Approval, ChartKind, NewRequest, NoticeKind, NoticeState, ReportQuery,
+    RequestForm, RequestKind, State,
 };
 use kyso_office::person::NewMembership;
 use kyso_office::{Actor, ErrorKind, FixedClock, Office, OfficeConfig};
@@ -459,6 +459,17 @@ async fn notices_once_and_overdue_in_reports() {
             )),
             "{csv}"
         );
+        // The charts, drawn by plotters as SVG, name the agencies.
+        for kind in ChartKind::ALL {
+            let svg = chart_svg(&r, kind).unwrap();
+            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+            assert!(svg.contains("<rect"), "{kind:?}");
+        }
+        let svg = chart_svg(&r, ChartKind::Certificates).unwrap();
+        assert!(svg.contains("Sở Tài chính"), "{svg}");
+        assert!(chart_svg(&r, ChartKind::Deadlines)
+            .unwrap()
+            .contains("quá hạn / overdue"));
         // The managing organization sees the same for its own agency;
         // another agency's report and bad periods are refused.
         let own = o.desk_report(&w.head_a, &period).await.unwrap();

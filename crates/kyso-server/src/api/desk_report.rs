@@ -3,14 +3,14 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use kyso_office::desk::{report_csv, DeskReport, NoticeView, ReportQuery};
+use kyso_office::desk::{chart_svg, report_csv, ChartKind, DeskReport, NoticeView, ReportQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::WebError;
-use crate::extract::{Caller, Query};
+use crate::extract::{Caller, Path, Query};
 use crate::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -18,6 +18,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notices))
         .routes(routes!(report))
         .routes(routes!(report_csv_file))
+        .routes(routes!(report_chart))
 }
 
 /// How many notices to list.
@@ -76,6 +77,30 @@ async fn report_csv_file(
             ),
         ],
         report_csv(&r)?,
+    )
+        .into_response())
+}
+
+/// One chart of the report as SVG, drawn on the server: `certificates`,
+/// `deadlines`, `expiring`, `tokens` or `signatures`.
+#[utoipa::path(get, path = "/api/v1/desk/report/charts/{kind}", tag = "desk",
+    params(("kind" = String, Path, description = "certificates, deadlines, expiring, tokens, signatures"),
+           ReportQuery),
+    responses((status = 200, description = "the chart", content_type = "image/svg+xml", body = String)))]
+async fn report_chart(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Path(kind): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let kind = ChartKind::parse(&kind)?;
+    let r = s.office.desk_report(&a, &q).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml"),
+        )],
+        chart_svg(&r, kind)?,
     )
         .into_response())
 }
