@@ -34,8 +34,8 @@ fi
 # moto_server is the S3 server of the blob-store tests; schemathesis
 # tests the office API against its OpenAPI description.
 VENV="$ROOT/.venv"
-PY_PKGS=(pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7' 'moto[server]' schemathesis)
-PY_IMPORTS="pyhanko_certvalidator, endesive, pypdf, moto"
+PY_PKGS=(pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7' 'moto[server]' schemathesis aiosmtpd)
+PY_IMPORTS="pyhanko_certvalidator, endesive, pypdf, moto, aiosmtpd"
 if [ ! -x "$VENV/bin/pyhanko" ] || [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/python" -c "import $PY_IMPORTS" 2>/dev/null; then
   log "creating $VENV with ${PY_PKGS[*]}"
   python3 -m venv "$VENV"

@@ -30,6 +30,14 @@ pub struct CaConfig {
     pub organization: String,
     /// Province (ST) of the built-in CA.
     pub province: String,
+    /// Where the certificate desk sends its e-mail notices, e.g.
+    /// `smtp://relay.ninhbinh.gov.vn:25` or `smtps://user:pass@host`
+    /// (lettre's URL form). Unset: notices stay pending, reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_url: Option<String>,
+    /// The sender of those notices (default `kyso <noreply@localhost>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_from: Option<String>,
 }
 
 impl Default for CaConfig {
@@ -45,6 +53,8 @@ impl Default for CaConfig {
             subscriber_validity_days: 3 * 365,
             organization: "kyso demo".into(),
             province: "Ninh Bình".into(),
+            smtp_url: None,
+            smtp_from: None,
         }
     }
 }

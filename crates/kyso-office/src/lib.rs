@@ -72,6 +72,11 @@ pub struct OfficeConfig {
     pub session_max: time::Duration,
     /// The server's public base URL (links in webhooks and print-outs).
     pub base_url: String,
+    /// The certificate desk's SMTP server (lettre URL); `None`: notices
+    /// are logged as pending, not sent.
+    pub smtp_url: Option<String>,
+    /// The notices' sender address.
+    pub smtp_from: String,
 }
 
 impl OfficeConfig {
@@ -83,6 +88,8 @@ impl OfficeConfig {
             session_idle: time::Duration::hours(2),
             session_max: time::Duration::hours(12),
             base_url,
+            smtp_url: None,
+            smtp_from: "kyso <noreply@localhost>".into(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What the server does besides answering: keep the CRLs fresh,
 //! time-stamp the audit chain's head (hourly, and once more at shutdown),
-//! send the webhook outbox, purge expired sessions. Every replica runs
+//! send the webhook outbox and the certificate desk's e-mail notices,
+//! purge expired sessions. Every replica runs
 //! them; the office makes each safe to run concurrently (a webhook
 //! delivery is leased in the database, an anchor is skipped when the head
 //! was anchored already).
@@ -20,6 +21,8 @@ pub struct JobIntervals {
     pub sessions: Duration,
     /// Feeding the search index from the database.
     pub search: Duration,
+    /// The certificate desk's e-mail notices (expiry, state, overdue).
+    pub desk_notices: Duration,
 }
 
 impl Default for JobIntervals {
@@ -30,9 +33,13 @@ impl Default for JobIntervals {
             webhooks: Duration::from_secs(3),
             sessions: Duration::from_secs(600),
             search: Duration::from_secs(2),
+            desk_notices: Duration::from_secs(600),
         }
     }
 }
+
+/// Desk notices sent per round.
+const NOTICE_BATCH: u64 = 100;
 
 /// Webhook deliveries sent per round.
 const WEBHOOK_BATCH: u64 = 50;
@@ -104,6 +111,22 @@ impl Jobs {
             async move {
                 if let Err(e) = office.purge_sessions().await {
                     tracing::warn!("purging expired sessions failed: {e}");
+                }
+            }
+        }));
+        let office = state.office.clone();
+        tasks.push(every(iv.desk_notices, move || {
+            let office = office.clone();
+            async move {
+                match office.run_desk_notices(NOTICE_BATCH).await {
+                    Ok(r) if r.queued + r.sent + r.failed > 0 => tracing::info!(
+                        "desk notices: {} due, {} sent, {} failed",
+                        r.queued,
+                        r.sent,
+                        r.failed
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("desk notices failed: {e}"),
                 }
             }
         }));

@@ -50,6 +50,32 @@ pub enum DeskCommand {
     },
     /// Xem yêu cầu / show a request with its history.
     Show { id: i64 },
+    /// Báo cáo chứng thư số / the desk's report for a period: printed,
+    /// or as CSV (`--csv`), or as a PDF signed with the department's seal
+    /// key (`--pdf FILE`).
+    Report {
+        /// First day (YYYY-MM-DD); default 1 January of this year.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD); default today.
+        #[arg(long)]
+        to: Option<String>,
+        /// One agency only.
+        #[arg(long)]
+        agency: Option<i64>,
+        /// Print CSV.
+        #[arg(long, conflicts_with = "pdf")]
+        csv: bool,
+        /// Write the signed PDF report here.
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+    },
+    /// Nhật ký thông báo thư điện tử / the e-mail notice log (expiry,
+    /// state changes, overdue requests), newest first.
+    Notices {
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
     /// Xác nhận / confirm (managing organization; you answer for the form).
     Confirm { id: i64 },
     /// Trả lại / return with written reasons (managing organization).
@@ -293,6 +319,101 @@ fn request_text(r: &Value) -> String {
     out
 }
 
+fn report_text(r: &Value) -> String {
+    let n = |v: &Value| v.as_u64().unwrap_or(0);
+    let mut out = format!(
+        "Báo cáo chứng thư số / certificate desk report {} – {} ({})\n",
+        s(r, "from"),
+        s(r, "to"),
+        s(r, "scope")
+    );
+    out += "Chứng thư số theo cơ quan / certificates by agency (valid, expired, revoked):\n";
+    for c in r["certificates"].as_array().into_iter().flatten() {
+        out += &format!(
+            "  {:<40} {:>5} {:>5} {:>5}\n",
+            s(c, "agency_name"),
+            n(&c["valid"]),
+            n(&c["expired"]),
+            n(&c["revoked"])
+        );
+    }
+    out += "Yêu cầu / requests:\n";
+    for q in r["requests"].as_array().into_iter().flatten() {
+        out += &format!(
+            "  {:<19} {:<10} {:>5}\n",
+            s(q, "kind"),
+            s(q, "state"),
+            n(&q["count"])
+        );
+    }
+    out += "Quá hạn / overdue:\n";
+    for o in r["overdue"].as_array().into_iter().flatten() {
+        out += &format!(
+            "  #{:<5} {} {} hạn/due {} (+{} ngày làm việc / working days)\n",
+            o["id"].as_i64().unwrap_or(0),
+            s(o, "agency_name"),
+            s(o, "full_name"),
+            s(o, "due_date"),
+            n(&o["working_days_late"])
+        );
+    }
+    out += &format!(
+        "Sắp hết hạn / expiring within 30/60/90 days: {}/{}/{}\n",
+        n(&r["expiring_30"]),
+        n(&r["expiring_60"]),
+        n(&r["expiring_90"])
+    );
+    out += "Thiết bị / tokens:\n";
+    for t in r["tokens"].as_array().into_iter().flatten() {
+        out += &format!(
+            "  {:<40} {:<10} {:>5}\n",
+            s(t, "agency_name"),
+            s(t, "state"),
+            n(&t["count"])
+        );
+    }
+    out += "Chữ ký số / signatures per month:\n";
+    for g in r["signatures"].as_array().into_iter().flatten() {
+        out += &format!(
+            "  {:<40} {} {:>5}\n",
+            s(g, "agency_name"),
+            s(g, "month"),
+            n(&g["count"])
+        );
+    }
+    out.trim_end().to_string()
+}
+
+fn notices_text(v: &Value) -> String {
+    let mut out = Vec::new();
+    for n in v.as_array().into_iter().flatten() {
+        let to: Vec<&str> = n["recipients"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        out.push(format!(
+            "#{:<5} {:<8} {:<7} {} {} → {}{}",
+            n["id"].as_i64().unwrap_or(0),
+            s(n, "kind"),
+            s(n, "state"),
+            s(n, "created_at"),
+            s(n, "subject"),
+            to.join(", "),
+            n["last_error"]
+                .as_str()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default(),
+        ));
+    }
+    if out.is_empty() {
+        "Chưa có thông báo / no notices".into()
+    } else {
+        out.join("\n")
+    }
+}
+
 fn device_text(d: &Value) -> String {
     let mut out = format!(
         "Thiết bị #{} {} ({}) — {} [{}]\n",
@@ -401,6 +522,48 @@ fn run_blocking(a: DeskArgs) -> Result<()> {
         DeskCommand::Show { id } => {
             let r: Value = api.get(&format!("/api/v1/desk/requests/{id}"))?;
             show(&r, request_text);
+        }
+        DeskCommand::Report {
+            from,
+            to,
+            agency,
+            csv,
+            pdf,
+        } => {
+            let mut q = Vec::new();
+            if let Some(f) = from {
+                q.push(format!("from={}", urlencode(&f)));
+            }
+            if let Some(t) = to {
+                q.push(format!("to={}", urlencode(&t)));
+            }
+            if let Some(a) = agency {
+                q.push(format!("agency_id={a}"));
+            }
+            let q = if q.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", q.join("&"))
+            };
+            if csv {
+                let b = api.get_bytes(&format!("/api/v1/desk/report.csv{q}"))?;
+                use std::io::Write;
+                std::io::stdout().write_all(&b)?;
+            } else if let Some(out) = pdf {
+                let b = api.get_bytes(&format!("/api/v1/desk/report.pdf{q}"))?;
+                std::fs::write(&out, &b)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                if !j {
+                    println!("{} ({} bytes)", out.display(), b.len());
+                }
+            } else {
+                let v: Value = api.get(&format!("/api/v1/desk/report{q}"))?;
+                show(&v, report_text);
+            }
+        }
+        DeskCommand::Notices { limit } => {
+            let v: Value = api.get(&format!("/api/v1/desk/notices?limit={limit}"))?;
+            show(&v, notices_text);
         }
         DeskCommand::Confirm { id } => step(id, "confirm", json!({}))?,
         DeskCommand::Return { id, reasons } => step(id, "return", json!({ "reasons": reasons }))?,

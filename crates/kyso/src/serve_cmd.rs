@@ -31,6 +31,14 @@ pub struct OfficeArgs {
     #[arg(long, default_value_t = kyso_server::AppState::DEFAULT_LOGINS_PER_MINUTE,
           value_parser = clap::value_parser!(u32).range(1..))]
     login_rate: u32,
+    /// SMTP server of the certificate desk's e-mail notices (lettre URL,
+    /// e.g. smtp://relay:25 or smtps://user:pass@host); default: `smtp_url`
+    /// in kyso.toml. Without one, notices stay pending and are listed.
+    #[arg(long, env = "KYSO_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Seconds between two rounds of the desk's notices.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    notice_interval: u64,
     /// Seconds between two rounds of webhook sending.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=3600))]
     webhook_interval: u64,
@@ -66,6 +74,13 @@ pub fn office_state(ctx: &Context, ca: Ca, a: &OfficeArgs) -> Result<AppState> {
     let ca = Arc::new(ca);
     let mut config = OfficeConfig::new(data, password, ca.config().base_url.clone());
     config.max_upload = a.max_upload_mb as usize * 1024 * 1024;
+    config.smtp_url = a.smtp_url.clone().or_else(|| ca.config().smtp_url.clone());
+    if let Some(url) = &config.smtp_url {
+        kyso_office::desk::notice::check_smtp_url(url).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(from) = &ca.config().smtp_from {
+        config.smtp_from = from.clone();
+    }
     let office = Office::new(
         ca.store().clone(),
         blobs,
@@ -102,6 +117,7 @@ pub(crate) async fn run_server(state: AppState, listen: SocketAddr, a: &OfficeAr
     std::io::stdout().flush()?;
     let intervals = JobIntervals {
         webhooks: Duration::from_secs(a.webhook_interval),
+        desk_notices: Duration::from_secs(a.notice_interval),
         ..JobIntervals::default()
     };
     kyso_server::serve(listener, state, &intervals, shutdown_signal()).await?;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod desk;
+pub mod desk_report;
 pub mod docs;
 pub mod documents;
 pub mod inbox;
@@ -72,6 +73,7 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(audit::routes())
         .merge(webhooks::routes())
         .merge(desk::routes())
+        .merge(desk_report::routes())
         .layer(DefaultBodyLimit::max(limits::JSON));
     let files = OpenApiRouter::new()
         .merge(agencies::file_routes())

@@ -11,6 +11,8 @@ pub mod desk_device;
 pub mod desk_event;
 pub mod desk_handover;
 pub mod desk_holiday;
+pub mod desk_notice;
 pub mod desk_request;
 
 pub(crate) mod migration;
+pub(crate) mod notice_migration;

@@ -1,0 +1,568 @@
+//! The certificate desk's notices and reports (issue 12 §7–8) through the
+//! office's use cases with the clock injected, on SQLite and (with
+//! `KYSO_TEST_PG_URL`) PostgreSQL: an expiry notice reaches a local SMTP
+//! sink (`aiosmtpd`, started on loopback) exactly once although two
+//! replicas run the job twice; without SMTP configured notices stay
+//! pending with the reason; a request left open past its deadline across
+//! a holiday and a weekend shows as overdue.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{login, person, PASSWORD};
+use kyso_ca::{Ca, CaConfig, InitOptions};
+use kyso_crypto::{KeySpec, SoftwareKey};
+use kyso_office::agency::NewAgency;
+use kyso_office::desk::{
+    chart_svg, report_csv, Approval, ChartKind, NewRequest, NoticeKind, NoticeState, ReportQuery,
+    RequestForm, RequestKind, State,
+};
+use kyso_office::person::NewMembership;
+use kyso_office::{Actor, ErrorKind, FixedClock, Office, OfficeConfig};
+use kyso_pki::name::SubjectName;
+use kyso_store::testing::test_stores;
+use kyso_store::Store;
+use time::macros::datetime;
+
+struct Desk {
+    store: Store,
+    ca: Arc<Ca>,
+    clock: Arc<FixedClock>,
+    dir: tempfile::TempDir,
+    backend: &'static str,
+    /// The office without SMTP configured.
+    office: Arc<Office>,
+    agency_a: i64,
+    admin: Actor,
+    subscriber: Actor,
+    head_a: Actor,
+    clerk_a: Actor,
+    clerk_b: Actor,
+    ca_operator: Actor,
+}
+
+fn member(agency: i64, role: &str, position: Option<&str>) -> NewMembership {
+    NewMembership {
+        agency_id: agency,
+        role: role.into(),
+        position: position.map(Into::into),
+        title: None,
+    }
+}
+
+impl Desk {
+    /// Another office (a replica) on the same database and clock.
+    fn replica(&self, smtp_url: Option<String>) -> Arc<Office> {
+        office(
+            &self.store,
+            &self.ca,
+            &self.clock,
+            self.dir.path(),
+            self.backend,
+            smtp_url,
+        )
+    }
+}
+
+fn office(
+    store: &Store,
+    ca: &Arc<Ca>,
+    clock: &Arc<FixedClock>,
+    dir: &Path,
+    backend: &str,
+    smtp_url: Option<String>,
+) -> Arc<Office> {
+    let mut config = OfficeConfig::new(
+        dir.to_path_buf(),
+        b"key password".to_vec(),
+        "http://127.0.0.1:8080".into(),
+    );
+    config.smtp_url = smtp_url;
+    config.smtp_from = "Sở KH&CN Ninh Bình <kyso@ninhbinh.gov.vn>".into();
+    Arc::new(
+        Office::new(
+            store.clone(),
+            kyso_store::testing::test_blob_store(backend, dir),
+            ca.clone(),
+            config,
+            clock.clone(),
+        )
+        .unwrap(),
+    )
+}
+
+async fn desk(store: Store) -> Desk {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = match store.backend() {
+        kyso_store::Backend::Sqlite => "sqlite",
+        kyso_store::Backend::Postgres => "postgres",
+    };
+    let fast = InitOptions {
+        root_key: KeySpec::EcP256,
+        issuing_key: KeySpec::EcP256,
+        tsa_key: KeySpec::EcP256,
+        ocsp_key: KeySpec::EcP256,
+        ..InitOptions::default()
+    };
+    let ca = Arc::new(
+        Ca::init(store.clone(), CaConfig::default(), b"ca password", &fast)
+            .await
+            .unwrap(),
+    );
+    // Wednesday 29 April 2026, 09:00 in Vietnam.
+    let clock = Arc::new(FixedClock::new(datetime!(2026-04-29 09:00 +7)));
+    let office = office(&store, &ca, &clock, dir.path(), backend, None);
+    let agency = |code: &str, name: &str, short: &str, parent| NewAgency {
+        parent_id: parent,
+        code: code.into(),
+        name: name.into(),
+        short_name: short.into(),
+        level: "department".into(),
+        email: format!("{}@ninhbinh.gov.vn", short.to_lowercase()),
+        address: "Ninh Bình".into(),
+        phone: String::new(),
+    };
+    let (top, _) = office
+        .bootstrap(
+            agency(
+                "000.00.00.H45",
+                "Ủy ban nhân dân tỉnh Ninh Bình",
+                "UBND",
+                None,
+            ),
+            "quantri",
+            "Quản trị Sở KH&CN",
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    let admin = login(&office, "quantri").await;
+    let a = office
+        .create_agency(
+            &admin,
+            agency("000.01.00.H45", "Sở Tài chính", "STC", Some(top.id)),
+        )
+        .await
+        .unwrap();
+    let b = office
+        .create_agency(
+            &admin,
+            agency("000.02.00.H45", "Sở Y tế", "SYT", Some(top.id)),
+        )
+        .await
+        .unwrap();
+    let mut people = Vec::new();
+    for (user, name, agency, role, position) in [
+        (
+            "thuebao.stc",
+            "Nguyễn Thị Lan",
+            a.id,
+            "drafter",
+            Some("Chuyên viên"),
+        ),
+        (
+            "giamdoc.stc",
+            "Hoàng Văn Em",
+            a.id,
+            "head",
+            Some("Giám đốc"),
+        ),
+        ("vanthu.stc", "Phạm Văn Dũng", a.id, "clerk", None),
+        ("vanthu.syt", "Vũ Văn Hà", b.id, "clerk", None),
+        ("vanhanh.ca", "Trịnh Văn Khoa", top.id, "ca_operator", None),
+    ] {
+        let roles = vec![member(agency, role, position)];
+        people.push(person(&office, &admin, user, name, roles).await);
+    }
+    let [subscriber, head_a, clerk_a, clerk_b, ca_operator]: [Actor; 5] =
+        people.try_into().unwrap();
+    Desk {
+        store,
+        ca,
+        clock,
+        dir,
+        backend,
+        office,
+        agency_a: a.id,
+        admin,
+        subscriber,
+        head_a,
+        clerk_a,
+        clerk_b,
+        ca_operator,
+    }
+}
+
+fn form(name: &str, email: &str) -> RequestForm {
+    RequestForm {
+        identity_number: "037190001234".into(),
+        full_name: name.into(),
+        position: "Chuyên viên".into(),
+        email: email.into(),
+        phone: "0912345678".into(),
+        reason: "Cấp mới để ký văn bản".into(),
+        ..RequestForm::default()
+    }
+}
+
+fn csr(key: &SoftwareKey, name: &str) -> String {
+    use base64::Engine;
+    let name = SubjectName {
+        common_name: name.into(),
+        ..SubjectName::default()
+    }
+    .to_name()
+    .unwrap();
+    let der = kyso_pki::csr::build_csr(&name, key).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE REQUEST-----\n{}\n-----END CERTIFICATE REQUEST-----\n",
+        lines.join("\n")
+    )
+}
+
+/// `aiosmtpd` on a loopback port, writing what it receives into a
+/// maildir; stopped on drop.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    maildir: PathBuf,
+    python: String,
+}
+
+impl SmtpSink {
+    fn start(dir: &Path) -> Option<SmtpSink> {
+        let python = match std::env::var("KYSO_TEST_PYTHON") {
+            Ok(p) => p,
+            Err(_) => {
+                assert!(
+                    std::env::var("KYSO_REQUIRE_PEERS").as_deref() != Ok("1"),
+                    "KYSO_TEST_PYTHON is required by scripts/test.sh"
+                );
+                eprintln!("SKIP: KYSO_TEST_PYTHON unset: no SMTP sink");
+                return None;
+            }
+        };
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir = dir.join("maildir");
+        let child = Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-u", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd (pip install aiosmtpd)");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "aiosmtpd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(SmtpSink {
+            child,
+            port,
+            maildir,
+            python,
+        })
+    }
+
+    /// (To, decoded Subject, decoded text body) of every mail received.
+    fn mails(&self) -> Vec<(String, String, String)> {
+        let script = r#"
+import json, mailbox, sys
+from email.header import decode_header, make_header
+out = []
+for m in mailbox.Maildir(sys.argv[1], create=False):
+    body = m.get_payload(decode=True).decode(m.get_content_charset() or "utf-8")
+    out.append([str(m["To"]), str(make_header(decode_header(m["Subject"]))), body])
+print(json.dumps(out))
+"#;
+        let out = Command::new(&self.python)
+            .args(["-c", script])
+            .arg(&self.maildir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_once_and_overdue_in_reports() {
+    for (backend, store) in test_stores().await {
+        let w = desk(store).await;
+        let o = &w.office;
+        o.add_fixed_holidays(&w.admin, 2026).await.unwrap();
+
+        // Two requests sent on Wednesday 29 April: 30 April and 1 May are
+        // holidays, then the weekend — due Wednesday 6 May.
+        let mut sent = Vec::new();
+        for (name, email) in [
+            ("Nguyễn Thị Lan", "lan@stc.ninhbinh.gov.vn"),
+            ("Trần Văn Bình", "binh@stc.ninhbinh.gov.vn"),
+        ] {
+            let r = o
+                .create_request(
+                    &w.clerk_a,
+                    NewRequest {
+                        kind: RequestKind::IssuePerson,
+                        agency_id: w.agency_a,
+                        subscriber_id: None,
+                        form: form(name, email),
+                    },
+                )
+                .await
+                .unwrap();
+            o.confirm_request(&w.head_a, r.id).await.unwrap();
+            let r = o.send_request(&w.clerk_a, r.id).await.unwrap();
+            assert_eq!(r.due_date.as_deref(), Some("2026-05-06"), "{backend}");
+            sent.push(r);
+        }
+        // The first is approved at once, valid 30 days (to 29 May).
+        let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+        let lan = o
+            .approve_request(
+                &w.ca_operator,
+                sent[0].id,
+                Approval {
+                    csr: Some(csr(&key, "Nguyễn Thị Lan")),
+                    days: Some(30),
+                    note: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(lan.state, State::Approved);
+        let serial = lan.issued_serial.clone().unwrap();
+        // The CA dates certificates by the system's clock, not the office's.
+        let not_after = o
+            .ca()
+            .store()
+            .certificate(&serial)
+            .await
+            .unwrap()
+            .unwrap()
+            .not_after
+            .to_offset(time::macros::offset!(+7));
+        let end_vn = format!(
+            "{:02}/{:02}/{}",
+            not_after.day(),
+            u8::from(not_after.month()),
+            not_after.year()
+        );
+        let overdue_id = sent[1].id;
+
+        // Without SMTP: the state changes are logged, pending, with the
+        // reason; nothing is dropped.
+        let run = o.run_desk_notices(100).await.unwrap();
+        assert!(run.queued >= 7, "{backend}: {run:?}");
+        assert_eq!(run.sent, 0);
+        assert_eq!(run.unsent_no_smtp, run.queued, "{backend}: {run:?}");
+        let log = o.desk_notices(&w.ca_operator, 1000).await.unwrap();
+        assert_eq!(log.len(), run.queued);
+        assert!(log.iter().all(|n| n.kind == NoticeKind::State
+            && n.state == NoticeState::Pending
+            && n.last_error
+                .as_deref()
+                .unwrap()
+                .contains("no SMTP configured")));
+        assert!(log
+            .iter()
+            .any(|n| n.recipients.contains(&"stc@ninhbinh.gov.vn".to_string())));
+        // Again: nothing new.
+        assert_eq!(o.run_desk_notices(100).await.unwrap().queued, 0);
+        // The managing organization of B sees none of A's notices; a
+        // subscriber without a role there may not read the log.
+        assert!(o.desk_notices(&w.clerk_b, 100).await.unwrap().is_empty());
+        assert_eq!(
+            o.desk_notices(&w.subscriber, 100).await.unwrap_err().kind,
+            ErrorKind::Forbidden
+        );
+
+        // The report: Bình's request, due Wednesday 6 May, is overdue on
+        // Friday 8 May by two working days and on Monday 11 May by three
+        // (the weekend does not count).
+        let period = ReportQuery {
+            from: Some("2026-04-01".into()),
+            to: Some("2026-05-31".into()),
+            agency_id: None,
+        };
+        w.clock.set(datetime!(2026-05-08 10:00 +7));
+        let r = o.desk_report(&w.ca_operator, &period).await.unwrap();
+        let late: Vec<_> = r
+            .overdue
+            .iter()
+            .map(|o| (o.id, o.working_days_late))
+            .collect();
+        assert_eq!(late, vec![(overdue_id, 2)], "{backend}");
+        w.clock.set(datetime!(2026-05-11 10:00 +7));
+        let r = o.desk_report(&w.ca_operator, &period).await.unwrap();
+        assert_eq!(r.overdue[0].working_days_late, 3, "{backend}");
+        assert_eq!(r.overdue[0].due_date, "2026-05-06");
+        let issue = r
+            .deadlines
+            .iter()
+            .find(|d| d.kind == RequestKind::IssuePerson)
+            .unwrap();
+        assert_eq!(
+            (issue.on_time, issue.late, issue.overdue),
+            (1, 0, 1),
+            "{backend}"
+        );
+        let stc = r
+            .certificates
+            .iter()
+            .find(|c| c.agency_id == w.agency_a)
+            .unwrap();
+        assert_eq!((stc.valid, stc.revoked), (1, 0), "{backend}");
+        assert_eq!(
+            r.expiring_30, 0,
+            "{backend}: the CA's clock is months later"
+        );
+        assert!(r
+            .requests
+            .iter()
+            .any(|q| q.state == State::Sent && q.count == 1));
+        let csv = String::from_utf8(report_csv(&r).unwrap()).unwrap();
+        assert!(
+            csv.contains(&format!(
+                "overdue,Sở Tài chính,issue_person,overdue,2026-05-06,3,#{overdue_id} Trần Văn Bình"
+            )),
+            "{csv}"
+        );
+        // The charts, drawn by plotters as SVG, name the agencies.
+        for kind in ChartKind::ALL {
+            let svg = chart_svg(&r, kind).unwrap();
+            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+            assert!(svg.contains("<rect"), "{kind:?}");
+        }
+        let svg = chart_svg(&r, ChartKind::Certificates).unwrap();
+        assert!(svg.contains("Sở Tài chính"), "{svg}");
+        assert!(chart_svg(&r, ChartKind::Deadlines)
+            .unwrap()
+            .contains("quá hạn / overdue"));
+        // The managing organization sees the same for its own agency;
+        // another agency's report and bad periods are refused.
+        let own = o.desk_report(&w.head_a, &period).await.unwrap();
+        assert_eq!(own.overdue.len(), 1);
+        assert_eq!(own.agencies, vec![w.agency_a]);
+        let other = ReportQuery {
+            agency_id: Some(w.agency_a),
+            ..period.clone()
+        };
+        for who in [&w.clerk_b, &w.subscriber] {
+            let e = o.desk_report(who, &other).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Forbidden, "{backend}");
+        }
+        for (from, to) in [("2026-05-31", "2026-05-01"), ("2026-13-01", "2026-05-01")] {
+            let bad = ReportQuery {
+                from: Some(from.into()),
+                to: Some(to.into()),
+                agency_id: None,
+            };
+            let e = o.desk_report(&w.ca_operator, &bad).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Invalid, "{backend}: {from} {to}");
+        }
+
+        // 14 days before Lan's certificate expires; Bình's request is
+        // overdue (due 6 May). Two replicas with SMTP run the
+        // job, twice each, at the same time.
+        let Some(sink) = SmtpSink::start(w.dir.path()) else {
+            return;
+        };
+        w.clock.set(not_after - time::Duration::days(14));
+        let url = format!("smtp://127.0.0.1:{}", sink.port);
+        let (r1, r2) = (w.replica(Some(url.clone())), w.replica(Some(url)));
+        for _ in 0..2 {
+            let (a, b) = tokio::join!(r1.run_desk_notices(100), r2.run_desk_notices(100));
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(a.failed + b.failed, 0, "{backend}: {a:?} {b:?}");
+        }
+        let log = o.desk_notices(&w.ca_operator, 1000).await.unwrap();
+        assert!(
+            log.iter().all(|n| n.state == NoticeState::Sent),
+            "{backend}: {log:?}"
+        );
+        let mails = sink.mails();
+        assert_eq!(mails.len(), log.len(), "{backend}: one mail per notice");
+        let expiry: Vec<_> = mails
+            .iter()
+            .filter(|m| m.1.contains("Certificate expires in 14 days"))
+            .collect();
+        assert_eq!(
+            expiry.len(),
+            1,
+            "{backend}: exactly one expiry mail: {mails:?}"
+        );
+        let (to, subject, body) = expiry[0];
+        assert!(subject.contains("Chứng thư số sắp hết hạn"), "{subject}");
+        assert!(to.contains("lan@stc.ninhbinh.gov.vn"), "{to}");
+        assert!(to.contains("stc@ninhbinh.gov.vn"), "{to}");
+        assert!(body.contains(&serial) && body.contains(&end_vn), "{body}");
+        let overdue: Vec<_> = mails
+            .iter()
+            .filter(|m| m.1.contains(&format!("Request {overdue_id} is overdue")))
+            .collect();
+        assert_eq!(overdue.len(), 1, "{backend}: {mails:?}");
+        assert!(overdue[0].2.contains("06/05/2026"), "{}", overdue[0].2);
+        assert_eq!(
+            log.iter()
+                .filter(|n| n.kind == NoticeKind::Expiry)
+                .map(|n| (n.subject_ref.as_str(), n.threshold))
+                .collect::<Vec<_>>(),
+            vec![(serial.as_str(), 14)]
+        );
+
+        // Two days before: the 3-day warning, once more exactly once.
+        w.clock.set(not_after - time::Duration::days(2));
+        r1.run_desk_notices(100).await.unwrap();
+        r2.run_desk_notices(100).await.unwrap();
+        let mails = sink.mails();
+        assert_eq!(
+            mails
+                .iter()
+                .filter(|m| m.1.contains("Certificate expires in"))
+                .count(),
+            2,
+            "{backend}"
+        );
+        assert_eq!(
+            mails
+                .iter()
+                .filter(|m| m.1.contains("Certificate expires in 2 days"))
+                .count(),
+            1,
+            "{backend}"
+        );
+        drop(sink);
+    }
+}

@@ -1,0 +1,106 @@
+//! The certificate desk's notice log and reports (issue 12 §7–8).
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use kyso_office::desk::{chart_svg, report_csv, ChartKind, DeskReport, NoticeView, ReportQuery};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::WebError;
+use crate::extract::{Caller, Path, Query};
+use crate::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(notices))
+        .routes(routes!(report))
+        .routes(routes!(report_csv_file))
+        .routes(routes!(report_chart))
+}
+
+/// How many notices to list.
+#[derive(Deserialize, IntoParams)]
+pub struct NoticeQuery {
+    /// At most this many (1–1000, default 200).
+    pub limit: Option<u64>,
+}
+
+/// The e-mail notice log (expiry, state changes, overdue requests),
+/// newest first: all of it for the department and the CA, its own for a
+/// managing organization.
+#[utoipa::path(get, path = "/api/v1/desk/notices", tag = "desk", params(NoticeQuery),
+    responses((status = 200, body = [NoticeView])))]
+async fn notices(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<NoticeQuery>,
+) -> Result<axum::Json<Vec<NoticeView>>, WebError> {
+    Ok(axum::Json(
+        s.office.desk_notices(&a, q.limit.unwrap_or(200)).await?,
+    ))
+}
+
+/// The desk's report (certificates, requests and deadlines, expiring
+/// certificates, tokens, signatures) for a period and scope.
+#[utoipa::path(get, path = "/api/v1/desk/report", tag = "desk", params(ReportQuery),
+    responses((status = 200, body = DeskReport)))]
+async fn report(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<ReportQuery>,
+) -> Result<axum::Json<DeskReport>, WebError> {
+    Ok(axum::Json(s.office.desk_report(&a, &q).await?))
+}
+
+/// The same report as CSV.
+#[utoipa::path(get, path = "/api/v1/desk/report.csv", tag = "desk", params(ReportQuery),
+    responses((status = 200, description = "the report as CSV", content_type = "text/csv", body = String)))]
+async fn report_csv_file(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let r = s.office.desk_report(&a, &q).await?;
+    let name = format!("bao-cao-chung-thu-so-{}-{}.csv", r.from, r.to);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                super::content_disposition(&name),
+            ),
+        ],
+        report_csv(&r)?,
+    )
+        .into_response())
+}
+
+/// One chart of the report as SVG, drawn on the server: `certificates`,
+/// `deadlines`, `expiring`, `tokens` or `signatures`.
+#[utoipa::path(get, path = "/api/v1/desk/report/charts/{kind}", tag = "desk",
+    params(("kind" = String, Path, description = "certificates, deadlines, expiring, tokens, signatures"),
+           ReportQuery),
+    responses((status = 200, description = "the chart", content_type = "image/svg+xml", body = String)))]
+async fn report_chart(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Path(kind): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let kind = ChartKind::parse(&kind)?;
+    let r = s.office.desk_report(&a, &q).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml"),
+        )],
+        chart_svg(&r, kind)?,
+    )
+        .into_response())
+}
