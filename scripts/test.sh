@@ -49,12 +49,13 @@ export PATH="$VENV/bin:$PATH"
 # Debian's chromium (never a browser download) driven by playwright-core,
 # with axe-core, both pinned in tests/ui/package-lock.json
 # (crates/kyso/tests/web_ui.rs runs tests/ui/flow.mjs).
-UI_PKGS=(chromium nodejs npm)
+# Node.js and npm may come from elsewhere than Debian (then Debian's npm
+# package conflicts with them): only what is missing is installed.
 ui_missing=()
-for p in "${UI_PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || ui_missing+=("$p")
-done
-if [ ${#ui_missing[@]} -gt 0 ] && ! { [ -x /usr/bin/chromium ] && command -v npm >/dev/null; }; then
+[ -x /usr/bin/chromium ] || ui_missing+=(chromium)
+command -v node >/dev/null || ui_missing+=(nodejs)
+command -v npm >/dev/null || ui_missing+=(npm)
+if [ ${#ui_missing[@]} -gt 0 ]; then
   log "installing Debian packages for the browser tests: ${ui_missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
