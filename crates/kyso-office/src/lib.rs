@@ -72,6 +72,9 @@ pub struct OfficeConfig {
     pub session_max: time::Duration,
     /// The server's public base URL (links in webhooks and print-outs).
     pub base_url: String,
+    /// How long before its TSA certificate expires a long-term file is
+    /// time-stamped again (archive renewal).
+    pub ltv_margin: time::Duration,
 }
 
 impl OfficeConfig {
@@ -83,6 +86,7 @@ impl OfficeConfig {
             session_idle: time::Duration::hours(2),
             session_max: time::Duration::hours(12),
             base_url,
+            ltv_margin: archive::ltv::DEFAULT_MARGIN,
         }
     }
 }

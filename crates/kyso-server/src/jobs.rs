@@ -1,8 +1,9 @@
 //! What the server does besides answering: keep the CRLs fresh,
 //! time-stamp the audit chain's head (hourly, and once more at shutdown),
-//! send the webhook outbox, purge expired sessions. Every replica runs
+//! send the webhook outbox, purge expired sessions, renew the archive
+//! time-stamps of long-term files that fall due. Every replica runs
 //! them; the office makes each safe to run concurrently (a webhook
-//! delivery is leased in the database, an anchor is skipped when the head
+//! delivery and an archive renewal are leased in the database, an anchor is skipped when the head
 //! was anchored already).
 
 use std::time::Duration;
@@ -20,6 +21,10 @@ pub struct JobIntervals {
     pub sessions: Duration,
     /// Feeding the search index from the database.
     pub search: Duration,
+    /// Archive renewal (long-term files due for a new time-stamp).
+    pub archive: Duration,
+    /// Documents renewed per archive round.
+    pub ltv_batch: u64,
 }
 
 impl Default for JobIntervals {
@@ -30,6 +35,8 @@ impl Default for JobIntervals {
             webhooks: Duration::from_secs(3),
             sessions: Duration::from_secs(600),
             search: Duration::from_secs(2),
+            archive: Duration::from_secs(3600),
+            ltv_batch: 20,
         }
     }
 }
@@ -104,6 +111,34 @@ impl Jobs {
             async move {
                 if let Err(e) = office.purge_sessions().await {
                     tracing::warn!("purging expired sessions failed: {e}");
+                }
+            }
+        }));
+        let office = state.office.clone();
+        let batch = iv.ltv_batch;
+        tasks.push(every(iv.archive, move || {
+            let office = office.clone();
+            async move {
+                // Documents issued before long-term extension existed
+                // join the schedule, due now.
+                if let Err(e) = office.schedule_unscheduled().await {
+                    tracing::warn!("scheduling documents for archive renewal failed: {e}");
+                }
+                let margin = office.config().ltv_margin;
+                match office.renew_due(margin, batch).await {
+                    Ok(r) => {
+                        if !r.renewed.is_empty() || !r.failed.is_empty() {
+                            tracing::info!(
+                                "archive renewal: {} renewed, {} failed",
+                                r.renewed.len(),
+                                r.failed.len()
+                            );
+                        }
+                        for (doc, e) in &r.failed {
+                            tracing::warn!("archive renewal of document {doc} failed: {e}");
+                        }
+                    }
+                    Err(e) => tracing::warn!("archive renewal round failed: {e}"),
                 }
             }
         }));
