@@ -277,9 +277,14 @@ fn archive_renewal_on_a_schedule() {
             .expect(200, "archive status");
         assert_eq!(api["failed"], 1, "{backend}: {api}");
         assert_eq!(api["failed_rows"][0]["document_id"], bad, "{backend}");
+        let own = p
+            .api("kiemtra")
+            .get(&format!("/api/v1/archive/status?agency_id={}", p.a))
+            .expect(200, "the auditor reads the schedule");
+        assert_eq!(own["failed"], 1, "{backend}: {own}");
         p.api("kiemtra")
             .get("/api/v1/archive/status")
-            .expect(200, "the auditor reads the schedule");
+            .error(403, "forbidden");
         p.api("vanthu")
             .get("/api/v1/archive/status")
             .error(403, "forbidden");

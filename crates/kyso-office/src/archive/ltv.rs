@@ -374,30 +374,26 @@ impl Office {
             .await
     }
 
-    /// The schedule as `actor` may see it: every agency's documents for
-    /// a department administrator, else those of the agencies where the
-    /// actor is head, auditor or IT officer.
-    pub async fn archive_status(&self, actor: &Actor) -> Result<ArchiveStatus> {
+    /// The schedule as `actor` may see it: agency `agency_id`'s documents
+    /// for its head, auditor or IT officer; any agency's, or every
+    /// agency's without `agency_id`, for the department administrator.
+    pub async fn archive_status(
+        &self,
+        actor: &Actor,
+        agency_id: Option<i64>,
+    ) -> Result<ArchiveStatus> {
         self.guard(actor, "archive.status", async || {
             actor.require_scope(Scope::Read)?;
-            let scope: Option<Vec<i64>> = if actor.has_anywhere(Role::DeptAdmin) {
-                None
-            } else {
-                let ids: Vec<i64> = actor
-                    .memberships
-                    .iter()
-                    .filter(|m| READERS.contains(&m.role))
-                    .map(|m| m.agency_id)
-                    .collect();
-                if ids.is_empty() {
-                    return Err(OfficeError::forbidden(
-                        "chỉ thủ trưởng, kiểm tra viên, cán bộ CNTT hoặc quản trị xem được lịch lưu trữ",
-                        "only a head of agency, an auditor, an IT officer or an administrator may read the archive schedule",
-                    ));
-                }
-                Some(ids)
-            };
-            self.schedule_status(scope).await
+            if !actor.has_anywhere(Role::DeptAdmin) {
+                let agency = agency_id.ok_or_else(|| {
+                    OfficeError::forbidden(
+                        "chọn cơ quan để xem lịch lưu trữ dài hạn",
+                        "choose an agency to read its long-term archive schedule",
+                    )
+                })?;
+                actor.require_any(READERS, agency)?;
+            }
+            self.schedule_status(agency_id.map(|a| vec![a])).await
         })
         .await
     }
