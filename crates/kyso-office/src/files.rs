@@ -21,6 +21,7 @@ pub const ISSUED_ROLES: &[&str] = &[
     "attachment",
     "verification",
     "issue-timestamp",
+    crate::archive::ltv::ARCHIVE_ROLE,
 ];
 
 /// Roles that read the files of incoming documents.

@@ -77,6 +77,9 @@ pub struct OfficeConfig {
     pub smtp_url: Option<String>,
     /// The notices' sender address.
     pub smtp_from: String,
+    /// How long before its TSA certificate expires a long-term file is
+    /// time-stamped again (archive renewal).
+    pub ltv_margin: time::Duration,
 }
 
 impl OfficeConfig {
@@ -90,6 +93,7 @@ impl OfficeConfig {
             base_url,
             smtp_url: None,
             smtp_from: "kyso <noreply@localhost>".into(),
+            ltv_margin: archive::ltv::DEFAULT_MARGIN,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! What the server does besides answering: keep the CRLs fresh,
 //! time-stamp the audit chain's head (hourly, and once more at shutdown),
 //! send the webhook outbox and the certificate desk's e-mail notices,
-//! purge expired sessions. Every replica runs
+//! purge expired sessions, renew the archive time-stamps of long-term
+//! files that fall due. Every replica runs
 //! them; the office makes each safe to run concurrently (a webhook
-//! delivery is leased in the database, an anchor is skipped when the head
+//! delivery and an archive renewal are leased in the database, an anchor is skipped when the head
 //! was anchored already).
 
 use std::time::Duration;
@@ -23,6 +24,10 @@ pub struct JobIntervals {
     pub search: Duration,
     /// The certificate desk's e-mail notices (expiry, state, overdue).
     pub desk_notices: Duration,
+    /// Archive renewal (long-term files due for a new time-stamp).
+    pub archive: Duration,
+    /// Documents renewed per archive round.
+    pub ltv_batch: u64,
 }
 
 impl Default for JobIntervals {
@@ -34,6 +39,8 @@ impl Default for JobIntervals {
             sessions: Duration::from_secs(600),
             search: Duration::from_secs(2),
             desk_notices: Duration::from_secs(600),
+            archive: Duration::from_secs(3600),
+            ltv_batch: 20,
         }
     }
 }
@@ -127,6 +134,34 @@ impl Jobs {
                     ),
                     Ok(_) => {}
                     Err(e) => tracing::warn!("desk notices failed: {e}"),
+                }
+            }
+        }));
+        let office = state.office.clone();
+        let batch = iv.ltv_batch;
+        tasks.push(every(iv.archive, move || {
+            let office = office.clone();
+            async move {
+                // Documents issued before long-term extension existed
+                // join the schedule, due now.
+                if let Err(e) = office.schedule_unscheduled().await {
+                    tracing::warn!("scheduling documents for archive renewal failed: {e}");
+                }
+                let margin = office.config().ltv_margin;
+                match office.renew_due(margin, batch).await {
+                    Ok(r) => {
+                        if !r.renewed.is_empty() || !r.failed.is_empty() {
+                            tracing::info!(
+                                "archive renewal: {} renewed, {} failed",
+                                r.renewed.len(),
+                                r.failed.len()
+                            );
+                        }
+                        for (doc, e) in &r.failed {
+                            tracing::warn!("archive renewal of document {doc} failed: {e}");
+                        }
+                    }
+                    Err(e) => tracing::warn!("archive renewal round failed: {e}"),
                 }
             }
         }));

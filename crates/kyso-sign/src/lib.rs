@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod appearance;
+mod archive_timestamp;
 mod cades;
 mod error;
 mod flow;
@@ -36,6 +37,7 @@ pub use appearance::{
     appearance_for_box, iso_time, place, plain_appearance, AppearanceKind, AppearanceRequest,
     PlacedAppearance, Target, COPY_FORMS, DEFAULT_DPI,
 };
+pub use archive_timestamp::{last_document_timestamp, ArchiveTimestamp};
 pub use cades::{
     finalize_detached, prepare_detached, prepare_detached_reader, sign_detached, PreparedDetached,
 };

@@ -51,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::pending_signature::M0007PendingResult),
             Box::new(crate::desk::migration::M0008Desk),
             Box::new(crate::search::migration::M0009Search),
+            Box::new(crate::renewal::migration::M0010ArchiveRenewal),
             Box::new(crate::desk::notice_migration::M0011DeskNotice),
         ]
     }

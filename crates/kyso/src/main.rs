@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod agent;
+mod archive_cmd;
 mod backup_cmd;
 mod batch;
 mod ca_cmd;
@@ -94,6 +95,10 @@ enum Command {
     /// Khôi phục / restore a verified backup onto an empty data directory
     /// and database.
     Restore(backup_cmd::RestoreArgs),
+    /// Lưu trữ dài hạn / long-term validity of stored documents: the
+    /// renewal schedule (`status`), one renewal round by hand (`renew`).
+    #[command(subcommand)]
+    Archive(archive_cmd::ArchiveCommand),
     /// Tìm kiếm / the search index of this data directory: reindex, status.
     #[command(subcommand)]
     Search(search_cmd::SearchCommand),
@@ -141,6 +146,7 @@ fn main() -> std::process::ExitCode {
             Command::Backup(a) => backup_cmd::run(&ctx, a).await,
             Command::Restore(a) => backup_cmd::restore(&ctx, a).await,
             Command::Search(c) => search_cmd::run(&ctx, c).await,
+            Command::Archive(c) => archive_cmd::run(&ctx, c).await,
             Command::Verify(a) => {
                 return verify_cmd::run(&ctx, a).await.map_err(|e| {
                     eprintln!("lỗi / error: {e:#}");

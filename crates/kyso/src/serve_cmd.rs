@@ -42,6 +42,17 @@ pub struct OfficeArgs {
     /// Seconds between two rounds of webhook sending.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=3600))]
     webhook_interval: u64,
+    /// Seconds between two rounds of archive renewal (re-time-stamping
+    /// long-term files whose TSA certificate nears its expiry).
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    archive_interval: u64,
+    /// Days before the TSA certificate of a file's last document
+    /// time-stamp expires that the file is time-stamped again.
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    ltv_margin_days: u32,
+    /// Documents renewed per round (each under a lease in the database).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    ltv_batch: u64,
 }
 
 #[derive(Args)]
@@ -81,6 +92,7 @@ pub fn office_state(ctx: &Context, ca: Ca, a: &OfficeArgs) -> Result<AppState> {
     if let Some(from) = &ca.config().smtp_from {
         config.smtp_from = from.clone();
     }
+    config.ltv_margin = time::Duration::days(a.ltv_margin_days.into());
     let office = Office::new(
         ca.store().clone(),
         blobs,
@@ -118,6 +130,8 @@ pub(crate) async fn run_server(state: AppState, listen: SocketAddr, a: &OfficeAr
     let intervals = JobIntervals {
         webhooks: Duration::from_secs(a.webhook_interval),
         desk_notices: Duration::from_secs(a.notice_interval),
+        archive: Duration::from_secs(a.archive_interval),
+        ltv_batch: a.ltv_batch,
         ..JobIntervals::default()
     };
     kyso_server::serve(listener, state, &intervals, shutdown_signal()).await?;

@@ -136,7 +136,6 @@ impl Office {
             let path = dir.path().join("issued.pdf");
             self.blobs.get_to_file(&sealed.blob_sha256, &path).await?;
             let report = self.verify_pdf_file(&path).await?;
-            drop(dir);
             let agency = self.agency_model(db, d.agency_id).await?;
             let seal_sha = agency
                 .certificate_der
@@ -159,6 +158,10 @@ impl Office {
                 .and_then(|s| super::metadata::parse_date(s, "", "").ok())
                 .unwrap_or(today);
             let warnings = check_issuable(&report, flow, &seal_sha, approver_sha.as_deref(), issue_date)?;
+            // The long-term copy (B-LT, B-LTA) while the responders answer;
+            // the issued file itself stays as it is (R-ARCHIVE-ORIGINAL).
+            let long_term = self.extend_issued(&path).await;
+            drop(dir);
             let report_json = serde_json::to_vec_pretty(&report)
                 .map_err(|e| OfficeError::internal("report", e))?;
             let report_blob = self.blobs.put(Bytes::from(report_json)).await?;
@@ -178,6 +181,7 @@ impl Office {
                     kyso_store::record_blob(tx, &token_blob, "application/timestamp-reply", Some(&sealed.blob_sha256), now).await?;
                     super::draft::insert_file(tx, id, "verification", "bao-cao-kiem-tra.json", &report_blob.sha256, Some(&sealed.blob_sha256), Some(actor.person_id), now).await?;
                     super::draft::insert_file(tx, id, "issue-timestamp", "dau-thoi-gian.tst", &token_blob.sha256, Some(&sealed.blob_sha256), Some(actor.person_id), now).await?;
+                    crate::archive::ltv::record_issue_extension(tx, id, &sealed.blob_sha256, &long_term, self.config.ltv_margin, now).await?;
                     for r in &recipients {
                         let dl = delivery::ActiveModel {
                             document_id: Set(id),

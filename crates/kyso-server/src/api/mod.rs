@@ -5,6 +5,7 @@
 //! `/api/docs` (see [`docs`]).
 
 pub mod agencies;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
@@ -53,6 +54,7 @@ session (cookie `kyso_session` from `POST /api/v1/auth/login`; unsafe methods th
         (name = "inbox", description = "Incoming documents and their status codes"),
         (name = "registers", description = "Registers of outgoing and incoming documents"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "archive", description = "Long-term validity of stored documents: the archive renewal schedule"),
         (name = "webhooks", description = "Signed notifications for integrations"),
         (name = "desk", description = "The certificate service desk: requests, calendar, devices"),
     )
@@ -71,6 +73,7 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(inbox::routes())
         .merge(registers::routes())
         .merge(audit::routes())
+        .merge(archive::routes())
         .merge(webhooks::routes())
         .merge(desk::routes())
         .merge(desk_report::routes())

@@ -8,6 +8,7 @@
 
 pub mod approve;
 pub mod assets;
+pub mod archive;
 pub mod audit;
 pub mod cards;
 pub mod documents;
@@ -40,6 +41,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(registers::routes())
         .merge(search::routes())
         .merge(audit::routes())
+        .merge(archive::routes())
         .merge(verify::routes())
         .merge(profile::routes())
         .merge(login::routes())

@@ -27,6 +27,7 @@ pub struct Nav {
     pub approve: bool,
     pub clerk: bool,
     pub audit: bool,
+    pub archive: bool,
 }
 
 impl Nav {
@@ -36,6 +37,9 @@ impl Nav {
             approve: a.has_anywhere(Role::Approver),
             clerk: a.has_anywhere(Role::Clerk) || a.has_anywhere(Role::Head),
             audit: a.has_anywhere(Role::Auditor) || a.has_anywhere(Role::Head),
+            archive: [Role::Head, Role::Auditor, Role::ItOfficer, Role::DeptAdmin]
+                .iter()
+                .any(|r| a.has_anywhere(*r)),
         }
     }
 }
