@@ -245,7 +245,10 @@ impl Office {
                 Ok(()) => round.renewed.push(r.document_id),
                 Err(e) => {
                     let msg = clip(&e.to_string());
-                    tracing::warn!("archive renewal of document {} failed: {msg}", r.document_id);
+                    tracing::warn!(
+                        "archive renewal of document {} failed: {msg}",
+                        r.document_id
+                    );
                     self.record_failure(&r, &owner, &msg).await?;
                     round.failed.push((r.document_id, msg));
                 }
@@ -267,7 +270,14 @@ impl Office {
         let first = r.current_sha256 == r.original_sha256;
         self.store
             .write(async |tx| {
-                kyso_store::record_blob(tx, &ext.blob, "application/pdf", Some(&r.current_sha256), now).await?;
+                kyso_store::record_blob(
+                    tx,
+                    &ext.blob,
+                    "application/pdf",
+                    Some(&r.current_sha256),
+                    now,
+                )
+                .await?;
                 crate::document::draft::insert_file(
                     tx,
                     r.document_id,
@@ -280,9 +290,18 @@ impl Office {
                 )
                 .await?;
                 let done = renewal::Entity::update_many()
-                    .col_expr(renewal::Column::CurrentSha256, Expr::value(ext.blob.sha256.clone()))
-                    .col_expr(renewal::Column::TsaNotAfter, Expr::value(ext.stamp.not_after.unix_timestamp()))
-                    .col_expr(renewal::Column::TsaAlgorithm, Expr::value(ext.stamp.algorithm.clone()))
+                    .col_expr(
+                        renewal::Column::CurrentSha256,
+                        Expr::value(ext.blob.sha256.clone()),
+                    )
+                    .col_expr(
+                        renewal::Column::TsaNotAfter,
+                        Expr::value(ext.stamp.not_after.unix_timestamp()),
+                    )
+                    .col_expr(
+                        renewal::Column::TsaAlgorithm,
+                        Expr::value(ext.stamp.algorithm.clone()),
+                    )
                     .col_expr(renewal::Column::NextDue, Expr::value(due.unix_timestamp()))
                     .col_expr(renewal::Column::State, Expr::value(DONE))
                     .col_expr(renewal::Column::Attempts, Expr::value(0))
@@ -291,9 +310,18 @@ impl Office {
                         Expr::col(renewal::Column::Renewals).add(if first { 0 } else { 1 }),
                     )
                     .col_expr(renewal::Column::LastError, Expr::value(warning.clone()))
-                    .col_expr(renewal::Column::LeaseOwner, Expr::value(Option::<String>::None))
-                    .col_expr(renewal::Column::LeaseUntil, Expr::value(Option::<i64>::None))
-                    .col_expr(renewal::Column::UpdatedAt, Expr::value(now.unix_timestamp()))
+                    .col_expr(
+                        renewal::Column::LeaseOwner,
+                        Expr::value(Option::<String>::None),
+                    )
+                    .col_expr(
+                        renewal::Column::LeaseUntil,
+                        Expr::value(Option::<i64>::None),
+                    )
+                    .col_expr(
+                        renewal::Column::UpdatedAt,
+                        Expr::value(now.unix_timestamp()),
+                    )
                     .filter(renewal::Column::DocumentId.eq(r.document_id))
                     .filter(renewal::Column::LeaseOwner.eq(owner))
                     .filter(renewal::Column::CurrentSha256.eq(r.current_sha256.clone()))
@@ -312,7 +340,11 @@ impl Office {
                     .map(|d| d.agency_id);
                 system_audit(
                     tx,
-                    if first { "archive.extend" } else { "archive.renew" },
+                    if first {
+                        "archive.extend"
+                    } else {
+                        "archive.renew"
+                    },
                     r.document_id,
                     agency_id,
                     Some(ext.blob.sha256.clone()),
@@ -321,7 +353,10 @@ impl Office {
                         r.current_sha256,
                         iso(ext.stamp.not_after),
                         iso(due),
-                        warning.as_deref().map(|w| format!("; {w}")).unwrap_or_default()
+                        warning
+                            .as_deref()
+                            .map(|w| format!("; {w}"))
+                            .unwrap_or_default()
                     ),
                     now,
                 )
@@ -346,9 +381,18 @@ impl Office {
                         renewal::Column::NextDue,
                         Expr::value(now.unix_timestamp() + wait),
                     )
-                    .col_expr(renewal::Column::LeaseOwner, Expr::value(Option::<String>::None))
-                    .col_expr(renewal::Column::LeaseUntil, Expr::value(Option::<i64>::None))
-                    .col_expr(renewal::Column::UpdatedAt, Expr::value(now.unix_timestamp()))
+                    .col_expr(
+                        renewal::Column::LeaseOwner,
+                        Expr::value(Option::<String>::None),
+                    )
+                    .col_expr(
+                        renewal::Column::LeaseUntil,
+                        Expr::value(Option::<i64>::None),
+                    )
+                    .col_expr(
+                        renewal::Column::UpdatedAt,
+                        Expr::value(now.unix_timestamp()),
+                    )
                     .filter(renewal::Column::DocumentId.eq(r.document_id))
                     .filter(renewal::Column::LeaseOwner.eq(owner))
                     .exec(tx)
