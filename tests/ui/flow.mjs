@@ -137,6 +137,14 @@ async function openRow(row) {
   await page.goto(`${BASE}${href}`);
   await page.waitForSelector("#in-status");
 }
+/** Chooses the option of `selector` whose label matches `re`. */
+async function selectByLabel(selector, re) {
+  const labels = await page.locator(`${selector} option`).allInnerTexts();
+  const values = await page.locator(`${selector} option`).evaluateAll((os) => os.map((o) => o.value));
+  const i = labels.findIndex((l) => re.test(l));
+  if (i < 0) fail(`${selector}: no option matches ${re} in ${JSON.stringify(labels)}`);
+  await page.selectOption(selector, values[i]);
+}
 async function clickAndWait(selector, urlRe) {
   await Promise.all([page.waitForURL(urlRe), page.click(selector)]);
 }
@@ -419,6 +427,15 @@ try {
     await clickAndWait("#check-chain", /check=1/);
     await page.waitForSelector("#chain-result.ok");
   });
+  await step("auditor-archive", async () => {
+    // The issued file got its long-term (B-LTA) copy at issue: on the
+    // schedule, up to date, nothing failed.
+    await clickAndWait("nav.menu a[href='/archive']", /\/archive/);
+    await page.waitForSelector("#archive-summary");
+    const done = Number(await page.locator("#count-done").innerText());
+    const failed = Number(await page.locator("#count-failed").innerText());
+    if (!(done >= 1) || failed !== 0) fail(`archive schedule: ${done} up to date, ${failed} failed`);
+  });
 
   // --- Recall: the sender recalls, one receiver accepts, the other refuses.
   await step("sender-recalled", async () => {
@@ -473,6 +490,80 @@ try {
     await clickAndWait("#issue", /ok=issued/);
     await expectText("#doc-state", /Đã phát hành/);
     await page.waitForSelector(".cards .card.ok");
+  });
+
+  // --- The department administrator: agencies, people and roles, categories.
+  const stamp = String(Date.now() % 10000).padStart(4, "0");
+  const agencyName = `Trung tâm Chuyển đổi số thử nghiệm ${stamp}`;
+  const newUser = `canbo${stamp}`;
+  await step("admin-agency-refused", async () => {
+    await login("quantri");
+    await clickAndWait("nav.menu a[href='/admin/agencies']", /\/admin\/agencies/);
+    await page.waitForSelector("#agency-table");
+    await selectByLabel("#parent_id", /Sở Khoa học và Công nghệ/);
+    await page.fill("#code", "khong hop le");
+    await page.fill("#name", agencyName);
+    await page.fill("#short_name", "TTCĐS");
+    await page.selectOption("#level", "unit");
+    await page.click("#create-agency");
+    await page.waitForSelector("#admin-error");
+    await expectText("#admin-error", /mã định danh cơ quan không hợp lệ/);
+    // What was typed is still there.
+    if ((await page.inputValue("#name")) !== agencyName) fail("the agency form lost its values");
+  });
+  await step("admin-agency-created", async () => {
+    await page.fill("#code", `000.${stamp.slice(0, 2)}.${stamp.slice(2)}.H45`);
+    await clickAndWait("#create-agency", /ok=agency-created/);
+    await page.fill("#q", "trung tam chuyen doi so");
+    await clickAndWait("form.filters button", /q=/);
+    await expectText("#agency-table tbody", new RegExp(agencyName));
+  });
+  await step("admin-person-created", async () => {
+    await clickAndWait("#tab-people", /\/admin\/people/);
+    await page.fill("#full_name", "Lê Thị Thử Nghiệm");
+    await page.fill("#username", newUser);
+    await page.fill("#email", `${newUser}@ninhbinh.gov.vn`);
+    await page.fill("#password", PASSWORD);
+    await selectByLabel("#agency_id", new RegExp(agencyName));
+    await page.selectOption("#role", "drafter");
+    await clickAndWait("#create-person", /\/admin\/people\/\d+\?ok=person-created/);
+    await expectText("#membership-table tbody", /chuyên viên/);
+  });
+  await step("admin-role-granted-and-removed", async () => {
+    await selectByLabel("#grant-form #agency_id", new RegExp(agencyName));
+    await page.selectOption("#grant-form #role", "clerk");
+    await clickAndWait("#grant-role", /ok=role-granted/);
+    await expectText("#membership-table tbody", /văn thư/);
+    await clickAndWait("#membership-table tbody tr:has-text('văn thư') button", /ok=role-removed/);
+    const roles = await page.locator("#membership-table tbody").innerText();
+    if (/văn thư/.test(roles) || !/chuyên viên/.test(roles)) fail(`roles after removal: ${roles}`);
+  });
+  await step("admin-category-added", async () => {
+    await clickAndWait("#tab-categories", /\/admin\/categories/);
+    await selectByLabel("#agency_id", new RegExp(agencyName));
+    await page.fill("#code", `CDS${stamp}`);
+    await page.fill("#name_vi", "Hồ sơ chuyển đổi số");
+    await page.fill("#name_en", "Digital transformation files");
+    await clickAndWait("#add-category", /ok=category-added/);
+    await expectText("#category-table tbody", /Hồ sơ chuyển đổi số/);
+  });
+  await step("admin-new-person-logs-in", async () => {
+    await login(newUser);
+    await expectText(".who .roles", /chuyên viên/);
+    if (await page.locator("nav.menu a[href='/admin/agencies']").count()) fail("a drafter sees the administration menu");
+    // The administration answers a drafter with a refusal, not a form.
+    await page.goto(`${BASE}/admin/people`);
+    if (await page.locator("#person-form").count()) fail("a drafter sees the new-person form");
+  });
+  await step("my-drafts", async () => {
+    await login("chuyenvien");
+    await page.goto(`${BASE}/documents`);
+    const all = await page.locator("table.list tbody tr").count();
+    await page.check("#mine");
+    await clickAndWait("form.filters button", /mine=1/);
+    const mine = await page.locator("table.list tbody tr").count();
+    if (mine < 1 || mine > all) fail(`my drafts: ${mine} of ${all}`);
+    await expectText("table.list tbody", new RegExp(subject.slice(0, 30)));
   });
 
   // --- The public verification page: valid, tampered, not a PDF.

@@ -19,7 +19,10 @@ const MAX_VERIFY: u64 = 512 * 1024 * 1024;
 impl Office {
     /// Evidence for each certificate of `chain` (signer first) that kyso's
     /// CA issued; the others are named as missing.
-    pub(crate) fn local_evidence(&self, chain: &[Certificate]) -> (RevocationEvidence, Vec<String>) {
+    pub(crate) fn local_evidence(
+        &self,
+        chain: &[Certificate],
+    ) -> (RevocationEvidence, Vec<String>) {
         let handle = tokio::runtime::Handle::current();
         let mut ev = RevocationEvidence::default();
         let mut missing = Vec::new();

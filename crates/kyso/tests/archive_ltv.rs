@@ -171,7 +171,11 @@ fn archive_renewal_on_a_schedule() {
         let (ok, st) = archive(&p.d, &["status"]);
         assert!(ok);
         assert_eq!(
-            (st["due"].as_u64(), st["done"].as_u64(), st["failed"].as_u64()),
+            (
+                st["due"].as_u64(),
+                st["done"].as_u64(),
+                st["failed"].as_u64()
+            ),
             (Some(0), Some(1), Some(0)),
             "{backend}: {st}"
         );
@@ -237,7 +241,10 @@ fn archive_renewal_on_a_schedule() {
             both.extend(ids(&v));
         }
         both.sort();
-        assert_eq!(both, more, "{backend}: each due document renewed by one round");
+        assert_eq!(
+            both, more,
+            "{backend}: each due document renewed by one round"
+        );
         for &m in &more {
             assert_eq!(
                 files(&p, m, "archive").len(),

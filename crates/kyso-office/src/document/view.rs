@@ -119,6 +119,9 @@ pub struct DocumentFilter {
     pub state: Option<State>,
     /// Words of the subject or number, without regard to accents.
     pub q: Option<String>,
+    /// Only the documents the caller drafted ("my drafts").
+    #[serde(default)]
+    pub mine: Option<bool>,
     /// Documents with a smaller id (paging, newest first).
     pub before_id: Option<i64>,
     pub limit: Option<u64>,
@@ -329,6 +332,9 @@ impl Office {
         }
         if let Some(b) = f.before_id {
             q = q.filter(document::Column::Id.lt(b));
+        }
+        if f.mine == Some(true) {
+            q = q.filter(document::Column::DrafterId.eq(actor.person_id));
         }
         let limit = f.limit.unwrap_or(50).clamp(1, 500);
         let needle = f.q.as_deref().map(fold).filter(|s| !s.is_empty());

@@ -72,15 +72,11 @@ async fn show(State(s): State<AppState>, v: Viewer, Query(q): Query<ArchiveQuery
         .actor
         .memberships
         .iter()
-        .filter(|m| {
-            admin || matches!(m.role, Role::Head | Role::Auditor | Role::ItOfficer)
-        })
+        .filter(|m| admin || matches!(m.role, Role::Head | Role::Auditor | Role::ItOfficer))
         .map(|m| (m.agency_id, m.agency_name.clone()))
         .collect();
     agencies.dedup_by_key(|a| a.0);
-    let chosen = q
-        .agency_id
-        .filter(|id| agencies.iter().any(|a| a.0 == *id));
+    let chosen = q.agency_id.filter(|id| agencies.iter().any(|a| a.0 == *id));
     let agency = match (chosen, admin) {
         (Some(id), _) => Some(id),
         (None, true) => None,

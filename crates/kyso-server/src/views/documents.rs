@@ -81,6 +81,8 @@ pub fn is_overdue(d: &DocumentSummary, today: &str) -> bool {
 struct ListQuery {
     state: Option<String>,
     q: Option<String>,
+    /// `1`: only the documents I drafted.
+    mine: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -90,13 +92,16 @@ struct ListPage {
     rows: Vec<Row>,
     q: String,
     state: String,
+    mine: bool,
     states: Vec<(&'static str, &'static str)>,
 }
 
 async fn list(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Response {
     let state = q.state.as_deref().and_then(|x| DocState::parse(x).ok());
+    let mine = q.mine.as_deref() == Some("1");
     let f = DocumentFilter {
         state,
+        mine: Some(mine),
         q: q.q.clone().filter(|x| !x.trim().is_empty()),
         limit: Some(200),
         ..DocumentFilter::default()
@@ -115,6 +120,7 @@ async fn list(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) 
         rows,
         q: q.q.unwrap_or_default(),
         state: state.map(|x| x.code().to_string()).unwrap_or_default(),
+        mine,
         states,
         c: v.c,
     })

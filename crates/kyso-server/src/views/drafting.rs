@@ -40,37 +40,8 @@ pub struct AgencyItem {
 /// The tree: every agency under its parent, in code order, `depth` deep.
 fn tree(all: &[AgencyView], chosen: &[i64], q: &str, own: &[i64]) -> Vec<AgencyItem> {
     let needle = fold(q.trim());
-    let depth = |a: &AgencyView| {
-        let mut d = 0;
-        let mut p = a.parent_id;
-        while let Some(id) = p {
-            d += 1;
-            p = all.iter().find(|x| x.id == id).and_then(|x| x.parent_id);
-            if d > 10 {
-                break;
-            }
-        }
-        d
-    };
     let mut out = Vec::new();
-    fn walk(all: &[AgencyView], parent: Option<i64>, out: &mut Vec<(usize, usize)>, depth: usize) {
-        for (i, a) in all.iter().enumerate() {
-            if a.parent_id == parent && depth < 10 {
-                out.push((i, depth));
-                walk(all, Some(a.id), out, depth + 1);
-            }
-        }
-    }
-    let mut order = Vec::new();
-    walk(all, None, &mut order, 0);
-    // Agencies whose parent is unknown still appear, at their depth.
-    for (i, a) in all.iter().enumerate() {
-        if !order.iter().any(|(j, _)| *j == i) {
-            order.push((i, depth(a)));
-        }
-    }
-    for (i, d) in order {
-        let a = &all[i];
+    for (a, d) in super::agency_tree::in_tree_order(all) {
         if !a.active || own.contains(&a.id) {
             continue;
         }
@@ -82,7 +53,7 @@ fn tree(all: &[AgencyView], chosen: &[i64], q: &str, own: &[i64]) -> Vec<AgencyI
             id: a.id,
             name: a.name.clone(),
             code: a.code.clone(),
-            depth: d.min(4),
+            depth: d,
             checked: chosen.contains(&a.id),
             shown: hit || chosen.contains(&a.id),
         });

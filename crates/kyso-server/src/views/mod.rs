@@ -6,9 +6,11 @@
 //! ([`page::Viewer`]); the pages carry the session's CSRF token for
 //! htmx, the strict CSP allows no inline script or style.
 
+pub mod admin;
+pub mod agency_tree;
 pub mod approve;
-pub mod assets;
 pub mod archive;
+pub mod assets;
 pub mod audit;
 pub mod cards;
 pub mod documents;
@@ -44,6 +46,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(archive::routes())
         .merge(verify::routes())
         .merge(profile::routes())
+        .merge(admin::routes())
         .merge(login::routes())
 }
 

@@ -28,6 +28,7 @@ pub struct Nav {
     pub clerk: bool,
     pub audit: bool,
     pub archive: bool,
+    pub admin: bool,
 }
 
 impl Nav {
@@ -40,6 +41,7 @@ impl Nav {
             archive: [Role::Head, Role::Auditor, Role::ItOfficer, Role::DeptAdmin]
                 .iter()
                 .any(|r| a.has_anywhere(*r)),
+            admin: super::admin::opens(a),
         }
     }
 }

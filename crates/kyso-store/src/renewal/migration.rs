@@ -24,12 +24,7 @@ impl MigrationTrait for M0010ArchiveRenewal {
         m.create_table(
             Table::create()
                 .table(Alias::new("archive_renewal"))
-                .col(
-                    col("document_id")
-                        .big_integer()
-                        .not_null()
-                        .primary_key(),
-                )
+                .col(col("document_id").big_integer().not_null().primary_key())
                 .col(col("original_sha256").text().not_null())
                 .col(col("current_sha256").text().not_null())
                 .col(col("tsa_not_after").big_integer().null())
