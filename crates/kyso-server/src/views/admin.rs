@@ -270,15 +270,16 @@ struct PeoplePage {
     error: Option<String>,
 }
 
+/// The name of agency `id` among `all`.
+fn agency_name(all: &[AgencyView], id: i64) -> Option<&str> {
+    all.iter().find(|a| a.id == id).map(|a| a.name.as_str())
+}
+
 fn roles_text(c: &Chrome, p: &PersonView, all: &[AgencyView]) -> String {
     p.memberships
         .iter()
         .map(|m| {
-            let agency = all
-                .iter()
-                .find(|a| a.id == m.agency_id)
-                .map(|a| a.name.as_str())
-                .unwrap_or("?");
+            let agency = agency_name(all, m.agency_id).unwrap_or("?");
             format!("{} — {agency}", c.named("role", &m.role))
         })
         .collect::<Vec<_>>()
@@ -395,11 +396,9 @@ async fn person_page(s: &AppState, v: Viewer, id: i64, error: Option<String>) ->
         .map(|m| MembershipRow {
             id: m.id,
             role: c.named("role", &m.role),
-            agency: all
-                .iter()
-                .find(|a| a.id == m.agency_id)
-                .map(|a| a.name.clone())
-                .unwrap_or_default(),
+            agency: agency_name(&all, m.agency_id)
+                .unwrap_or_default()
+                .to_string(),
             position: [m.title.as_deref(), m.position.as_deref()]
                 .into_iter()
                 .flatten()
@@ -522,16 +521,12 @@ async fn categories_page(
         Ok(a) => a,
         Err(e) => return page::error(&v.c, &e),
     };
-    let name_of = |id: i64| {
-        all.iter()
-            .find(|a| a.id == id)
-            .map(|a| a.name.clone())
-            .unwrap_or_default()
-    };
     let rows = list
         .into_iter()
         .map(|k| CategoryRow {
-            agency: k.agency_id.map(name_of),
+            agency: k
+                .agency_id
+                .map(|id| agency_name(&all, id).unwrap_or_default().to_string()),
             code: k.code,
             name_vi: k.name_vi,
             name_en: k.name_en,
