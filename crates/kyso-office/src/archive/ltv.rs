@@ -164,6 +164,26 @@ fn schedule(
     (due, warning)
 }
 
+/// `u` also gives the row's lease back and stamps the change (the end of
+/// every renewal attempt, successful or not).
+fn released(
+    u: kyso_store::sea_orm::UpdateMany<renewal::Entity>,
+    now: OffsetDateTime,
+) -> kyso_store::sea_orm::UpdateMany<renewal::Entity> {
+    u.col_expr(
+        renewal::Column::LeaseOwner,
+        Expr::value(Option::<String>::None),
+    )
+    .col_expr(
+        renewal::Column::LeaseUntil,
+        Expr::value(Option::<i64>::None),
+    )
+    .col_expr(
+        renewal::Column::UpdatedAt,
+        Expr::value(now.unix_timestamp()),
+    )
+}
+
 impl Office {
     /// Extends the signed PDF at `input` to B-LT then B-LTA with the
     /// office's CA and TSA in process, stores the result as a blob (not
@@ -289,7 +309,7 @@ impl Office {
                     now,
                 )
                 .await?;
-                let done = renewal::Entity::update_many()
+                let done = released(renewal::Entity::update_many(), now)
                     .col_expr(
                         renewal::Column::CurrentSha256,
                         Expr::value(ext.blob.sha256.clone()),
@@ -310,18 +330,6 @@ impl Office {
                         Expr::col(renewal::Column::Renewals).add(if first { 0 } else { 1 }),
                     )
                     .col_expr(renewal::Column::LastError, Expr::value(warning.clone()))
-                    .col_expr(
-                        renewal::Column::LeaseOwner,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(
-                        renewal::Column::LeaseUntil,
-                        Expr::value(Option::<i64>::None),
-                    )
-                    .col_expr(
-                        renewal::Column::UpdatedAt,
-                        Expr::value(now.unix_timestamp()),
-                    )
                     .filter(renewal::Column::DocumentId.eq(r.document_id))
                     .filter(renewal::Column::LeaseOwner.eq(owner))
                     .filter(renewal::Column::CurrentSha256.eq(r.current_sha256.clone()))
@@ -373,25 +381,13 @@ impl Office {
         let wait = Ord::min(300i64 << Ord::min(attempts - 1, 10), 86_400);
         self.store
             .write(async |tx| {
-                let n = renewal::Entity::update_many()
+                let n = released(renewal::Entity::update_many(), now)
                     .col_expr(renewal::Column::State, Expr::value(FAILED))
                     .col_expr(renewal::Column::Attempts, Expr::value(attempts))
                     .col_expr(renewal::Column::LastError, Expr::value(msg.to_string()))
                     .col_expr(
                         renewal::Column::NextDue,
                         Expr::value(now.unix_timestamp() + wait),
-                    )
-                    .col_expr(
-                        renewal::Column::LeaseOwner,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(
-                        renewal::Column::LeaseUntil,
-                        Expr::value(Option::<i64>::None),
-                    )
-                    .col_expr(
-                        renewal::Column::UpdatedAt,
-                        Expr::value(now.unix_timestamp()),
                     )
                     .filter(renewal::Column::DocumentId.eq(r.document_id))
                     .filter(renewal::Column::LeaseOwner.eq(owner))
