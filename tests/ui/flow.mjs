@@ -491,6 +491,12 @@ try {
     await expectText("#doc-state", /Đã phát hành/);
     await page.waitForSelector(".cards .card.ok");
   });
+  await step("clerk-published-on-portal", async () => {
+    await page.selectOption("#publish-section", "notice");
+    await clickAndWait("#publish", /ok=published/);
+    await page.waitForSelector("#published-note");
+    await page.waitForSelector("#unpublish");
+  });
 
   // --- The department administrator: agencies, people and roles, categories.
   const stamp = String(Date.now() % 10000).padStart(4, "0");
@@ -566,6 +572,20 @@ try {
     await expectText("table.list tbody", new RegExp(subject.slice(0, 30)));
   });
 
+  // --- The portal, without logging in: the agency's page and its file.
+  await step("portal-public", async () => {
+    await logoutIfIn();
+    await page.goto(`${BASE}/portal`);
+    await clickAndWait("#portal-agencies a", /\/portal\/[^/]+$/);
+    await page.waitForSelector(`#published-${sealId} .badge.ok`);
+    await expectText(`#published-${sealId}`, new RegExp(scanSubject.slice(0, 30)));
+    const [dl] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click(`#published-${sealId} a.download`),
+    ]);
+    const got = fs.readFileSync(await dl.path());
+    if (got.length < 1000 || got.subarray(0, 5).toString() !== "%PDF-") fail(`portal download: ${got.length} bytes`);
+  });
   // --- The public verification page: valid, tampered, not a PDF.
   await step("public-verify-valid", async () => {
     await logoutIfIn();

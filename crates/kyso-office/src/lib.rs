@@ -32,6 +32,7 @@ pub mod idempotency;
 mod images;
 pub mod keys;
 pub mod person;
+pub mod portal;
 pub mod register;
 mod register_next;
 mod register_pdf;

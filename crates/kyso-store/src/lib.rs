@@ -24,6 +24,7 @@ mod migration;
 pub mod office;
 mod pending_document;
 mod pending_signature;
+pub mod portal;
 pub mod renewal;
 mod revocation;
 pub mod search;

@@ -53,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::search::migration::M0009Search),
             Box::new(crate::renewal::migration::M0010ArchiveRenewal),
             Box::new(crate::desk::notice_migration::M0011DeskNotice),
+            Box::new(crate::portal::migration::M0012Portal),
         ]
     }
 }

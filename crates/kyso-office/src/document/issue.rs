@@ -301,6 +301,8 @@ impl Office {
                         )
                         .await?;
                     }
+                    // A recalled document leaves the agency's portal page.
+                    let withdrawn = crate::portal::withdraw(tx, id).await?;
                     let mut m: document::ActiveModel = d.clone().into();
                     m.state = Set(rule.to.code().into());
                     m.comment = Set(Some(reason.clone()));
@@ -312,7 +314,13 @@ impl Office {
                         Entry::new("document.recall", "document", id)
                             .agency(d.agency_id)
                             .role(role)
-                            .detail(reason.clone()),
+                            .detail(if withdrawn {
+                                format!(
+                                    "{reason} (gỡ khỏi cổng thông tin / withdrawn from the portal)"
+                                )
+                            } else {
+                                reason.clone()
+                            }),
                         now,
                     )
                     .await?;

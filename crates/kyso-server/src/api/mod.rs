@@ -15,6 +15,7 @@ pub mod docs;
 pub mod documents;
 pub mod inbox;
 pub mod people;
+pub mod portal;
 pub mod registers;
 pub mod search;
 mod upload;
@@ -55,6 +56,7 @@ session (cookie `kyso_session` from `POST /api/v1/auth/login`; unsafe methods th
         (name = "registers", description = "Registers of outgoing and incoming documents"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "archive", description = "Long-term validity of stored documents: the archive renewal schedule"),
+        (name = "portal", description = "The agencies' public portal: published documents (R-PORTAL)"),
         (name = "webhooks", description = "Signed notifications for integrations"),
         (name = "desk", description = "The certificate service desk: requests, calendar, devices"),
     )
@@ -74,6 +76,7 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(registers::routes())
         .merge(audit::routes())
         .merge(archive::routes())
+        .merge(portal::routes())
         .merge(webhooks::routes())
         .merge(desk::routes())
         .merge(desk_report::routes())

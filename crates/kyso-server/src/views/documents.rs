@@ -210,6 +210,7 @@ struct DocPage {
     can: Can,
     next_number: Option<i64>,
     preview: Option<Preview>,
+    portal: super::portal::PortalBox,
 }
 
 async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Response {
@@ -237,8 +238,10 @@ async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Resp
     } else {
         None
     };
+    let portal = super::portal::PortalBox::of(&s, &v.c, &v.actor, &d).await;
     let c = v.c;
     page::ok(&DocPage {
+        portal,
         flow: match d.flow {
             Flow::Two => c.t("flow.two"),
             Flow::Seal => c.t("flow.seal"),

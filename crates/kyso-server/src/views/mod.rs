@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod login;
 pub mod page;
+pub mod portal;
 pub mod profile;
 pub mod registers;
 pub mod search;
@@ -45,6 +46,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(audit::routes())
         .merge(archive::routes())
         .merge(verify::routes())
+        .merge(portal::routes())
         .merge(profile::routes())
         .merge(admin::routes())
         .merge(login::routes())

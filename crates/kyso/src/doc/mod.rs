@@ -126,6 +126,17 @@ pub enum DocCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Đăng lên cổng thông tin / publish an issued document on the
+    /// agency's public portal page (clerk or head of the issuing agency).
+    Publish {
+        id: i64,
+        /// schedule (lịch công tác), legal (văn bản pháp luật, chỉ đạo
+        /// điều hành) or notice (thông báo).
+        #[arg(long, value_parser = ["schedule", "legal", "notice"])]
+        section: String,
+    },
+    /// Gỡ khỏi cổng thông tin / withdraw a document from the portal.
+    Unpublish { id: i64 },
     /// Tải tệp / download a file of a document (default: the newest signed one).
     Download {
         id: i64,
@@ -509,6 +520,26 @@ fn run_blocking(a: DocArgs) -> Result<()> {
         DocCommand::Seal { id } => act(&api, id, "seal", json!({}))?,
         DocCommand::Issue { id } => act(&api, id, "issue", json!({}))?,
         DocCommand::Recall { id, reason } => act(&api, id, "recall", json!({"reason": reason}))?,
+        DocCommand::Publish { id, section } => {
+            let p: Value = api.post(
+                &format!("/api/v1/documents/{id}/publication"),
+                &json!({"section": section}),
+            )?;
+            print(j, &p, |p| {
+                format!(
+                    "đã đăng / published: {} · {} · {}",
+                    s(p, "section"),
+                    s(p, "published_at"),
+                    s(p, "indication")
+                )
+            });
+        }
+        DocCommand::Unpublish { id } => {
+            api.delete(&format!("/api/v1/documents/{id}/publication"))?;
+            if !j {
+                println!("đã gỡ / withdrawn: {id}");
+            }
+        }
         DocCommand::Approve { id, key } => {
             let loaded = key.load(false)?;
             let cert_der = loaded.certificate.to_der()?;
