@@ -412,6 +412,16 @@ try {
       fail(`statuses: ${statuses}`);
     }
   });
+  await step("sender-notifications", async () => {
+    // The header's count, fetched by htmx, then the page: the recipients' statuses.
+    await page.waitForSelector("#notif-count");
+    await page.click("#notif-link");
+    await page.waitForURL(/\/notifications$/);
+    await page.locator("#notifications li[data-kind=status]", { hasText: subject.slice(0, 30) }).first().waitFor();
+    await clickAndWait("#mark-seen", /ok=notifications-seen/);
+    await page.waitForSelector("#notifications li.unread", { state: "detached" });
+    await page.waitForFunction(() => !document.querySelector("#notif-count"));
+  });
   await step("sender-registers", async () => {
     await page.click("nav.menu a[href='/registers']");
     await page.locator("#register tr", { hasText: subject }).waitFor();

@@ -31,6 +31,7 @@ mod files;
 pub mod idempotency;
 mod images;
 pub mod keys;
+pub mod notification;
 pub mod person;
 pub mod portal;
 pub mod register;

@@ -21,6 +21,7 @@ pub mod desk;
 mod entity;
 mod error;
 mod migration;
+pub mod notification;
 pub mod office;
 mod pending_document;
 mod pending_signature;

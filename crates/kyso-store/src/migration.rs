@@ -54,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::renewal::migration::M0010ArchiveRenewal),
             Box::new(crate::desk::notice_migration::M0011DeskNotice),
             Box::new(crate::portal::migration::M0012Portal),
+            Box::new(crate::notification::migration::M0013NotificationSeen),
         ]
     }
 }

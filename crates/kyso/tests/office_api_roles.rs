@@ -92,6 +92,8 @@ const PUBLIC: &[(&str, &str)] = &[
 const OWN_OR_SHARED: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/me/notifications"),
+    ("post", "/api/v1/me/notifications/seen"),
     ("get", "/api/v1/me"),
     ("get", "/api/v1/me/tokens"),
     ("post", "/api/v1/me/tokens"),

@@ -14,6 +14,7 @@ pub mod desk_report;
 pub mod docs;
 pub mod documents;
 pub mod inbox;
+pub mod notifications;
 pub mod people;
 pub mod portal;
 pub mod registers;
@@ -77,6 +78,7 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(audit::routes())
         .merge(archive::routes())
         .merge(portal::routes())
+        .merge(notifications::routes())
         .merge(webhooks::routes())
         .merge(desk::routes())
         .merge(desk_report::routes())

@@ -20,6 +20,7 @@ pub mod home;
 pub mod i18n;
 pub mod inbox;
 pub mod login;
+pub mod notifications;
 pub mod page;
 pub mod portal;
 pub mod profile;
@@ -47,6 +48,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(archive::routes())
         .merge(verify::routes())
         .merge(portal::routes())
+        .merge(notifications::routes())
         .merge(profile::routes())
         .merge(admin::routes())
         .merge(login::routes())
