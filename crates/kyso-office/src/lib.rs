@@ -32,6 +32,7 @@ pub mod idempotency;
 mod images;
 pub mod keys;
 pub mod person;
+pub mod print;
 pub mod register;
 mod register_next;
 mod register_pdf;
