@@ -81,7 +81,7 @@ fn send(api: &Api, c: &Call, request_id: &str) -> Answer {
 /// agency publishes and the verification of a print-out's code. Their
 /// own tests check what they reveal; here an anonymous call to them must
 /// not be refused as unauthenticated, and it must not fail.
-const PUBLIC: &[(&str, &str)] = &[];
+const PUBLIC: &[(&str, &str)] = &[("get", "/api/v1/verify/{sha256}")];
 
 /// Operations every logged-in person may call whatever their agency:
 /// their own account, and the data everyone chooses from.
@@ -216,6 +216,7 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             call(M::POST, "/api/v1/documents/{id}/issue", format!("/api/v1/documents/{doc_a}/issue"), Body::None),
             call(M::POST, "/api/v1/documents/{id}/recall", format!("/api/v1/documents/{doc_s}/recall"), Body::Json(json!({"reason": "Thu hồi"}))),
             call(M::GET, "/api/v1/documents/{id}/files/{file_id}", format!("/api/v1/documents/{doc_s}/files/{file_s}"), Body::None),
+            call(M::GET, "/api/v1/documents/{id}/print", format!("/api/v1/documents/{doc_s}/print"), Body::None),
             call(M::GET, "/api/v1/inbox", format!("/api/v1/inbox?agency_id={b}"), Body::None),
             call(M::GET, "/api/v1/inbox/{id}", format!("/api/v1/inbox/{dl_b}"), Body::None),
             call(M::GET, "/api/v1/registers/{agency_id}/{direction}/{year}", format!("/api/v1/registers/{a}/out/{year}"), Body::None),
