@@ -205,11 +205,12 @@ fn print_outs_and_their_public_verification() {
             .api
             .get("/api/v1/audit?action=document.print&limit=100")
             .expect(200, "audit");
+        let object_id = id.to_string();
         let prints: Vec<&Value> = audit
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["object_id"] == id.to_string())
+            .filter(|e| e["object_id"] == object_id.as_str())
             .collect();
         assert_eq!(prints.len(), 2, "{backend}: {audit}");
         assert!(prints.iter().all(|e| e["object_sha256"] == sha.as_str()));
