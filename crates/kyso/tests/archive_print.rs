@@ -199,6 +199,31 @@ fn print_outs_and_their_public_verification() {
         p.api("vanthu")
             .get("/api/v1/documents/999999/print")
             .error(404, "not-found");
+        // The web office: the document page has the button, which gives
+        // the print-out; another agency's person is refused.
+        let web = Api::login(&p.base, "vanthu");
+        let page = web.get(&format!("/documents/{id}"));
+        assert_eq!(page.status, 200, "{backend}");
+        assert!(
+            page.text()
+                .contains(&format!("id=\"print\" href=\"/documents/{id}/print\"")),
+            "{backend}: the print button"
+        );
+        let w = web.get(&format!("/documents/{id}/print"));
+        assert_eq!(w.status, 200, "{backend}: {}", w.text());
+        assert_eq!(w.header("content-type"), "application/pdf");
+        assert!(w.bytes.starts_with(&sealed_bytes), "{backend}");
+        let draft_page =
+            Api::login(&p.base, "chuyenvien").get(&format!("/documents/{}", draft["id"]));
+        assert_eq!(draft_page.status, 200, "{backend}");
+        assert!(
+            draft_page.text().contains("Dự thảo chưa ban hành")
+                && !draft_page.text().contains("id=\"print\""),
+            "{backend}: no print button before issue"
+        );
+        let other = Api::login(&p.base, "noivu.vanthu");
+        assert_eq!(other.get(&format!("/documents/{id}/print")).status, 403);
+
         // Every print is in the audit log with the issued file's hash.
         let audit = p
             .admin
@@ -212,7 +237,7 @@ fn print_outs_and_their_public_verification() {
             .iter()
             .filter(|e| e["object_id"] == object_id.as_str())
             .collect();
-        assert_eq!(prints.len(), 2, "{backend}: {audit}");
+        assert_eq!(prints.len(), 3, "{backend}: CLI, API, web: {audit}");
         assert!(prints.iter().all(|e| e["object_sha256"] == sha.as_str()));
 
         // The band: pdftotext reads it.
@@ -355,6 +380,23 @@ fn print_outs_and_their_public_verification() {
         assert_eq!(anon.get(&format!("/verify/{unknown}")).status, 404);
         anon.get("/api/v1/verify/abc").error(400, "bad-hash");
         assert_eq!(anon.get("/verify/not-a-hash").status, 400);
+        // Recalled: still verifiable, and said so.
+        let r = p
+            .api("vanthu")
+            .post(
+                &format!("/api/v1/documents/{id}/recall"),
+                serde_json::json!({"reason": "Thu hồi để thay thế"}),
+            )
+            .expect(200, "recall");
+        assert_eq!(r["state"], "recalled", "{backend}");
+        let v = anon
+            .get(&format!("/api/v1/verify/{sha}"))
+            .expect(200, "verify a recalled document");
+        assert_eq!(v["recalled"], true, "{backend}: {v}");
+        assert!(anon
+            .get(&format!("/verify/{sha}"))
+            .text()
+            .contains("id=\"recalled\""));
         // A draft's file is no issued document.
         let draft_sha = draft["files"][0]["sha256"].as_str().unwrap();
         anon.get(&format!("/api/v1/verify/{draft_sha}"))
