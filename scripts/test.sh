@@ -32,10 +32,11 @@ fi
 # pypdf fills forms and adds annotations and pages to pyHanko-signed files
 # of that corpus;
 # moto_server is the S3 server of the blob-store tests; schemathesis
-# tests the office API against its OpenAPI description.
+# tests the office API against its OpenAPI description; zxing-cpp reads
+# the QR code of a print-out (tests/archive_print.rs).
 VENV="$ROOT/.venv"
-PY_PKGS=(pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7' 'moto[server]' schemathesis aiosmtpd)
-PY_IMPORTS="pyhanko_certvalidator, endesive, pypdf, moto, aiosmtpd"
+PY_PKGS=(pyhanko pyhanko-cli pyhanko-certvalidator requests endesive 'pypdf<7' 'moto[server]' schemathesis aiosmtpd zxing-cpp)
+PY_IMPORTS="pyhanko_certvalidator, endesive, pypdf, moto, aiosmtpd, zxingcpp"
 if [ ! -x "$VENV/bin/pyhanko" ] || [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/python" -c "import $PY_IMPORTS" 2>/dev/null; then
   log "creating $VENV with ${PY_PKGS[*]}"
   python3 -m venv "$VENV"

@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use kyso_store::office::{delivery, document, document_file};
-use kyso_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use kyso_store::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::actor::{Actor, Scope};
 use crate::document::FileView;
@@ -33,7 +33,45 @@ const RECIPIENT_READERS: &[Role] = &[
     Role::Auditor,
 ];
 
+/// On which side of a document a reader stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReaderSide {
+    /// A reader of the issuing agency: every version.
+    Sender,
+    /// A reader of an agency it was issued to (or the person assigned to
+    /// it there): what was issued.
+    Recipient,
+}
+
 impl Office {
+    /// Whether and how `actor` may read document `d`'s files: the
+    /// document's agency's readers, or the readers of an agency it was
+    /// sent to (and the person assigned to it there).
+    pub(crate) async fn reader_side(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        d: &document::Model,
+    ) -> Result<Option<ReaderSide>> {
+        if crate::document::READERS
+            .iter()
+            .any(|r| actor.has(*r, d.agency_id))
+        {
+            return Ok(Some(ReaderSide::Sender));
+        }
+        let deliveries = delivery::Entity::find()
+            .filter(delivery::Column::DocumentId.eq(d.id))
+            .all(db)
+            .await?;
+        let recipient = deliveries.iter().any(|dl| {
+            dl.assigned_person_id == Some(actor.person_id)
+                || RECIPIENT_READERS
+                    .iter()
+                    .any(|r| actor.has(*r, dl.agency_id))
+        });
+        Ok(recipient.then_some(ReaderSide::Recipient))
+    }
+
     /// File `file_id` of document `doc_id` with its bytes, if the actor
     /// may read it.
     pub async fn document_file(
@@ -54,23 +92,10 @@ impl Office {
             .await?
             .filter(|f| f.document_id == doc_id)
             .ok_or_else(not_found)?;
-        let sender_side = crate::document::READERS
-            .iter()
-            .any(|r| actor.has(*r, d.agency_id));
-        if !sender_side {
-            let deliveries = delivery::Entity::find()
-                .filter(delivery::Column::DocumentId.eq(doc_id))
-                .all(db)
-                .await?;
-            let recipient = deliveries.iter().any(|dl| {
-                dl.assigned_person_id == Some(actor.person_id)
-                    || RECIPIENT_READERS
-                        .iter()
-                        .any(|r| actor.has(*r, dl.agency_id))
-            });
-            if !recipient || !ISSUED_ROLES.contains(&f.role.as_str()) {
-                return Err(not_found());
-            }
+        match self.reader_side(db, actor, &d).await? {
+            Some(ReaderSide::Sender) => {}
+            Some(ReaderSide::Recipient) if ISSUED_ROLES.contains(&f.role.as_str()) => {}
+            _ => return Err(not_found()),
         }
         let view = self
             .document_view(db, d)

@@ -34,6 +34,7 @@ pub mod keys;
 pub mod notification;
 pub mod person;
 pub mod portal;
+pub mod print;
 pub mod register;
 mod register_next;
 mod register_pdf;

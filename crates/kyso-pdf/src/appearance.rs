@@ -40,6 +40,14 @@ pub enum Item {
         color: Rgb,
         text: String,
     },
+    /// A rectangle filled with `color` (the modules of a QR code).
+    Rect {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        color: Rgb,
+    },
 }
 
 /// What a visible signature shows.
@@ -63,7 +71,7 @@ impl Appearance {
     }
 }
 
-fn num(x: f32) -> String {
+pub(crate) fn num(x: f32) -> String {
     let s = format!("{x:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() || s == "-" || s == "-0" {
@@ -132,6 +140,25 @@ pub(crate) fn write_appearance(
                 content.extend_from_slice(&hex);
                 content.extend_from_slice(b" Tj ET\n");
             }
+            Item::Rect {
+                x,
+                y,
+                width,
+                height,
+                color,
+            } => content.extend_from_slice(
+                format!(
+                    "q {} {} {} rg {} {} {} {} re f Q\n",
+                    num(color.0),
+                    num(color.1),
+                    num(color.2),
+                    num(*x),
+                    num(*y),
+                    num(*width),
+                    num(*height)
+                )
+                .as_bytes(),
+            ),
         }
     }
     let mut resources = Dictionary::new();

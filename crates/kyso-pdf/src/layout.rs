@@ -25,7 +25,7 @@ fn number(o: &Object) -> Option<f32> {
     }
 }
 
-fn rect_of(doc: &Document, o: &Object) -> Option<Rect> {
+pub(crate) fn rect_of(doc: &Document, o: &Object) -> Option<Rect> {
     let a = doc.dereference(o).ok()?.1.as_array().ok()?;
     let v: Vec<f32> = a
         .iter()

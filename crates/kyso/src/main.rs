@@ -79,6 +79,10 @@ enum Command {
     /// list, show, submit, approve (with your token), seal, issue, inbox,
     /// register, reject, assign, recall, registers, audit.
     Doc(doc::DocArgs),
+    /// In bản giấy / the print-out of an issued document through the API:
+    /// its signed file with a verification band and QR code under every
+    /// page (`kyso print ID --out FILE.pdf`).
+    Print(doc::PrintArgs),
     /// Dịch vụ chứng thư số / the certificate desk through the API:
     /// requests (create, confirm, send, approve, refuse, …), the
     /// working-day calendar, key devices and their handovers.
@@ -140,6 +144,7 @@ fn main() -> std::process::ExitCode {
             Command::Extend(a) => extend_cmd::run(a).await,
             Command::Fill(a) => fill_cmd::run(a).await,
             Command::Doc(a) => doc::run(a).await,
+            Command::Print(a) => doc::print_copy(a).await,
             Command::Desk(a) => desk_cmd::run(a).await,
             Command::Office(c) => office_cmd::run(&ctx, c).await,
             Command::Audit(c) => office_cmd::audit(&ctx, c).await,

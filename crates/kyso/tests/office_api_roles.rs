@@ -85,6 +85,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/portal"),
     ("get", "/api/v1/portal/{agency_code}"),
     ("get", "/api/v1/portal/{agency_code}/{id}/file"),
+    ("get", "/api/v1/verify/{sha256}"),
 ];
 
 /// Operations every logged-in person may call whatever their agency:
@@ -225,6 +226,7 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             call(M::POST, "/api/v1/documents/{id}/publication", format!("/api/v1/documents/{doc_s}/publication"), Body::Json(json!({"section": "notice"}))),
             call(M::DELETE, "/api/v1/documents/{id}/publication", format!("/api/v1/documents/{doc_s}/publication"), Body::None),
             call(M::GET, "/api/v1/documents/{id}/files/{file_id}", format!("/api/v1/documents/{doc_s}/files/{file_s}"), Body::None),
+            call(M::GET, "/api/v1/documents/{id}/print", format!("/api/v1/documents/{doc_s}/print"), Body::None),
             call(M::GET, "/api/v1/inbox", format!("/api/v1/inbox?agency_id={b}"), Body::None),
             call(M::GET, "/api/v1/inbox/{id}", format!("/api/v1/inbox/{dl_b}"), Body::None),
             call(M::GET, "/api/v1/registers/{agency_id}/{direction}/{year}", format!("/api/v1/registers/{a}/out/{year}"), Body::None),

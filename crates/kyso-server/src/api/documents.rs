@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(issue))
         .routes(routes!(recall))
         .routes(routes!(file))
+        .routes(routes!(print))
 }
 
 /// Routes that take a multipart upload.
@@ -325,6 +326,35 @@ async fn file(
         [
             (header::CONTENT_TYPE, media),
             (header::CONTENT_DISPOSITION, content_disposition(&f.name)),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The print-out of an issued document (R-PRINT): its issued file with a
+/// verification band under every page — number, issuing body, signers
+/// and signing times, the verdict, the print date and a QR code of the
+/// public verification page of the issued file's hash. For people of the
+/// document's agency and of the agencies it was sent to.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/print", tag = "documents",
+    params(("id" = i64, Path, description = "document id")),
+    responses((status = 200, description = "the print-out",
+        content((Vec<u8> = "application/pdf")),
+        headers(("content-disposition" = String, description = "attachment; filename=…")))))]
+async fn print(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let (bytes, name) = s.office.print_copy(&a, id).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (header::CONTENT_DISPOSITION, content_disposition(&name)),
         ],
         bytes,
     )

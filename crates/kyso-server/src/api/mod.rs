@@ -20,6 +20,7 @@ pub mod portal;
 pub mod registers;
 pub mod search;
 mod upload;
+pub mod verify;
 pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
@@ -60,6 +61,7 @@ session (cookie `kyso_session` from `POST /api/v1/auth/login`; unsafe methods th
         (name = "portal", description = "The agencies' public portal: published documents (R-PORTAL)"),
         (name = "webhooks", description = "Signed notifications for integrations"),
         (name = "desk", description = "The certificate service desk: requests, calendar, devices"),
+        (name = "verify", description = "Public verification of an issued file by its SHA-256 (a print-out's code), without login"),
     )
 )]
 struct ApiDoc;
@@ -82,6 +84,7 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(webhooks::routes())
         .merge(desk::routes())
         .merge(desk_report::routes())
+        .merge(verify::routes())
         .layer(DefaultBodyLimit::max(limits::JSON));
     let files = OpenApiRouter::new()
         .merge(agencies::file_routes())

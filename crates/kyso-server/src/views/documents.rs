@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}/issue", post(issue))
         .route("/documents/{id}/recall", post(recall))
         .route("/documents/{id}/files/{file_id}", get(file))
+        .route("/documents/{id}/print", get(print))
         .route("/documents/{id}/report", get(report))
         .route("/documents/{id}/report.json", get(report_json))
 }
@@ -173,6 +174,8 @@ struct Can {
     seal: bool,
     issue: bool,
     recall: bool,
+    /// An issued document: its print-out (R-PRINT).
+    print: bool,
 }
 
 fn can(a: &Actor, d: &DocumentView) -> Can {
@@ -188,6 +191,7 @@ fn can(a: &Actor, d: &DocumentView) -> Can {
         seal: (next(Action::Number) || next(Action::Seal)) && has(Role::Clerk),
         issue: next(Action::Issue) && has(Role::Clerk),
         recall: next(Action::Recall) && has(Role::Clerk),
+        print: d.issued_at.is_some(),
     }
 }
 
@@ -367,6 +371,14 @@ async fn recall(
 async fn file(State(s): State<AppState>, v: Viewer, Path((id, fid)): Path<(i64, i64)>) -> Response {
     match s.office.document_file(&v.actor, id, fid).await {
         Ok((f, bytes)) => page::download(&f.name, &f.media_type, bytes.to_vec()),
+        Err(e) => page::not_yours(&v.c, e),
+    }
+}
+
+/// The print-out of an issued document (R-PRINT).
+async fn print(State(s): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Response {
+    match s.office.print_copy(&v.actor, id).await {
+        Ok((bytes, name)) => page::download(&name, "application/pdf", bytes),
         Err(e) => page::not_yours(&v.c, e),
     }
 }

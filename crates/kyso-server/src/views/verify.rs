@@ -12,9 +12,11 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::cards::Verdict;
+use kyso_office::print::PublicVerification;
+
+use super::cards::{Badge, Verdict};
 use super::page::{self, Chrome, Visitor};
-use crate::extract::ClientIp;
+use crate::extract::{ClientIp, Path};
 use crate::AppState;
 
 /// Largest file the public page verifies.
@@ -25,6 +27,7 @@ const MAX_P7S: usize = 1024 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/verify", get(form).post(check))
+        .route("/verify/{sha256}", get(by_hash))
         .layer(DefaultBodyLimit::max(MAX_PUBLIC_VERIFY + 64 * 1024))
 }
 
@@ -157,5 +160,58 @@ async fn check(
             let m = c.pick(&e.vi, &e.en).to_string();
             answer(c, StatusCode::UNPROCESSABLE_ENTITY, name, None, Some(m))
         }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "verify_hash.html")]
+struct HashPage {
+    c: Chrome,
+    p: PublicVerification,
+    badge: Badge,
+    issued: String,
+    validated: String,
+    message: String,
+}
+
+/// The page a print-out's QR code opens: the issued file with this
+/// SHA-256, verified now — who issued it, its number, date and signers,
+/// the verdict; never its content. 400 for a malformed hash, 404 when
+/// no issued document has that file.
+async fn by_hash(
+    State(s): State<AppState>,
+    Visitor { c }: Visitor,
+    ClientIp(ip): ClientIp,
+    Path(sha256): Path<String>,
+) -> Response {
+    if let Err(e) = kyso_office::print::parse_sha256(&sha256) {
+        return page::error(&c, &e);
+    }
+    if s.verifications.check(ip, Instant::now()).is_err() {
+        let e = kyso_office::OfficeError::new(
+            kyso_office::ErrorKind::TooManyRequests,
+            "too-many-verifications",
+            c.t("verify.err.rate"),
+            c.t("verify.err.rate"),
+        );
+        return page::error(&c, &e);
+    }
+    match s.office.verify_issued_hash(&sha256).await {
+        Ok(p) => {
+            let badge = Badge::of_code(&p.indication, c.lang);
+            page::ok(&HashPage {
+                issued: p
+                    .issued_date
+                    .as_deref()
+                    .map(super::fmt::when)
+                    .unwrap_or_default(),
+                validated: super::fmt::when(&p.validated_at),
+                message: c.pick(&p.message_vi, &p.message_en).to_string(),
+                badge,
+                p,
+                c,
+            })
+        }
+        Err(e) => page::error(&c, &e),
     }
 }

@@ -399,6 +399,47 @@ fn parse_box(s: &str) -> Result<Value> {
     Ok(json!({"page": page.parse::<u32>().context("PAGE:x1,y1,x2,y2")?, "rect": r}))
 }
 
+/// `kyso print`: the print-out of an issued document (R-PRINT).
+#[derive(Args)]
+pub struct PrintArgs {
+    #[command(flatten)]
+    api: ServerArgs,
+    /// The document's id.
+    id: i64,
+    /// Where to write the print-out (PDF).
+    #[arg(short, long)]
+    out: PathBuf,
+}
+
+/// Fetches `GET /api/v1/documents/{id}/print` into `--out`.
+pub async fn print_copy(a: PrintArgs) -> Result<()> {
+    tokio::task::spawn_blocking(move || {
+        let token = std::env::var(&a.api.token_env)
+            .ok()
+            .filter(|t| !t.is_empty());
+        if token.is_none() {
+            bail!(
+                "cần mã truy cập API trong biến {} (tạo bằng `kyso doc login --user TÊN`) / an API token is needed in {} (make one with `kyso doc login --user NAME`)",
+                a.api.token_env,
+                a.api.token_env
+            );
+        }
+        let api = Api::new(&a.api.server, token)?;
+        let bytes = api.get_bytes(&format!("/api/v1/documents/{}/print", a.id))?;
+        std::fs::write(&a.out, &bytes).with_context(|| a.out.display().to_string())?;
+        if a.api.json {
+            println!(
+                "{}",
+                json!({"document_id": a.id, "output": a.out.display().to_string(), "size": bytes.len()})
+            );
+        } else {
+            eprintln!("{} ({} B)", a.out.display(), bytes.len());
+        }
+        Ok(())
+    })
+    .await?
+}
+
 pub async fn run(a: DocArgs) -> Result<()> {
     tokio::task::spawn_blocking(move || run_blocking(a)).await?
 }
