@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod ltv;
+pub mod export;
 pub mod manifest;
 pub mod restore;
 pub mod seal;

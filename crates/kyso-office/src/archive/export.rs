@@ -1,0 +1,450 @@
+//! Metadata export for hand-over to the archive (issue 13 §5, Circular
+//! 02/2019/TT-BNV): the documents of a year of an agency's outgoing
+//! register, or a list of documents, as one ZIP with per document the
+//! stored files (originals, extended copies, attachments), a verification
+//! report made at export time, an XML metadata file (Decree 30/2020
+//! fields, `docs/archive-metadata.xsd`), the audit slice of those
+//! documents (JSON lines with the chain fields) and `manifest.xml`
+//! listing every file with its SHA-256 and size.
+
+use std::io::{Seek, Write};
+
+use kyso_store::office::{agency, blob, category, document, document_file, document_recipient};
+use kyso_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+
+use crate::actor::{Actor, Scope};
+use crate::error::{OfficeError, Result};
+use crate::role::Role;
+use crate::Office;
+
+/// The XML namespace of the per-document metadata and the manifest.
+pub const METADATA_NS: &str = "urn:kyso:archive:metadata:1";
+
+/// Default largest number of documents in one export.
+pub const DEFAULT_EXPORT_LIMIT: usize = 5_000;
+
+/// What to export.
+#[derive(Clone, Debug)]
+pub enum ExportSelection {
+    /// The outgoing register of `agency_id` for `year`.
+    RegisterYear { agency_id: i64, year: i32 },
+    /// These documents.
+    Documents(Vec<i64>),
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExportReport {
+    pub documents: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub audit_entries: usize,
+}
+
+/// One file written to the ZIP (for the manifest).
+struct Listed {
+    path: String,
+    sha256: String,
+    size: u64,
+}
+
+fn xml_err(e: impl std::fmt::Display) -> OfficeError {
+    OfficeError::internal("archive export xml", e)
+}
+
+fn zip_err(e: impl std::fmt::Display) -> OfficeError {
+    OfficeError::internal("archive export zip", e)
+}
+
+struct Xml {
+    w: quick_xml::Writer<Vec<u8>>,
+}
+
+impl Xml {
+    fn new() -> Result<Self> {
+        let mut w = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+            .map_err(xml_err)?;
+        Ok(Xml { w })
+    }
+    fn start(&mut self, name: &str, attrs: &[(&str, &str)]) -> Result<()> {
+        let mut s = BytesStart::new(name);
+        for (k, v) in attrs {
+            // push_attribute escapes the value.
+            s.push_attribute((*k, *v));
+        }
+        self.w.write_event(Event::Start(s)).map_err(xml_err)
+    }
+    fn end(&mut self, name: &str) -> Result<()> {
+        self.w
+            .write_event(Event::End(BytesEnd::new(name)))
+            .map_err(xml_err)
+    }
+    /// `<name>text</name>`, the text escaped.
+    fn text(&mut self, name: &str, text: &str) -> Result<()> {
+        self.start(name, &[])?;
+        self.w
+            .write_event(Event::Text(BytesText::new(text)))
+            .map_err(xml_err)?;
+        self.end(name)
+    }
+    fn opt(&mut self, name: &str, text: Option<&str>) -> Result<()> {
+        match text {
+            Some(t) => self.text(name, t),
+            None => Ok(()),
+        }
+    }
+    fn finish(self) -> Vec<u8> {
+        let mut v = self.w.into_inner();
+        v.push(b'\n');
+        v
+    }
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+/// A name safe as one path component inside the ZIP.
+fn safe_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_start_matches('.').to_string();
+    if s.is_empty() {
+        "file".into()
+    } else {
+        s
+    }
+}
+
+impl Office {
+    /// Writes the export of `sel` as a ZIP to `out`. Clerks, heads and
+    /// auditors of the documents' agency only; more than `limit`
+    /// documents is refused. One audit entry `archive.export`.
+    pub async fn export_archive<W: Write + Seek>(
+        &self,
+        actor: &Actor,
+        sel: &ExportSelection,
+        limit: usize,
+        out: W,
+    ) -> Result<ExportReport> {
+        self.guard(actor, "archive.export", async || {
+            actor.require_scope(Scope::Read)?;
+            let db = self.store.connection();
+            let readers = [Role::Clerk, Role::Head, Role::Auditor];
+            let docs: Vec<document::Model> = match sel {
+                ExportSelection::RegisterYear { agency_id, year } => {
+                    actor.require_any(&readers, *agency_id)?;
+                    document::Entity::find()
+                        .filter(document::Column::AgencyId.eq(*agency_id))
+                        .filter(document::Column::RegisterYear.eq(*year))
+                        .filter(document::Column::Number.is_not_null())
+                        .order_by_asc(document::Column::Number)
+                        .all(db)
+                        .await?
+                }
+                ExportSelection::Documents(ids) => {
+                    if ids.len() > limit {
+                        return Err(too_many(ids.len(), limit));
+                    }
+                    let mut v = Vec::with_capacity(ids.len());
+                    for id in ids {
+                        let d = document::Entity::find_by_id(*id)
+                            .one(db)
+                            .await?
+                            .ok_or_else(|| OfficeError::not_found("văn bản", "document"))?;
+                        actor.require_any(&readers, d.agency_id)?;
+                        v.push(d);
+                    }
+                    v
+                }
+            };
+            if docs.len() > limit {
+                return Err(too_many(docs.len(), limit));
+            }
+            if docs.is_empty() {
+                return Err(OfficeError::invalid(
+                    "export_empty",
+                    "không có văn bản nào để xuất",
+                    "nothing to export: no documents selected",
+                ));
+            }
+            let report = self.write_export(&docs, out).await?;
+            let agency_id = docs[0].agency_id;
+            let detail = match sel {
+                ExportSelection::RegisterYear { agency_id, year } => {
+                    format!(
+                        "register agency={agency_id} year={year}; {} documents",
+                        docs.len()
+                    )
+                }
+                ExportSelection::Documents(ids) => format!(
+                    "documents {}",
+                    ids.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            };
+            let now = self.now();
+            self.store
+                .write(async |tx| {
+                    crate::audit::record(
+                        tx,
+                        actor,
+                        crate::audit::Entry::new("archive.export", "agency", agency_id)
+                            .agency(agency_id)
+                            .detail(detail.clone()),
+                        now,
+                    )
+                    .await
+                })
+                .await?;
+            Ok(report)
+        })
+        .await
+    }
+
+    async fn write_export<W: Write + Seek>(
+        &self,
+        docs: &[document::Model],
+        out: W,
+    ) -> Result<ExportReport> {
+        let db = self.store.connection();
+        let agencies: std::collections::HashMap<i64, agency::Model> = agency::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let mut zip = zip::ZipWriter::new(out);
+        let opts = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(false);
+        let mut listed: Vec<Listed> = Vec::new();
+        let mut put = |zip: &mut zip::ZipWriter<W>, path: String, bytes: &[u8]| -> Result<()> {
+            zip.start_file(path.as_str(), opts).map_err(zip_err)?;
+            zip.write_all(bytes).map_err(zip_err)?;
+            listed.push(Listed {
+                path,
+                sha256: sha256_hex(bytes),
+                size: bytes.len() as u64,
+            });
+            Ok(())
+        };
+        let mut audit_lines = Vec::new();
+        let mut audit_count = 0usize;
+        for d in docs {
+            let dir = format!("documents/{}", d.id);
+            let files = document_file::Entity::find()
+                .filter(document_file::Column::DocumentId.eq(d.id))
+                .order_by_asc(document_file::Column::Id)
+                .all(db)
+                .await?;
+            let mut file_meta: Vec<(document_file::Model, String, String, u64)> = Vec::new();
+            let mut signed: Option<(String, Vec<u8>)> = None;
+            for f in &files {
+                let bytes = self.blobs.get(&f.blob_sha256).await?;
+                let path = format!("{dir}/files/{}-{}-{}", f.id, f.role, safe_name(&f.name));
+                let media = blob::Entity::find_by_id(f.blob_sha256.clone())
+                    .one(db)
+                    .await?
+                    .map(|b| b.media_type)
+                    .unwrap_or_default();
+                if (f.role == "sealed" || f.role == "approved")
+                    && media == "application/pdf"
+                    && signed.as_ref().is_none_or(|_| f.role == "sealed")
+                {
+                    signed = Some((path.clone(), bytes.to_vec()));
+                }
+                put(&mut zip, path.clone(), &bytes)?;
+                file_meta.push((f.clone(), path, media, bytes.len() as u64));
+            }
+            // Extended (LT/LTA) copies: blobs whose parent is one of the
+            // document's blobs and that the document does not list itself.
+            let known: Vec<String> = files.iter().map(|f| f.blob_sha256.clone()).collect();
+            let children = blob::Entity::find()
+                .filter(blob::Column::ParentSha256.is_in(known.clone()))
+                .all(db)
+                .await?;
+            for c in children {
+                if known.contains(&c.sha256) {
+                    continue;
+                }
+                let bytes = self.blobs.get(&c.sha256).await?;
+                let path = format!("{dir}/extended/{}.pdf", c.sha256);
+                put(&mut zip, path, &bytes)?;
+                if c.media_type == "application/pdf" {
+                    signed = Some((format!("{dir}/extended/{}.pdf", c.sha256), bytes.to_vec()));
+                }
+            }
+            if let Some((path, bytes)) = &signed {
+                let report = self.verify_pdf_bytes(bytes).await?;
+                let json = serde_json::json!({ "file": path, "report": report });
+                let text = serde_json::to_vec_pretty(&json)
+                    .map_err(|e| OfficeError::internal("archive export report", e))?;
+                put(&mut zip, format!("{dir}/verification.json"), &text)?;
+            }
+            let recipients = document_recipient::Entity::find()
+                .filter(document_recipient::Column::DocumentId.eq(d.id))
+                .all(db)
+                .await?;
+            let category = match d.category_id {
+                Some(c) => category::Entity::find_by_id(c).one(db).await?,
+                None => None,
+            };
+            let xml = metadata_xml(d, &agencies, &recipients, category.as_ref(), &file_meta)?;
+            put(&mut zip, format!("{dir}/metadata.xml"), &xml)?;
+            let entries = self
+                .store
+                .audit_entries(&kyso_store::AuditFilter {
+                    object_kind: Some("document".into()),
+                    object_id: Some(d.id.to_string()),
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .await?;
+            for e in entries.iter().rev() {
+                let line = serde_json::to_string(e)
+                    .map_err(|e| OfficeError::internal("archive export audit", e))?;
+                audit_lines.extend_from_slice(line.as_bytes());
+                audit_lines.push(b'\n');
+                audit_count += 1;
+            }
+        }
+        put(&mut zip, "audit.jsonl".into(), &audit_lines)?;
+        let files = listed.len();
+        let bytes: u64 = listed.iter().map(|l| l.size).sum();
+        let manifest = manifest_xml(docs.len(), &listed)?;
+        zip.start_file("manifest.xml", opts).map_err(zip_err)?;
+        zip.write_all(&manifest).map_err(zip_err)?;
+        zip.finish().map_err(zip_err)?;
+        Ok(ExportReport {
+            documents: docs.len(),
+            files,
+            bytes,
+            audit_entries: audit_count,
+        })
+    }
+}
+
+fn too_many(n: usize, limit: usize) -> OfficeError {
+    OfficeError::invalid(
+        "export_too_large",
+        format!("quá nhiều văn bản để xuất một lần: {n} (tối đa {limit})"),
+        format!("too many documents for one export: {n} (at most {limit})"),
+    )
+}
+
+fn manifest_xml(documents: usize, listed: &[Listed]) -> Result<Vec<u8>> {
+    let mut x = Xml::new()?;
+    let n = documents.to_string();
+    x.start("manifest", &[("xmlns", METADATA_NS), ("documents", &n)])?;
+    for l in listed {
+        let size = l.size.to_string();
+        x.start(
+            "file",
+            &[("path", &l.path), ("sha256", &l.sha256), ("size", &size)],
+        )?;
+        x.end("file")?;
+    }
+    x.end("manifest")?;
+    Ok(x.finish())
+}
+
+fn metadata_xml(
+    d: &document::Model,
+    agencies: &std::collections::HashMap<i64, agency::Model>,
+    recipients: &[document_recipient::Model],
+    category: Option<&category::Model>,
+    files: &[(document_file::Model, String, String, u64)],
+) -> Result<Vec<u8>> {
+    let mut x = Xml::new()?;
+    let id = d.id.to_string();
+    x.start("document", &[("xmlns", METADATA_NS), ("id", &id)])?;
+    x.start("type", &[("code", &d.type_code)])?;
+    x.w.write_event(Event::Text(BytesText::new(&d.type_name)))
+        .map_err(xml_err)?;
+    x.end("type")?;
+    x.opt(
+        "number",
+        d.number
+            .map(crate::document::metadata::format_number)
+            .as_deref(),
+    )?;
+    x.opt("notation", d.notation.as_deref())?;
+    x.opt(
+        "registerYear",
+        d.register_year.map(|y| y.to_string()).as_deref(),
+    )?;
+    x.text("issuePlace", &d.issue_place)?;
+    x.opt("issueDate", d.issued_date.as_deref())?;
+    let ag = agencies.get(&d.agency_id);
+    x.start(
+        "issuingBody",
+        &[("code", ag.map(|a| a.code.as_str()).unwrap_or(""))],
+    )?;
+    x.w.write_event(Event::Text(BytesText::new(
+        ag.map(|a| a.name.as_str()).unwrap_or(""),
+    )))
+    .map_err(xml_err)?;
+    x.end("issuingBody")?;
+    x.text("subject", &d.subject)?;
+    x.opt("signerPosition", d.signer_position.as_deref())?;
+    x.opt("signerName", d.signer_name.as_deref())?;
+    x.start("recipients", &[])?;
+    for r in recipients {
+        let a = agencies.get(&r.agency_id);
+        x.start(
+            "recipient",
+            &[("code", a.map(|a| a.code.as_str()).unwrap_or(""))],
+        )?;
+        x.w.write_event(Event::Text(BytesText::new(
+            a.map(|a| a.name.as_str()).unwrap_or(""),
+        )))
+        .map_err(xml_err)?;
+        x.end("recipient")?;
+    }
+    x.end("recipients")?;
+    x.text("priority", &d.priority)?;
+    x.opt("dueDate", d.due_date.as_deref())?;
+    x.text("pageCount", &d.page_count.to_string())?;
+    x.text("copies", &d.copies.to_string())?;
+    if let Some(c) = category {
+        x.start("category", &[("code", &c.code)])?;
+        x.w.write_event(Event::Text(BytesText::new(&c.name_vi)))
+            .map_err(xml_err)?;
+        x.end("category")?;
+    }
+    x.text("language", &d.language)?;
+    x.start("files", &[])?;
+    for (f, path, media, size) in files {
+        let size = size.to_string();
+        x.start(
+            "file",
+            &[
+                ("role", f.role.as_str()),
+                ("name", f.name.as_str()),
+                ("path", path.as_str()),
+                ("mediaType", media.as_str()),
+                ("size", size.as_str()),
+                ("sha256", f.blob_sha256.as_str()),
+            ],
+        )?;
+        x.end("file")?;
+    }
+    x.end("files")?;
+    x.end("document")?;
+    Ok(x.finish())
+}
