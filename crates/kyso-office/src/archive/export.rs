@@ -9,7 +9,9 @@
 
 use std::io::{Seek, Write};
 
-use kyso_store::office::{agency, blob, category, document, document_file, document_recipient};
+use kyso_store::office::{
+    agency, blob, category, delivery, document, document_file, document_recipient, register_entry,
+};
 use kyso_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use sha2::{Digest, Sha256};
@@ -17,6 +19,7 @@ use zip::write::SimpleFileOptions;
 
 use crate::actor::{Actor, Scope};
 use crate::error::{OfficeError, Result};
+use crate::register::Direction;
 use crate::role::Role;
 use crate::Office;
 
@@ -29,8 +32,15 @@ pub const DEFAULT_EXPORT_LIMIT: usize = 5_000;
 /// What to export.
 #[derive(Clone, Debug)]
 pub enum ExportSelection {
-    /// The outgoing register of `agency_id` for `year`.
-    RegisterYear { agency_id: i64, year: i32 },
+    /// The documents of `agency_id`'s register `direction` of `year`:
+    /// outgoing — the agency's own documents, every file; incoming — the
+    /// documents delivered to it, the files a recipient reads (those
+    /// issued) and the audit of the deliveries.
+    Register {
+        agency_id: i64,
+        direction: Direction,
+        year: i32,
+    },
     /// These documents.
     Documents(Vec<i64>),
 }
@@ -42,6 +52,13 @@ pub struct ExportReport {
     pub files: usize,
     pub bytes: u64,
     pub audit_entries: usize,
+}
+
+/// A document to export; with the delivery when it is exported by its
+/// recipient (incoming register).
+struct Selected {
+    doc: document::Model,
+    delivery: Option<delivery::Model>,
 }
 
 /// One file written to the ZIP (for the manifest).
@@ -143,16 +160,56 @@ impl Office {
             actor.require_scope(Scope::Read)?;
             let db = self.store.connection();
             let readers = [Role::Clerk, Role::Head, Role::Auditor];
-            let docs: Vec<document::Model> = match sel {
-                ExportSelection::RegisterYear { agency_id, year } => {
+            let docs: Vec<Selected> = match sel {
+                ExportSelection::Register {
+                    agency_id,
+                    direction,
+                    year,
+                } => {
                     actor.require_any(&readers, *agency_id)?;
-                    document::Entity::find()
-                        .filter(document::Column::AgencyId.eq(*agency_id))
-                        .filter(document::Column::RegisterYear.eq(*year))
-                        .filter(document::Column::Number.is_not_null())
-                        .order_by_asc(document::Column::Number)
+                    let entries = register_entry::Entity::find()
+                        .filter(register_entry::Column::AgencyId.eq(*agency_id))
+                        .filter(register_entry::Column::Direction.eq(direction.code()))
+                        .filter(register_entry::Column::Year.eq(*year))
+                        .order_by_asc(register_entry::Column::Number)
                         .all(db)
-                        .await?
+                        .await?;
+                    if entries.len() > limit {
+                        return Err(too_many(entries.len(), limit));
+                    }
+                    let mut v = Vec::with_capacity(entries.len());
+                    for e in entries {
+                        match direction {
+                            Direction::Out => {
+                                let Some(id) = e.document_id else { continue };
+                                let Some(d) = document::Entity::find_by_id(id).one(db).await?
+                                else {
+                                    continue;
+                                };
+                                v.push(Selected {
+                                    doc: d,
+                                    delivery: None,
+                                });
+                            }
+                            Direction::In => {
+                                let Some(id) = e.delivery_id else { continue };
+                                let Some(dl) = delivery::Entity::find_by_id(id).one(db).await?
+                                else {
+                                    continue;
+                                };
+                                let Some(d) =
+                                    document::Entity::find_by_id(dl.document_id).one(db).await?
+                                else {
+                                    continue;
+                                };
+                                v.push(Selected {
+                                    doc: d,
+                                    delivery: Some(dl),
+                                });
+                            }
+                        }
+                    }
+                    v
                 }
                 ExportSelection::Documents(ids) => {
                     if ids.len() > limit {
@@ -165,7 +222,10 @@ impl Office {
                             .await?
                             .ok_or_else(|| OfficeError::not_found("văn bản", "document"))?;
                         actor.require_any(&readers, d.agency_id)?;
-                        v.push(d);
+                        v.push(Selected {
+                            doc: d,
+                            delivery: None,
+                        });
                     }
                     v
                 }
@@ -181,11 +241,19 @@ impl Office {
                 ));
             }
             let report = self.write_export(&docs, out).await?;
-            let agency_id = docs[0].agency_id;
+            let agency_id = match sel {
+                ExportSelection::Register { agency_id, .. } => *agency_id,
+                ExportSelection::Documents(_) => docs[0].doc.agency_id,
+            };
             let detail = match sel {
-                ExportSelection::RegisterYear { agency_id, year } => {
+                ExportSelection::Register {
+                    agency_id,
+                    direction,
+                    year,
+                } => {
                     format!(
-                        "register agency={agency_id} year={year}; {} documents",
+                        "register agency={agency_id} direction={} year={year}; {} documents",
+                        direction.code(),
                         docs.len()
                     )
                 }
@@ -218,7 +286,7 @@ impl Office {
 
     async fn write_export<W: Write + Seek>(
         &self,
-        docs: &[document::Model],
+        docs: &[Selected],
         out: W,
     ) -> Result<ExportReport> {
         let db = self.store.connection();
@@ -245,15 +313,23 @@ impl Office {
         };
         let mut audit_lines = Vec::new();
         let mut audit_count = 0usize;
-        for d in docs {
+        for sel in docs {
+            let d = &sel.doc;
             let dir = format!("documents/{}", d.id);
-            let files = document_file::Entity::find()
+            // A recipient's export holds what was issued to it only.
+            let files: Vec<document_file::Model> = document_file::Entity::find()
                 .filter(document_file::Column::DocumentId.eq(d.id))
                 .order_by_asc(document_file::Column::Id)
                 .all(db)
-                .await?;
+                .await?
+                .into_iter()
+                .filter(|f| {
+                    sel.delivery.is_none() || crate::files::ISSUED_ROLES.contains(&f.role.as_str())
+                })
+                .collect();
             let mut file_meta: Vec<(document_file::Model, String, String, u64)> = Vec::new();
             let mut signed: Option<(String, Vec<u8>)> = None;
+            let mut signed_rank = 0;
             for f in &files {
                 let bytes = self.blobs.get(&f.blob_sha256).await?;
                 let path = format!("{dir}/files/{}-{}-{}", f.id, f.role, safe_name(&f.name));
@@ -262,10 +338,16 @@ impl Office {
                     .await?
                     .map(|b| b.media_type)
                     .unwrap_or_default();
-                if (f.role == "sealed" || f.role == "approved")
-                    && media == "application/pdf"
-                    && signed.as_ref().is_none_or(|_| f.role == "sealed")
-                {
+                // The report is made on the newest long-term copy, else
+                // the sealed file, else the approved one.
+                let rank = |role: &str| match role {
+                    crate::archive::ltv::ARCHIVE_ROLE => 3,
+                    "sealed" => 2,
+                    "approved" => 1,
+                    _ => 0,
+                };
+                if media == "application/pdf" && rank(&f.role) > 0 && signed_rank <= rank(&f.role) {
+                    signed_rank = rank(&f.role);
                     signed = Some((path.clone(), bytes.to_vec()));
                 }
                 put(&mut zip, path.clone(), &bytes)?;
@@ -285,7 +367,7 @@ impl Office {
                 let bytes = self.blobs.get(&c.sha256).await?;
                 let path = format!("{dir}/extended/{}.pdf", c.sha256);
                 put(&mut zip, path, &bytes)?;
-                if c.media_type == "application/pdf" {
+                if c.media_type == "application/pdf" && signed_rank < 3 {
                     signed = Some((format!("{dir}/extended/{}.pdf", c.sha256), bytes.to_vec()));
                 }
             }
@@ -306,11 +388,17 @@ impl Office {
             };
             let xml = metadata_xml(d, &agencies, &recipients, category.as_ref(), &file_meta)?;
             put(&mut zip, format!("{dir}/metadata.xml"), &xml)?;
+            // The sender's history of its document; a recipient's, of
+            // its delivery.
+            let (kind, object) = match &sel.delivery {
+                None => ("document", d.id),
+                Some(dl) => ("delivery", dl.id),
+            };
             let entries = self
                 .store
                 .audit_entries(&kyso_store::AuditFilter {
-                    object_kind: Some("document".into()),
-                    object_id: Some(d.id.to_string()),
+                    object_kind: Some(kind.into()),
+                    object_id: Some(object.to_string()),
                     limit: 10_000,
                     ..Default::default()
                 })

@@ -4,8 +4,8 @@
 //! ([`verify`]) and the restore onto an empty system ([`restore`]).
 
 pub mod backup;
-pub mod ltv;
 pub mod export;
+pub mod ltv;
 pub mod manifest;
 pub mod restore;
 pub mod seal;
