@@ -417,7 +417,9 @@ impl Office {
         let manifest = manifest_xml(docs.len(), &listed)?;
         zip.start_file("manifest.xml", opts).map_err(zip_err)?;
         zip.write_all(&manifest).map_err(zip_err)?;
-        zip.finish().map_err(zip_err)?;
+        // The writer may buffer: flushed here, so a failed write is an
+        // error and not a short file.
+        zip.finish().map_err(zip_err)?.flush().map_err(zip_err)?;
         Ok(ExportReport {
             documents: docs.len(),
             files,
