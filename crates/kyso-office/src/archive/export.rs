@@ -95,6 +95,14 @@ impl Xml {
         }
         self.w.write_event(Event::Start(s)).map_err(xml_err)
     }
+    /// `<name attrs/>`.
+    fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) -> Result<()> {
+        let mut s = BytesStart::new(name);
+        for (k, v) in attrs {
+            s.push_attribute((*k, *v));
+        }
+        self.w.write_event(Event::Empty(s)).map_err(xml_err)
+    }
     fn end(&mut self, name: &str) -> Result<()> {
         self.w
             .write_event(Event::End(BytesEnd::new(name)))
@@ -443,11 +451,10 @@ fn manifest_xml(documents: usize, listed: &[Listed]) -> Result<Vec<u8>> {
     x.start("manifest", &[("xmlns", METADATA_NS), ("documents", &n)])?;
     for l in listed {
         let size = l.size.to_string();
-        x.start(
+        x.empty(
             "file",
             &[("path", &l.path), ("sha256", &l.sha256), ("size", &size)],
         )?;
-        x.end("file")?;
     }
     x.end("manifest")?;
     Ok(x.finish())
@@ -521,7 +528,7 @@ fn metadata_xml(
     x.start("files", &[])?;
     for (f, path, media, size) in files {
         let size = size.to_string();
-        x.start(
+        x.empty(
             "file",
             &[
                 ("role", f.role.as_str()),
@@ -532,7 +539,6 @@ fn metadata_xml(
                 ("sha256", f.blob_sha256.as_str()),
             ],
         )?;
-        x.end("file")?;
     }
     x.end("files")?;
     x.end("document")?;
