@@ -516,6 +516,17 @@ fn archive_export_of_a_register_year() {
         std::fs::write(&zip, &one.bytes).unwrap();
         check_export(&p, &zip, &ids[1..], &none, "one document");
 
+        // And by the CLI.
+        let zip = p.d.path("one-cli.zip");
+        let first = ids[0].to_string();
+        let o = cli_export(
+            &p,
+            "chanhvanphong",
+            &["--document", &first, "--out", zip.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{backend}: {}", out(&o));
+        check_export(&p, &zip, &ids[..1], &none, "one document, CLI");
+
         // B's incoming register, once B's clerk registered the arrivals:
         // the issued files only, the deliveries' audit.
         let clerk_b = p.api("vanthu.stc");
