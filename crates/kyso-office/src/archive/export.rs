@@ -238,6 +238,11 @@ impl Office {
                     v
                 }
             };
+            // A document named twice (or delivered twice to the same
+            // agency) is exported once: its files would clash in the ZIP.
+            let mut docs = docs;
+            let mut seen = std::collections::HashSet::new();
+            docs.retain(|s| seen.insert(s.doc.id));
             if docs.len() > limit {
                 return Err(too_many(docs.len(), limit));
             }
