@@ -549,3 +549,76 @@ fn metadata_xml(
     x.end("document")?;
     Ok(x.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quick_xml::events::Event;
+
+    #[test]
+    fn names_stay_one_path_component() {
+        for (name, want) in [
+            ("../../etc/passwd", "_.._etc_passwd"),
+            ("..", "file"),
+            ("", "file"),
+            ("/abs/x.pdf", "_abs_x.pdf"),
+            ("a\\b.pdf", "a_b.pdf"),
+            ("Quyết định số 1.pdf", "Quyết_định_số_1.pdf"),
+            (".hidden", "hidden"),
+        ] {
+            let got = safe_name(name);
+            assert_eq!(got, want, "{name}");
+            assert!(!got.contains('/') && !got.contains('\\') && !got.starts_with('.'));
+        }
+    }
+
+    /// The manifest reads back to what was listed, markup in values
+    /// escaped.
+    #[test]
+    fn manifest_round_trips() {
+        let listed = vec![
+            Listed {
+                path: "documents/1/files/2-sealed-a&b<c>\"d'.pdf".into(),
+                sha256: "ab".repeat(32),
+                size: 7,
+            },
+            Listed {
+                path: "audit.jsonl".into(),
+                sha256: "cd".repeat(32),
+                size: 0,
+            },
+        ];
+        let xml = manifest_xml(1, &listed).unwrap();
+        let mut r = quick_xml::Reader::from_reader(xml.as_slice());
+        let mut buf = Vec::new();
+        let mut back = Vec::new();
+        let mut root = None;
+        loop {
+            match r.read_event_into(&mut buf).unwrap() {
+                Event::Start(e) => {
+                    root = Some(String::from_utf8(e.name().as_ref().to_vec()).unwrap())
+                }
+                Event::Empty(e) => {
+                    let get = |k: &str| {
+                        e.try_get_attribute(k)
+                            .unwrap()
+                            .unwrap()
+                            .unescape_value()
+                            .unwrap()
+                            .into_owned()
+                    };
+                    back.push((get("path"), get("sha256"), get("size")));
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        assert_eq!(root.as_deref(), Some("manifest"));
+        let want: Vec<_> = listed
+            .iter()
+            .map(|l| (l.path.clone(), l.sha256.clone(), l.size.to_string()))
+            .collect();
+        assert_eq!(back, want);
+    }
+}
