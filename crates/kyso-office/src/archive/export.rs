@@ -603,7 +603,7 @@ mod tests {
                         e.try_get_attribute(k)
                             .unwrap()
                             .unwrap()
-                            .unescape_value()
+                            .normalized_value(quick_xml::XmlVersion::Explicit1_0)
                             .unwrap()
                             .into_owned()
                     };
