@@ -326,13 +326,40 @@ fn check_export(
             roles.insert(role);
             in_meta.insert(path);
         }
-        // And nothing under files/ that metadata.xml leaves out.
+        // And nothing else in the document's directory: no file of
+        // another document (blobs are shared by content across them).
         let under: BTreeSet<String> = listed
             .keys()
-            .filter(|k| k.starts_with(&format!("documents/{id}/files/")))
+            .filter(|k| k.starts_with(&format!("documents/{id}/")))
             .cloned()
             .collect();
-        assert_eq!(under, in_meta, "{backend} {what}");
+        let mut want = in_meta.clone();
+        want.insert(format!("documents/{id}/metadata.xml"));
+        want.insert(format!("documents/{id}/verification.json"));
+        assert_eq!(under, want, "{backend} {what}");
+        // Every file the office lists for the document (a recipient:
+        // the issued ones) is there.
+        let want_ids: BTreeSet<i64> = stored
+            .iter()
+            .filter(|(_, f)| {
+                !incoming.contains_key(&id) || ISSUED_ROLES.contains(&f["role"].as_str().unwrap())
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        let got_ids: BTreeSet<i64> = in_meta
+            .iter()
+            .map(|p| {
+                p.rsplit('/')
+                    .next()
+                    .unwrap()
+                    .split('-')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(got_ids, want_ids, "{backend} {what}");
         if incoming.contains_key(&id) {
             for r in &roles {
                 assert!(

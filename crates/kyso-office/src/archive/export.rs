@@ -1,7 +1,8 @@
 //! Metadata export for hand-over to the archive (issue 13 §5, Circular
 //! 02/2019/TT-BNV): the documents of a year of an agency's outgoing
 //! register, or a list of documents, as one ZIP with per document the
-//! stored files (originals, extended copies, attachments), a verification
+//! stored files (originals, sealed files, long-term copies, attachments:
+//! the document's file rows, nothing reached by blob links), a verification
 //! report made at export time, an XML metadata file (Decree 30/2020
 //! fields, `docs/archive-metadata.xsd`), the audit slice of those
 //! documents (JSON lines with the chain fields) and `manifest.xml`
@@ -366,24 +367,12 @@ impl Office {
                 put(&mut zip, path.clone(), &bytes)?;
                 file_meta.push((f.clone(), path, media, bytes.len() as u64));
             }
-            // Extended (LT/LTA) copies: blobs whose parent is one of the
-            // document's blobs and that the document does not list itself.
-            let known: Vec<String> = files.iter().map(|f| f.blob_sha256.clone()).collect();
-            let children = blob::Entity::find()
-                .filter(blob::Column::ParentSha256.is_in(known.clone()))
-                .all(db)
-                .await?;
-            for c in children {
-                if known.contains(&c.sha256) {
-                    continue;
-                }
-                let bytes = self.blobs.get(&c.sha256).await?;
-                let path = format!("{dir}/extended/{}.pdf", c.sha256);
-                put(&mut zip, path, &bytes)?;
-                if c.media_type == "application/pdf" && signed_rank < 3 {
-                    signed = Some((format!("{dir}/extended/{}.pdf", c.sha256), bytes.to_vec()));
-                }
-            }
+            // The long-term (LT/LTA) copies are files of the document
+            // (role `archive`, each linked to the file it extends), so
+            // they are in the loop above. Blobs are shared by content
+            // across documents: the document's own file rows are the only
+            // source, never the blob table's parent links, which would
+            // reach other documents' files.
             if let Some((path, bytes)) = &signed {
                 let report = self.verify_pdf_bytes(bytes).await?;
                 let json = serde_json::json!({ "file": path, "report": report });
