@@ -69,7 +69,8 @@ fn cli_export(p: &Province, user: &str, args: &[&str]) -> Output {
 }
 
 /// Unpacks `zip` into a new directory `into` with Python's zipfile
-/// (which checks every member's CRC first); the member names.
+/// (which checks every member's CRC first, and that members are
+/// dated with the export's time); the member names.
 fn unzip(zip: &Path, into: &Path) -> Vec<String> {
     let py = python().unwrap_or_else(|| "python3".into());
     let script = r#"
@@ -81,6 +82,8 @@ if bad is not None:
 for i in z.infolist():
     if i.filename.startswith('/') or '..' in i.filename.split('/') or '\\' in i.filename:
         sys.exit("unsafe name: " + i.filename)
+    if i.date_time[0] < 2026:
+        sys.exit("not dated with the export time: %s %s" % (i.filename, i.date_time))
     print(i.filename)
 z.extractall(sys.argv[2])
 "#;

@@ -311,9 +311,21 @@ impl Office {
             .map(|a| (a.id, a))
             .collect();
         let mut zip = zip::ZipWriter::new(out);
-        let opts = SimpleFileOptions::default()
+        let mut opts = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .large_file(false);
+        // Members dated with the export's time (Vietnam), not 1980.
+        let t = self.now().to_offset(crate::clock::VIETNAM);
+        if let Ok(dt) = zip::DateTime::from_date_and_time(
+            u16::try_from(t.year()).unwrap_or(1980),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+        ) {
+            opts = opts.last_modified_time(dt);
+        }
         let mut listed: Vec<Listed> = Vec::new();
         let mut put = |zip: &mut zip::ZipWriter<W>, path: String, bytes: &[u8]| -> Result<()> {
             zip.start_file(path.as_str(), opts).map_err(zip_err)?;
