@@ -14,7 +14,8 @@ log() { printf '\n== %s\n' "$*"; }
 
 # --- 1. Debian packages -------------------------------------------------
 # shared-mime-info and libtasn1-doc ship pdfTeX-made manuals: part of the signing corpus.
-PKGS=(openssl postgresql python3-venv ca-certificates curl qpdf poppler-utils libnss3-tools ghostscript softhsm2 opensc shared-mime-info libtasn1-doc)
+# libxml2-utils: xmllint checks the archive export's metadata against docs/archive-metadata.xsd.
+PKGS=(openssl postgresql python3-venv ca-certificates curl qpdf poppler-utils libnss3-tools ghostscript softhsm2 opensc shared-mime-info libtasn1-doc libxml2-utils)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

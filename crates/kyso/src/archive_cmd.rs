@@ -1,13 +1,19 @@
 //! `kyso archive`: the long-term validity schedule of this server's
 //! documents (kyso_office::archive::ltv). A running `kyso serve` renews
 //! due files by itself (`--archive-interval`); `status` shows what is due,
-//! done and failed, `renew` runs one round by hand.
+//! done and failed, `renew` runs one round by hand. `export` writes the
+//! hand-over ZIP of a register year or of documents
+//! (kyso_office::archive::export) as a person of the agency, who logs in
+//! with their password.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _, Result};
 use clap::Subcommand;
+use kyso_office::archive::export::{ExportSelection, DEFAULT_EXPORT_LIMIT};
 use kyso_office::archive::ltv::{ArchiveStatus, RenewalView};
+use kyso_office::register::Direction;
 use kyso_office::{Clock, FixedClock, Office, OfficeConfig, SystemClock};
 use time::OffsetDateTime;
 
@@ -46,6 +52,103 @@ pub enum ArchiveCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Xuất hồ sơ nộp lưu / export for hand-over to the archive (Circular
+    /// 02/2019): a ZIP with the documents' files, long-term copies,
+    /// verification reports, metadata.xml (docs/archive-metadata.xsd),
+    /// their audit entries and manifest.xml. As a clerk, head or auditor
+    /// of the agency (password from KYSO_PASSWORD or --user-password-env, else a prompt).
+    Export(Box<ExportArgs>),
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// The agency whose register is exported.
+    #[arg(long, required_unless_present = "document", requires = "register")]
+    agency_id: Option<i64>,
+    /// `out`: the outgoing register (the agency's documents); `in`: the
+    /// incoming register (documents delivered to it, the issued files).
+    #[arg(long, value_parser = ["in", "out"], requires = "year", conflicts_with = "document")]
+    register: Option<String>,
+    /// The register's year.
+    #[arg(long, requires = "register", value_parser = clap::value_parser!(i32).range(1900..=9999))]
+    year: Option<i32>,
+    /// These documents (by id), instead of a register.
+    #[arg(long, num_args = 1.., conflicts_with_all = ["register", "agency_id"])]
+    document: Vec<i64>,
+    /// The ZIP to write (written whole or not at all).
+    #[arg(long)]
+    out: PathBuf,
+    /// Who exports: a person of the agency.
+    #[arg(long)]
+    user: String,
+    /// Environment variable with the person's password (else a no-echo
+    /// prompt; `--password-env` stays the CA keys' one).
+    #[arg(long, default_value = "KYSO_PASSWORD")]
+    user_password_env: String,
+    /// Most documents in one export.
+    #[arg(long, default_value_t = DEFAULT_EXPORT_LIMIT)]
+    limit: usize,
+    #[arg(long, env = "KYSO_BLOBS")]
+    blobs: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+async fn export(ctx: &Context, a: &ExportArgs) -> Result<()> {
+    let sel = match (&a.register, a.agency_id, a.year) {
+        (Some(r), Some(agency_id), Some(year)) => ExportSelection::Register {
+            agency_id,
+            direction: if r == "in" {
+                Direction::In
+            } else {
+                Direction::Out
+            },
+            year,
+        },
+        _ if !a.document.is_empty() => ExportSelection::Documents(a.document.clone()),
+        _ => {
+            return Err(anyhow!(
+                "cần --agency-id, --register và --year, hoặc --document / give --agency-id, --register and --year, or --document"
+            ))
+        }
+    };
+    let office = open(ctx, a.blobs.as_deref(), None, 365).await?;
+    let pw = crate::key_source::password_from(
+        &a.user_password_env,
+        &format!("Mật khẩu / password ({}): ", a.user),
+    )?;
+    let login = office
+        .login(&a.user, &pw, None)
+        .await
+        .map_err(|e| anyhow!(e.message()))?;
+    let dir = match a.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let file = tmp.reopen()?;
+    let result = office
+        .export_archive(&login.actor, &sel, a.limit, std::io::BufWriter::new(file))
+        .await;
+    // The session was for this command only.
+    let _ = office.logout(&login.session_secret, &login.actor).await;
+    let report = result.map_err(|e| anyhow!(e.message()))?;
+    tmp.persist(&a.out)
+        .with_context(|| format!("cannot write {}", a.out.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "đã xuất / exported {} văn bản / documents, {} tệp / files ({} bytes), {} mục nhật ký / audit entries → {}",
+            report.documents,
+            report.files,
+            report.bytes,
+            report.audit_entries,
+            a.out.display()
+        );
+    }
+    Ok(())
 }
 
 fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
@@ -117,6 +220,7 @@ fn print_status(s: &ArchiveStatus) {
 
 pub async fn run(ctx: &Context, c: ArchiveCommand) -> Result<()> {
     match c {
+        ArchiveCommand::Export(a) => export(ctx, &a).await,
         ArchiveCommand::Status { blobs, now, json } => {
             let office = open(ctx, blobs.as_deref(), now, 365).await?;
             let s = office

@@ -234,6 +234,7 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             call(M::GET, "/api/v1/audit", format!("/api/v1/audit?agency_id={a}"), Body::None),
             call(M::GET, "/api/v1/audit/verify", "/api/v1/audit/verify".into(), Body::None),
             call(M::GET, "/api/v1/archive/status", format!("/api/v1/archive/status?agency_id={b}"), Body::None),
+            call(M::GET, "/api/v1/archive/export", format!("/api/v1/archive/export?agency_id={a}&register=out&year={year}"), Body::None),
             call(M::GET, "/api/v1/webhooks", format!("/api/v1/webhooks?agency_id={b}"), Body::None),
             call(M::POST, "/api/v1/webhooks", "/api/v1/webhooks".into(), Body::Json(json!(
                 {"agency_id": b, "url": "http://127.0.0.1:9/y", "events": ["delivery.arrived"]}))),

@@ -4,6 +4,7 @@
 //! ([`verify`]) and the restore onto an empty system ([`restore`]).
 
 pub mod backup;
+pub mod export;
 pub mod ltv;
 pub mod manifest;
 pub mod restore;

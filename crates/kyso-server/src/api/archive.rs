@@ -1,9 +1,17 @@
 //! The long-term validity schedule of stored documents (archive
-//! renewal).
+//! renewal), and the export for hand-over to the archive.
 
+use std::io::{Seek, SeekFrom};
+
+use axum::body::Body;
 use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use kyso_office::archive::export::{ExportSelection, DEFAULT_EXPORT_LIMIT};
 use kyso_office::archive::ltv::ArchiveStatus;
+use kyso_office::register::Direction;
 use serde::Deserialize;
+use tokio::io::AsyncReadExt;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,7 +21,9 @@ use crate::extract::{Caller, Query};
 use crate::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(status))
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(export))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -35,4 +45,124 @@ async fn status(
     Query(q): Query<ArchiveQuery>,
 ) -> Result<axum::Json<ArchiveStatus>, WebError> {
     Ok(axum::Json(s.office.archive_status(&a, q.agency_id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// The agency whose register is exported (with `register` and
+    /// `year`).
+    pub agency_id: Option<i64>,
+    /// `out`: the outgoing register (the agency's documents, every file);
+    /// `in`: the incoming register (the documents delivered to it, the
+    /// issued files).
+    #[param(inline)]
+    pub register: Option<Direction>,
+    /// The register's year.
+    pub year: Option<i32>,
+    /// Instead of a register: document ids, comma separated (`12,13`).
+    pub document: Option<String>,
+}
+
+fn bad_selection() -> WebError {
+    WebError::invalid(
+        "bad-query",
+        "cần agency_id, register và year, hoặc document (danh sách mã văn bản)",
+        "give agency_id, register and year, or document (a comma-separated list of ids)",
+    )
+}
+
+impl ExportQuery {
+    fn selection(&self) -> Result<ExportSelection, WebError> {
+        match (self.agency_id, self.register, self.year, &self.document) {
+            (Some(agency_id), Some(direction), Some(year), None) => Ok(ExportSelection::Register {
+                agency_id,
+                direction,
+                year,
+            }),
+            (None, None, None, Some(list)) => {
+                let ids = list
+                    .split(',')
+                    .map(|x| x.trim().parse::<i64>())
+                    .collect::<Result<Vec<i64>, _>>()
+                    .map_err(|_| bad_selection())?;
+                if ids.is_empty() || ids.len() > DEFAULT_EXPORT_LIMIT {
+                    return Err(bad_selection());
+                }
+                Ok(ExportSelection::Documents(ids))
+            }
+            _ => Err(bad_selection()),
+        }
+    }
+}
+
+/// Chunks of the export sent at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// The hand-over export (Circular 02/2019): a ZIP with, per document,
+/// its stored files, long-term copies, a verification report made now,
+/// `metadata.xml` (schema `docs/archive-metadata.xsd`, namespace
+/// `urn:kyso:archive:metadata:1`), and for the whole `audit.jsonl` (the
+/// documents' audit entries with their chain fields) and `manifest.xml`
+/// (every file's SHA-256 and size). Clerks, heads and auditors of the
+/// agency; the export is audited (`archive.export`).
+#[utoipa::path(get, path = "/api/v1/archive/export", tag = "archive", params(ExportQuery),
+    responses((status = 200, description = "the export",
+        content((Vec<u8> = "application/zip")),
+        headers(("content-disposition" = String, description = "attachment; filename=…")))))]
+async fn export(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, WebError> {
+    let sel = q.selection()?;
+    // The ZIP writer seeks: the export goes to an unnamed temporary file
+    // (gone when closed), then is streamed from it.
+    let tmp =
+        || kyso_office::OfficeError::internal("archive export", "cannot use a temporary file");
+    let mut file = tempfile::tempfile().map_err(|_| tmp())?;
+    s.office
+        .export_archive(
+            &a,
+            &sel,
+            DEFAULT_EXPORT_LIMIT,
+            std::io::BufWriter::new(file.try_clone().map_err(|_| tmp())?),
+        )
+        .await?;
+    let len = file.seek(SeekFrom::End(0)).map_err(|_| tmp())?;
+    file.seek(SeekFrom::Start(0)).map_err(|_| tmp())?;
+    let file = tokio::fs::File::from_std(file);
+    let stream = futures_util::stream::unfold(file, |mut f| async move {
+        let mut buf = vec![0u8; CHUNK];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    });
+    let name = match &sel {
+        ExportSelection::Register {
+            agency_id,
+            direction,
+            year,
+        } => format!("luu-tru-{}-{agency_id}-{year}.zip", direction.code()),
+        ExportSelection::Documents(_) => "luu-tru-van-ban.zip".to_string(),
+    };
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                super::content_disposition(&name),
+            ),
+            (header::CONTENT_LENGTH, HeaderValue::from(len)),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
 }

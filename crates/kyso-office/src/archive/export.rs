@@ -1,0 +1,625 @@
+//! Metadata export for hand-over to the archive (issue 13 §5, Circular
+//! 02/2019/TT-BNV): the documents of a year of an agency's outgoing
+//! register, or a list of documents, as one ZIP with per document the
+//! stored files (originals, sealed files, long-term copies, attachments:
+//! the document's file rows, nothing reached by blob links), a verification
+//! report made at export time, an XML metadata file (Decree 30/2020
+//! fields, `docs/archive-metadata.xsd`), the audit slice of those
+//! documents (JSON lines with the chain fields) and `manifest.xml`
+//! listing every file with its SHA-256 and size.
+
+use std::io::{Seek, Write};
+
+use kyso_store::office::{
+    agency, blob, category, delivery, document, document_file, document_recipient, register_entry,
+};
+use kyso_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+
+use crate::actor::{Actor, Scope};
+use crate::error::{OfficeError, Result};
+use crate::register::Direction;
+use crate::role::Role;
+use crate::Office;
+
+/// The XML namespace of the per-document metadata and the manifest.
+pub const METADATA_NS: &str = "urn:kyso:archive:metadata:1";
+
+/// Default largest number of documents in one export.
+pub const DEFAULT_EXPORT_LIMIT: usize = 5_000;
+
+/// What to export.
+#[derive(Clone, Debug)]
+pub enum ExportSelection {
+    /// The documents of `agency_id`'s register `direction` of `year`:
+    /// outgoing — the agency's own documents, every file; incoming — the
+    /// documents delivered to it, the files a recipient reads (those
+    /// issued) and the audit of the deliveries.
+    Register {
+        agency_id: i64,
+        direction: Direction,
+        year: i32,
+    },
+    /// These documents.
+    Documents(Vec<i64>),
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExportReport {
+    pub documents: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub audit_entries: usize,
+}
+
+/// A document to export; with the delivery when it is exported by its
+/// recipient (incoming register).
+struct Selected {
+    doc: document::Model,
+    delivery: Option<delivery::Model>,
+}
+
+/// One file written to the ZIP (for the manifest).
+struct Listed {
+    path: String,
+    sha256: String,
+    size: u64,
+}
+
+fn xml_err(e: impl std::fmt::Display) -> OfficeError {
+    OfficeError::internal("archive export xml", e)
+}
+
+fn zip_err(e: impl std::fmt::Display) -> OfficeError {
+    OfficeError::internal("archive export zip", e)
+}
+
+struct Xml {
+    w: quick_xml::Writer<Vec<u8>>,
+}
+
+impl Xml {
+    fn new() -> Result<Self> {
+        let mut w = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+            .map_err(xml_err)?;
+        Ok(Xml { w })
+    }
+    fn start(&mut self, name: &str, attrs: &[(&str, &str)]) -> Result<()> {
+        let mut s = BytesStart::new(name);
+        for (k, v) in attrs {
+            // push_attribute escapes the value.
+            s.push_attribute((*k, *v));
+        }
+        self.w.write_event(Event::Start(s)).map_err(xml_err)
+    }
+    /// `<name attrs/>`.
+    fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) -> Result<()> {
+        let mut s = BytesStart::new(name);
+        for (k, v) in attrs {
+            s.push_attribute((*k, *v));
+        }
+        self.w.write_event(Event::Empty(s)).map_err(xml_err)
+    }
+    fn end(&mut self, name: &str) -> Result<()> {
+        self.w
+            .write_event(Event::End(BytesEnd::new(name)))
+            .map_err(xml_err)
+    }
+    /// `<name>text</name>`, the text escaped.
+    fn text(&mut self, name: &str, text: &str) -> Result<()> {
+        self.start(name, &[])?;
+        self.w
+            .write_event(Event::Text(BytesText::new(text)))
+            .map_err(xml_err)?;
+        self.end(name)
+    }
+    fn opt(&mut self, name: &str, text: Option<&str>) -> Result<()> {
+        match text {
+            Some(t) => self.text(name, t),
+            None => Ok(()),
+        }
+    }
+    fn finish(self) -> Vec<u8> {
+        let mut v = self.w.into_inner();
+        v.push(b'\n');
+        v
+    }
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+/// A name safe as one path component inside the ZIP.
+fn safe_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_start_matches('.').to_string();
+    if s.is_empty() {
+        "file".into()
+    } else {
+        s
+    }
+}
+
+impl Office {
+    /// Writes the export of `sel` as a ZIP to `out`. Clerks, heads and
+    /// auditors of the documents' agency only; more than `limit`
+    /// documents is refused. One audit entry `archive.export`.
+    pub async fn export_archive<W: Write + Seek>(
+        &self,
+        actor: &Actor,
+        sel: &ExportSelection,
+        limit: usize,
+        out: W,
+    ) -> Result<ExportReport> {
+        self.guard(actor, "archive.export", async || {
+            actor.require_scope(Scope::Read)?;
+            let db = self.store.connection();
+            let readers = [Role::Clerk, Role::Head, Role::Auditor];
+            let docs: Vec<Selected> = match sel {
+                ExportSelection::Register {
+                    agency_id,
+                    direction,
+                    year,
+                } => {
+                    actor.require_any(&readers, *agency_id)?;
+                    let entries = register_entry::Entity::find()
+                        .filter(register_entry::Column::AgencyId.eq(*agency_id))
+                        .filter(register_entry::Column::Direction.eq(direction.code()))
+                        .filter(register_entry::Column::Year.eq(*year))
+                        .order_by_asc(register_entry::Column::Number)
+                        .all(db)
+                        .await?;
+                    if entries.len() > limit {
+                        return Err(too_many(entries.len(), limit));
+                    }
+                    let mut v = Vec::with_capacity(entries.len());
+                    for e in entries {
+                        match direction {
+                            Direction::Out => {
+                                let Some(id) = e.document_id else { continue };
+                                let Some(d) = document::Entity::find_by_id(id).one(db).await?
+                                else {
+                                    continue;
+                                };
+                                v.push(Selected {
+                                    doc: d,
+                                    delivery: None,
+                                });
+                            }
+                            Direction::In => {
+                                let Some(id) = e.delivery_id else { continue };
+                                let Some(dl) = delivery::Entity::find_by_id(id).one(db).await?
+                                else {
+                                    continue;
+                                };
+                                let Some(d) =
+                                    document::Entity::find_by_id(dl.document_id).one(db).await?
+                                else {
+                                    continue;
+                                };
+                                v.push(Selected {
+                                    doc: d,
+                                    delivery: Some(dl),
+                                });
+                            }
+                        }
+                    }
+                    v
+                }
+                ExportSelection::Documents(ids) => {
+                    if ids.len() > limit {
+                        return Err(too_many(ids.len(), limit));
+                    }
+                    let mut v = Vec::with_capacity(ids.len());
+                    for id in ids {
+                        let d = document::Entity::find_by_id(*id)
+                            .one(db)
+                            .await?
+                            .ok_or_else(|| OfficeError::not_found("văn bản", "document"))?;
+                        actor.require_any(&readers, d.agency_id)?;
+                        v.push(Selected {
+                            doc: d,
+                            delivery: None,
+                        });
+                    }
+                    v
+                }
+            };
+            // A document named twice (or delivered twice to the same
+            // agency) is exported once: its files would clash in the ZIP.
+            let mut docs = docs;
+            let mut seen = std::collections::HashSet::new();
+            docs.retain(|s| seen.insert(s.doc.id));
+            if docs.len() > limit {
+                return Err(too_many(docs.len(), limit));
+            }
+            if docs.is_empty() {
+                return Err(OfficeError::invalid(
+                    "export_empty",
+                    "không có văn bản nào để xuất",
+                    "nothing to export: no documents selected",
+                ));
+            }
+            let report = self.write_export(&docs, out).await?;
+            let agency_id = match sel {
+                ExportSelection::Register { agency_id, .. } => *agency_id,
+                ExportSelection::Documents(_) => docs[0].doc.agency_id,
+            };
+            let detail = match sel {
+                ExportSelection::Register {
+                    agency_id,
+                    direction,
+                    year,
+                } => {
+                    format!(
+                        "register agency={agency_id} direction={} year={year}; {} documents",
+                        direction.code(),
+                        docs.len()
+                    )
+                }
+                ExportSelection::Documents(ids) => format!(
+                    "documents {}",
+                    ids.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            };
+            let now = self.now();
+            self.store
+                .write(async |tx| {
+                    crate::audit::record(
+                        tx,
+                        actor,
+                        crate::audit::Entry::new("archive.export", "agency", agency_id)
+                            .agency(agency_id)
+                            .detail(detail.clone()),
+                        now,
+                    )
+                    .await
+                })
+                .await?;
+            Ok(report)
+        })
+        .await
+    }
+
+    async fn write_export<W: Write + Seek>(
+        &self,
+        docs: &[Selected],
+        out: W,
+    ) -> Result<ExportReport> {
+        let db = self.store.connection();
+        let agencies: std::collections::HashMap<i64, agency::Model> = agency::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let mut zip = zip::ZipWriter::new(out);
+        let mut opts = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(false);
+        // Members dated with the export's time (Vietnam), not 1980.
+        let t = self.now().to_offset(crate::clock::VIETNAM);
+        if let Ok(dt) = zip::DateTime::from_date_and_time(
+            u16::try_from(t.year()).unwrap_or(1980),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+        ) {
+            opts = opts.last_modified_time(dt);
+        }
+        let mut listed: Vec<Listed> = Vec::new();
+        let mut put = |zip: &mut zip::ZipWriter<W>, path: String, bytes: &[u8]| -> Result<()> {
+            zip.start_file(path.as_str(), opts).map_err(zip_err)?;
+            zip.write_all(bytes).map_err(zip_err)?;
+            listed.push(Listed {
+                path,
+                sha256: sha256_hex(bytes),
+                size: bytes.len() as u64,
+            });
+            Ok(())
+        };
+        let mut audit_lines = Vec::new();
+        let mut audit_count = 0usize;
+        for sel in docs {
+            let d = &sel.doc;
+            let dir = format!("documents/{}", d.id);
+            // A recipient's export holds what was issued to it only.
+            let files: Vec<document_file::Model> = document_file::Entity::find()
+                .filter(document_file::Column::DocumentId.eq(d.id))
+                .order_by_asc(document_file::Column::Id)
+                .all(db)
+                .await?
+                .into_iter()
+                .filter(|f| {
+                    sel.delivery.is_none() || crate::files::ISSUED_ROLES.contains(&f.role.as_str())
+                })
+                .collect();
+            let mut file_meta: Vec<(document_file::Model, String, String, u64)> = Vec::new();
+            let mut signed: Option<(String, Vec<u8>)> = None;
+            let mut signed_rank = 0;
+            for f in &files {
+                let bytes = self.blobs.get(&f.blob_sha256).await?;
+                let path = format!("{dir}/files/{}-{}-{}", f.id, f.role, safe_name(&f.name));
+                let media = blob::Entity::find_by_id(f.blob_sha256.clone())
+                    .one(db)
+                    .await?
+                    .map(|b| b.media_type)
+                    .unwrap_or_default();
+                // The report is made on the newest long-term copy, else
+                // the sealed file, else the approved one.
+                let rank = |role: &str| match role {
+                    crate::archive::ltv::ARCHIVE_ROLE => 3,
+                    "sealed" => 2,
+                    "approved" => 1,
+                    _ => 0,
+                };
+                if media == "application/pdf" && rank(&f.role) > 0 && signed_rank <= rank(&f.role) {
+                    signed_rank = rank(&f.role);
+                    signed = Some((path.clone(), bytes.to_vec()));
+                }
+                put(&mut zip, path.clone(), &bytes)?;
+                file_meta.push((f.clone(), path, media, bytes.len() as u64));
+            }
+            // The long-term (LT/LTA) copies are files of the document
+            // (role `archive`, each linked to the file it extends), so
+            // they are in the loop above. Blobs are shared by content
+            // across documents: the document's own file rows are the only
+            // source, never the blob table's parent links, which would
+            // reach other documents' files.
+            if let Some((path, bytes)) = &signed {
+                let report = self.verify_pdf_bytes(bytes).await?;
+                let json = serde_json::json!({ "file": path, "report": report });
+                let text = serde_json::to_vec_pretty(&json)
+                    .map_err(|e| OfficeError::internal("archive export report", e))?;
+                put(&mut zip, format!("{dir}/verification.json"), &text)?;
+            }
+            let recipients = document_recipient::Entity::find()
+                .filter(document_recipient::Column::DocumentId.eq(d.id))
+                .all(db)
+                .await?;
+            let category = match d.category_id {
+                Some(c) => category::Entity::find_by_id(c).one(db).await?,
+                None => None,
+            };
+            let xml = metadata_xml(d, &agencies, &recipients, category.as_ref(), &file_meta)?;
+            put(&mut zip, format!("{dir}/metadata.xml"), &xml)?;
+            // The sender's history of its document; a recipient's, of
+            // its delivery.
+            let (kind, object) = match &sel.delivery {
+                None => ("document", d.id),
+                Some(dl) => ("delivery", dl.id),
+            };
+            let entries = self
+                .store
+                .audit_entries(&kyso_store::AuditFilter {
+                    object_kind: Some(kind.into()),
+                    object_id: Some(object.to_string()),
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .await?;
+            for e in entries.iter().rev() {
+                let line = serde_json::to_string(e)
+                    .map_err(|e| OfficeError::internal("archive export audit", e))?;
+                audit_lines.extend_from_slice(line.as_bytes());
+                audit_lines.push(b'\n');
+                audit_count += 1;
+            }
+        }
+        put(&mut zip, "audit.jsonl".into(), &audit_lines)?;
+        let files = listed.len();
+        let bytes: u64 = listed.iter().map(|l| l.size).sum();
+        let manifest = manifest_xml(docs.len(), &listed)?;
+        zip.start_file("manifest.xml", opts).map_err(zip_err)?;
+        zip.write_all(&manifest).map_err(zip_err)?;
+        // The writer may buffer: flushed here, so a failed write is an
+        // error and not a short file.
+        zip.finish().map_err(zip_err)?.flush().map_err(zip_err)?;
+        Ok(ExportReport {
+            documents: docs.len(),
+            files,
+            bytes,
+            audit_entries: audit_count,
+        })
+    }
+}
+
+fn too_many(n: usize, limit: usize) -> OfficeError {
+    OfficeError::invalid(
+        "export_too_large",
+        format!("quá nhiều văn bản để xuất một lần: {n} (tối đa {limit})"),
+        format!("too many documents for one export: {n} (at most {limit})"),
+    )
+}
+
+fn manifest_xml(documents: usize, listed: &[Listed]) -> Result<Vec<u8>> {
+    let mut x = Xml::new()?;
+    let n = documents.to_string();
+    x.start("manifest", &[("xmlns", METADATA_NS), ("documents", &n)])?;
+    for l in listed {
+        let size = l.size.to_string();
+        x.empty(
+            "file",
+            &[("path", &l.path), ("sha256", &l.sha256), ("size", &size)],
+        )?;
+    }
+    x.end("manifest")?;
+    Ok(x.finish())
+}
+
+fn metadata_xml(
+    d: &document::Model,
+    agencies: &std::collections::HashMap<i64, agency::Model>,
+    recipients: &[document_recipient::Model],
+    category: Option<&category::Model>,
+    files: &[(document_file::Model, String, String, u64)],
+) -> Result<Vec<u8>> {
+    let mut x = Xml::new()?;
+    let id = d.id.to_string();
+    x.start("document", &[("xmlns", METADATA_NS), ("id", &id)])?;
+    x.start("type", &[("code", &d.type_code)])?;
+    x.w.write_event(Event::Text(BytesText::new(&d.type_name)))
+        .map_err(xml_err)?;
+    x.end("type")?;
+    x.opt(
+        "number",
+        d.number
+            .map(crate::document::metadata::format_number)
+            .as_deref(),
+    )?;
+    x.opt("notation", d.notation.as_deref())?;
+    x.opt(
+        "registerYear",
+        d.register_year.map(|y| y.to_string()).as_deref(),
+    )?;
+    x.text("issuePlace", &d.issue_place)?;
+    x.opt("issueDate", d.issued_date.as_deref())?;
+    let ag = agencies.get(&d.agency_id);
+    x.start(
+        "issuingBody",
+        &[("code", ag.map(|a| a.code.as_str()).unwrap_or(""))],
+    )?;
+    x.w.write_event(Event::Text(BytesText::new(
+        ag.map(|a| a.name.as_str()).unwrap_or(""),
+    )))
+    .map_err(xml_err)?;
+    x.end("issuingBody")?;
+    x.text("subject", &d.subject)?;
+    x.opt("signerPosition", d.signer_position.as_deref())?;
+    x.opt("signerName", d.signer_name.as_deref())?;
+    x.start("recipients", &[])?;
+    for r in recipients {
+        let a = agencies.get(&r.agency_id);
+        x.start(
+            "recipient",
+            &[("code", a.map(|a| a.code.as_str()).unwrap_or(""))],
+        )?;
+        x.w.write_event(Event::Text(BytesText::new(
+            a.map(|a| a.name.as_str()).unwrap_or(""),
+        )))
+        .map_err(xml_err)?;
+        x.end("recipient")?;
+    }
+    x.end("recipients")?;
+    x.text("priority", &d.priority)?;
+    x.opt("dueDate", d.due_date.as_deref())?;
+    x.text("pageCount", &d.page_count.to_string())?;
+    x.text("copies", &d.copies.to_string())?;
+    if let Some(c) = category {
+        x.start("category", &[("code", &c.code)])?;
+        x.w.write_event(Event::Text(BytesText::new(&c.name_vi)))
+            .map_err(xml_err)?;
+        x.end("category")?;
+    }
+    x.text("language", &d.language)?;
+    x.start("files", &[])?;
+    for (f, path, media, size) in files {
+        let size = size.to_string();
+        x.empty(
+            "file",
+            &[
+                ("role", f.role.as_str()),
+                ("name", f.name.as_str()),
+                ("path", path.as_str()),
+                ("mediaType", media.as_str()),
+                ("size", size.as_str()),
+                ("sha256", f.blob_sha256.as_str()),
+            ],
+        )?;
+    }
+    x.end("files")?;
+    x.end("document")?;
+    Ok(x.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quick_xml::events::Event;
+
+    #[test]
+    fn names_stay_one_path_component() {
+        for (name, want) in [
+            ("../../etc/passwd", "_.._etc_passwd"),
+            ("..", "file"),
+            ("", "file"),
+            ("/abs/x.pdf", "_abs_x.pdf"),
+            ("a\\b.pdf", "a_b.pdf"),
+            ("Quyết định số 1.pdf", "Quyết_định_số_1.pdf"),
+            (".hidden", "hidden"),
+        ] {
+            let got = safe_name(name);
+            assert_eq!(got, want, "{name}");
+            assert!(!got.contains('/') && !got.contains('\\') && !got.starts_with('.'));
+        }
+    }
+
+    /// The manifest reads back to what was listed, markup in values
+    /// escaped.
+    #[test]
+    fn manifest_round_trips() {
+        let listed = vec![
+            Listed {
+                path: "documents/1/files/2-sealed-a&b<c>\"d'.pdf".into(),
+                sha256: "ab".repeat(32),
+                size: 7,
+            },
+            Listed {
+                path: "audit.jsonl".into(),
+                sha256: "cd".repeat(32),
+                size: 0,
+            },
+        ];
+        let xml = manifest_xml(1, &listed).unwrap();
+        let mut r = quick_xml::Reader::from_reader(xml.as_slice());
+        let mut buf = Vec::new();
+        let mut back = Vec::new();
+        let mut root = None;
+        loop {
+            match r.read_event_into(&mut buf).unwrap() {
+                Event::Start(e) => {
+                    root = Some(String::from_utf8(e.name().as_ref().to_vec()).unwrap())
+                }
+                Event::Empty(e) => {
+                    let get = |k: &str| {
+                        e.try_get_attribute(k)
+                            .unwrap()
+                            .unwrap()
+                            .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                            .unwrap()
+                            .into_owned()
+                    };
+                    back.push((get("path"), get("sha256"), get("size")));
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        assert_eq!(root.as_deref(), Some("manifest"));
+        let want: Vec<_> = listed
+            .iter()
+            .map(|l| (l.path.clone(), l.sha256.clone(), l.size.to_string()))
+            .collect();
+        assert_eq!(back, want);
+    }
+}
