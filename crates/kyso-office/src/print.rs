@@ -65,6 +65,10 @@ pub struct PublicVerification {
     pub message_en: String,
     /// ISO 8601 +07:00.
     pub validated_at: String,
+    /// Where anyone downloads the document when its agency published it
+    /// on the portal (R-PORTAL); otherwise nothing of its content is
+    /// shown.
+    pub portal_file: Option<String>,
 }
 
 /// `dd/mm/yyyy HH:MM` in Vietnam time.
@@ -433,7 +437,12 @@ impl Office {
             .ok_or_else(not_found)?;
         let bytes = self.blobs.get(&sha).await?;
         let report = self.verify_pdf_bytes(&bytes).await?;
+        let portal_file = kyso_store::portal::publication::Entity::find_by_id(d.id)
+            .one(db)
+            .await?
+            .map(|_| format!("/portal/{}/{}/file", a.code, d.id));
         Ok(PublicVerification {
+            portal_file,
             sha256: sha,
             agency_code: a.code,
             agency_name: a.name,

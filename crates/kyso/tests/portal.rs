@@ -184,6 +184,20 @@ fn agencies_publish_issued_documents_and_anyone_reads_them() {
         if let Some(peers) = &p.peers {
             peers.all_valid(&path, 1, true);
         }
+        // The print-out's code (verification by hash) leads to it.
+        let by_hash = anon
+            .get(&format!("/api/v1/verify/{}", sha256(&issued)))
+            .expect(200, "verify by hash");
+        assert_eq!(
+            by_hash["portal_file"],
+            format!("/portal/{code}/{id}/file").as_str(),
+            "{by_hash}"
+        );
+        let other_hash = anon
+            .get(&format!("/api/v1/verify/{}", sha256(&sealed(&p, other_id))))
+            .expect(200, "verify by hash, not published");
+        assert!(other_hash["portal_file"].is_null(), "{other_hash}");
+
         // What was not published is not there, under any agency code.
         for url in [
             format!("/api/v1/portal/{code}/{other_id}/file"),
