@@ -260,7 +260,7 @@ impl Office {
                 },
             ));
         }
-        all.sort_by(|a, b| b.0.cmp(&a.0));
+        all.sort_by_key(|n| std::cmp::Reverse(n.0));
         let unread = all.iter().filter(|(_, n)| n.unread).count();
         Ok(Notifications {
             unread,
