@@ -21,7 +21,6 @@ use std::process::{Command, Output};
 
 use common::*;
 use office::*;
-use reqwest::Method;
 use serde_json::Value;
 
 /// The roles a recipient reads (kyso_office::files::ISSUED_ROLES).
@@ -66,6 +65,25 @@ fn cli_export(p: &Province, user: &str, args: &[&str]) -> Output {
         .env("KYSO_LOG", "warn")
         .output()
         .expect("run kyso")
+}
+
+/// `kyso archive export` of agency `agency`'s outgoing register of
+/// `year` into `zip`, as `user`.
+fn cli_export_out(p: &Province, user: &str, agency: &str, year: &str, zip: &Path) -> Output {
+    cli_export(
+        p,
+        user,
+        &[
+            "--agency-id",
+            agency,
+            "--register",
+            "out",
+            "--year",
+            year,
+            "--out",
+            zip.to_str().unwrap(),
+        ],
+    )
 }
 
 /// Unpacks `zip` into a new directory `into` with Python's zipfile
@@ -480,34 +498,12 @@ fn archive_export_of_a_register_year() {
         .map(|s| p.issue_scan(s)["id"].as_i64().unwrap())
         .collect();
         // A draft is in no register: not exported.
-        let draft = p
-            .api("chuyenvien")
-            .multipart(
-                Method::POST,
-                "/api/v1/documents",
-                document_form(p.a, "two", &metadata("Dự thảo chưa ban hành", &[p.b])),
-            )
-            .expect(201, "draft")["id"]
-            .as_i64()
-            .unwrap();
+        let draft = p.draft("Dự thảo chưa ban hành");
         let none = BTreeMap::new();
 
         // The CLI, as A's clerk.
         let zip = p.d.path("cli.zip");
-        let o = cli_export(
-            &p,
-            "vanthu",
-            &[
-                "--agency-id",
-                &a,
-                "--register",
-                "out",
-                "--year",
-                &year,
-                "--out",
-                zip.to_str().unwrap(),
-            ],
-        );
+        let o = cli_export_out(&p, "vanthu", &a, &year, &zip);
         assert!(o.status.success(), "{backend}: {}", out(&o));
         let r: Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(r["documents"], 2, "{backend}: {r}");
@@ -620,36 +616,10 @@ fn archive_export_of_a_register_year() {
             .error(400, "export_empty");
         // The CLI refuses another agency's person and writes nothing.
         let zip = p.d.path("refused.zip");
-        let o = cli_export(
-            &p,
-            "noivu.vanthu",
-            &[
-                "--agency-id",
-                &a,
-                "--register",
-                "out",
-                "--year",
-                &year,
-                "--out",
-                zip.to_str().unwrap(),
-            ],
-        );
+        let o = cli_export_out(&p, "noivu.vanthu", &a, &year, &zip);
         assert!(!o.status.success(), "{backend}: {}", out(&o));
         assert!(!zip.exists(), "{backend}");
-        let o = cli_export(
-            &p,
-            "vanthu",
-            &[
-                "--agency-id",
-                &a,
-                "--register",
-                "out",
-                "--year",
-                &year,
-                "--out",
-                zip.to_str().unwrap(),
-            ],
-        );
+        let o = cli_export_out(&p, "vanthu", &a, &year, &zip);
         assert!(o.status.success(), "{backend}: {}", out(&o));
         // Wrong password: refused.
         let o = Command::new(KYSO)

@@ -19,7 +19,6 @@ use std::process::{Command, Output};
 
 use common::*;
 use office::*;
-use reqwest::Method;
 use serde_json::Value;
 
 fn out(o: &Output) -> String {
@@ -94,15 +93,7 @@ fn peers_required() {
 /// A document of A in the two-signature flow: drafted, approved with the
 /// approver's key, numbered and sealed, issued to B.
 fn issue_two(p: &Province, subject: &str) -> Value {
-    let d = p
-        .api("chuyenvien")
-        .multipart(
-            Method::POST,
-            "/api/v1/documents",
-            document_form(p.a, "two", &metadata(subject, &[p.b])),
-        )
-        .expect(201, "draft");
-    let id = d["id"].as_i64().unwrap();
+    let id = p.draft(subject);
     p.api("chuyenvien")
         .post_empty(&format!("/api/v1/documents/{id}/submit"))
         .expect(200, "submit");
@@ -144,16 +135,13 @@ fn print_outs_and_their_public_verification() {
             .bytes;
         assert_eq!(kyso_store::blobs::sha256_hex(&sealed_bytes), sha);
         // Not issued yet: no print-out.
+        let draft_id = p.draft("Dự thảo chưa ban hành");
         let draft = p
             .api("chuyenvien")
-            .multipart(
-                Method::POST,
-                "/api/v1/documents",
-                document_form(p.a, "two", &metadata("Dự thảo chưa ban hành", &[p.b])),
-            )
-            .expect(201, "draft");
+            .get(&format!("/api/v1/documents/{draft_id}"))
+            .expect(200, "draft");
         p.api("chuyenvien")
-            .get(&format!("/api/v1/documents/{}/print", draft["id"]))
+            .get(&format!("/api/v1/documents/{draft_id}/print"))
             .error(409, "not-issued");
 
         // Through the CLI, as the clerk.

@@ -13,7 +13,6 @@ mod office;
 
 use common::*;
 use office::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 fn notes(api: &Api) -> Value {
@@ -152,16 +151,7 @@ fn arrivals_and_status_changes_are_notified_to_whom_they_concern() {
         );
 
         // A drafter learns their draft came back, with the comment.
-        let draft = p
-            .api("chuyenvien")
-            .multipart(
-                Method::POST,
-                "/api/v1/documents",
-                document_form(p.a, "two", &metadata("Dự thảo tờ trình", &[p.b])),
-            )
-            .expect(201, "draft")["id"]
-            .as_i64()
-            .unwrap();
+        let draft = p.draft("Dự thảo tờ trình");
         p.api("chuyenvien")
             .post_empty(&format!("/api/v1/documents/{draft}/submit"))
             .expect(200, "submit");

@@ -78,16 +78,7 @@ fn agencies_publish_issued_documents_and_anyone_reads_them() {
         let id = doc["id"].as_i64().unwrap();
         let other = p.issue_scan("Quyết định nội bộ không công bố");
         let other_id = other["id"].as_i64().unwrap();
-        let draft = p
-            .api("chuyenvien")
-            .multipart(
-                Method::POST,
-                "/api/v1/documents",
-                document_form(p.a, "two", &metadata("Dự thảo chưa ban hành", &[p.b])),
-            )
-            .expect(201, "draft")["id"]
-            .as_i64()
-            .unwrap();
+        let draft = p.draft("Dự thảo chưa ban hành");
         let publication = format!("/api/v1/documents/{id}/publication");
         let body = json!({"section": "notice"});
 

@@ -569,6 +569,19 @@ impl Province {
         .expect(200, "finalize approval")
     }
 
+    /// A's drafter's new draft (two-signature flow, to B); its id.
+    pub fn draft(&self, subject: &str) -> i64 {
+        self.api("chuyenvien")
+            .multipart(
+                Method::POST,
+                "/api/v1/documents",
+                document_form(self.a, "two", &metadata(subject, &[self.b])),
+            )
+            .expect(201, "draft")["id"]
+            .as_i64()
+            .unwrap()
+    }
+
     /// A document of A in the one-signature flow, sealed and issued to B
     /// and C by A's clerk.
     pub fn issue_scan(&self, subject: &str) -> Value {
