@@ -563,6 +563,23 @@ try {
     await clickAndWait("#add-category", /ok=category-added/);
     await expectText("#category-table tbody", /Hồ sơ chuyển đổi số/);
   });
+  await step("admin-desk-report", async () => {
+    // The certificate desk's report: tables, charts drawn on the server, the signed PDF.
+    await page.click("nav.menu a[href='/desk/report']");
+    await page.waitForSelector("#report-summary");
+    for (const kind of ["certificates", "deadlines", "expiring", "tokens", "signatures"]) {
+      const img = page.locator(`#chart-${kind}`);
+      await img.scrollIntoViewIfNeeded();
+      await page.waitForFunction((id) => {
+        const i = document.getElementById(id);
+        return i && i.complete && i.naturalWidth > 100;
+      }, `chart-${kind}`);
+    }
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#report-pdf")]);
+    const pdf = fs.readFileSync(await dl.path());
+    if (pdf.subarray(0, 5).toString() !== "%PDF-" || !pdf.includes("/ByteRange")) fail(`report PDF: ${pdf.length} bytes, not signed`);
+    await page.locator("h1").scrollIntoViewIfNeeded();
+  });
   await step("admin-new-person-logs-in", async () => {
     await login(newUser);
     await expectText(".who .roles", /chuyên viên/);

@@ -14,10 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{login, person, PASSWORD};
+use common::{login, person, pyhanko_validate, PASSWORD};
 use kyso_ca::{Ca, CaConfig, InitOptions};
 use kyso_crypto::{KeySpec, SoftwareKey};
-use kyso_office::agency::NewAgency;
+use kyso_office::agency::{NewAgency, SealKeySetup};
 use kyso_office::desk::{
     chart_svg, report_csv, Approval, ChartKind, NewRequest, NoticeKind, NoticeState, ReportQuery,
     RequestForm, RequestKind, State,
@@ -470,6 +470,59 @@ async fn notices_once_and_overdue_in_reports() {
         assert!(chart_svg(&r, ChartKind::Deadlines)
             .unwrap()
             .contains("quá hạn / overdue"));
+        // The PDF: laid out in Vietnamese, signed with the seal of the
+        // CA's agency (province) or of the managing organization (its
+        // own); pyHanko accepts it, pdftotext reads the figures back.
+        let top = w.ca_operator.memberships[0].agency_id;
+        let missing = o
+            .desk_report_pdf(&w.ca_operator, &period)
+            .await
+            .unwrap_err();
+        assert!(missing.en.contains("seal"), "{backend}: {missing:?}");
+        for (who, agency) in [(&w.ca_operator, top), (&w.head_a, w.agency_a)] {
+            o.set_seal_key(&w.admin, agency, SealKeySetup::Generate)
+                .await
+                .unwrap();
+            let pdf = o.desk_report_pdf(who, &period).await.unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("bao-cao.pdf");
+            std::fs::write(&path, &pdf).unwrap();
+            if let Some((ok, out)) = pyhanko_validate(o, &path) {
+                assert!(ok, "{backend}: pyHanko: {out}");
+                assert!(out.contains("The signature is judged VALID."), "{out}");
+            }
+            let text = Command::new("pdftotext")
+                .args(["-layout"])
+                .arg(&path)
+                .arg("-")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&text.stdout);
+            assert!(text.contains("BÁO CÁO TÌNH HÌNH CUNG CẤP"), "{text}");
+            assert!(
+                text.contains("từ ngày 01/04/2026 đến ngày 31/05/2026"),
+                "{text}"
+            );
+            assert!(
+                text.contains("Trần Văn Bình"),
+                "{backend}: the overdue row: {text}"
+            );
+            assert!(text.contains("06/05/2026"), "{text}");
+        }
+        assert_eq!(
+            o.desk_report_pdf(
+                &w.clerk_b,
+                &ReportQuery {
+                    agency_id: Some(w.agency_a),
+                    ..period.clone()
+                }
+            )
+            .await
+            .unwrap_err()
+            .kind,
+            ErrorKind::Forbidden
+        );
+
         // The managing organization sees the same for its own agency;
         // another agency's report and bad periods are refused.
         let own = o.desk_report(&w.head_a, &period).await.unwrap();

@@ -110,6 +110,7 @@ const OWN_OR_SHARED: &[(&str, &str)] = &[
     ("get", "/api/v1/desk/notices"),
     ("get", "/api/v1/desk/report"),
     ("get", "/api/v1/desk/report.csv"),
+    ("get", "/api/v1/desk/report.pdf"),
     ("get", "/api/v1/desk/report/charts/{kind}"),
 ];
 

@@ -16,6 +16,7 @@ pub mod notice;
 pub mod record;
 pub mod report;
 pub mod report_chart;
+pub mod report_pdf;
 pub mod request;
 pub mod state;
 pub mod view;

@@ -18,12 +18,16 @@ mod canvas;
 mod draft;
 mod fonts;
 mod register;
+mod tabular;
 mod text;
 
 pub use draft::{draft_pdf, AdministrativeDocument, RenderedDraft};
 pub(crate) use register::title as register_title;
 pub(crate) use register::{cells as register_cells, columns as register_columns};
 pub use register::{register_pdf, RenderedRegister, MAX_REGISTER_LINES};
+pub use tabular::{
+    tabular_pdf, RenderedReport, Section as TabularSection, TabularReport, MAX_REPORT_ROWS,
+};
 
 use crate::error::{ErrorKind, OfficeError};
 

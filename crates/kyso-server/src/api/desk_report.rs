@@ -18,6 +18,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notices))
         .routes(routes!(report))
         .routes(routes!(report_csv_file))
+        .routes(routes!(report_pdf_file))
         .routes(routes!(report_chart))
 }
 
@@ -77,6 +78,38 @@ async fn report_csv_file(
             ),
         ],
         report_csv(&r)?,
+    )
+        .into_response())
+}
+
+/// The same report as a PDF laid out in Vietnamese and signed (PAdES
+/// B-T) with the seal key of the reporting body: the department or the
+/// CA for the province, the managing organization for its own agency.
+#[utoipa::path(get, path = "/api/v1/desk/report.pdf", tag = "desk", params(ReportQuery),
+    responses((status = 200, description = "the signed report", content_type = "application/pdf", body = Vec<u8>)))]
+async fn report_pdf_file(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let pdf = s.office.desk_report_pdf(&a, &q).await?;
+    let name = format!(
+        "bao-cao-chung-thu-so-{}-{}.pdf",
+        q.from.as_deref().unwrap_or("dau-nam"),
+        q.to.as_deref().unwrap_or("hom-nay")
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                super::content_disposition(&name),
+            ),
+        ],
+        pdf,
     )
         .into_response())
 }

@@ -13,6 +13,7 @@ pub mod archive;
 pub mod assets;
 pub mod audit;
 pub mod cards;
+pub mod desk_report;
 pub mod documents;
 pub mod drafting;
 pub mod fmt;
@@ -46,6 +47,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(search::routes())
         .merge(audit::routes())
         .merge(archive::routes())
+        .merge(desk_report::routes())
         .merge(verify::routes())
         .merge(portal::routes())
         .merge(notifications::routes())
