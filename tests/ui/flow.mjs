@@ -232,6 +232,14 @@ try {
     const status = await page.evaluate(async (id) =>
       (await fetch(`/documents/${id}/cancel`, { method: "POST" })).status, docId);
     if (status !== 403) fail(`a post without the CSRF token answered ${status}`);
+    // A browser's form (asking for HTML) gets a page that says what to do.
+    const html = await page.evaluate(async (id) => {
+      const r = await fetch(`/documents/${id}/cancel`, { method: "POST", headers: { accept: "text/html" } });
+      return { status: r.status, type: r.headers.get("content-type"), text: await r.text() };
+    }, docId);
+    if (html.status !== 403 || !/text\/html/.test(html.type) || !/tải lại trang/.test(html.text)) {
+      fail(`a form without the CSRF token: ${html.status} ${html.type}`);
+    }
   });
 
   // --- The approver: the queue, the approval page, the agent signs.
@@ -597,6 +605,15 @@ try {
     const mine = await page.locator("table.list tbody tr").count();
     if (mine < 1 || mine > all) fail(`my drafts: ${mine} of ${all}`);
     await expectText("table.list tbody", new RegExp(subject.slice(0, 30)));
+  });
+
+  // --- Signing any PDF with one's token (/sign): the office's page, behind the login.
+  await step("sign-page", async () => {
+    await login("chutich");
+    await page.goto(`${BASE}/sign`);
+    await page.waitForSelector("#sign");
+    await expectText("#signer", /\S/);
+    await expectText("h1", /Ký số tài liệu PDF/);
   });
 
   // --- The portal, without logging in: the agency's page and its file.

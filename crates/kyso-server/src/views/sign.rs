@@ -8,18 +8,17 @@
 //! (`Office::prepare_plain_signature`, `finalize_plain_signature`):
 //! nothing stays in this process between the two requests.
 
-use axum::extract::{DefaultBodyLimit, Extension, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use kyso_office::remote_signing::{certificate_from_b64, PreparedRemote};
 use serde::Deserialize;
 
-use super::escape;
+use super::page::{self, Chrome, Viewer};
 use crate::error::WebError;
 use crate::extract::{base64_field, Caller, Json};
-use crate::middleware::authn::Credential;
 use crate::middleware::security_headers::CSP_SIGN_PAGE;
 use crate::{limits, AppState};
 
@@ -31,24 +30,25 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(limits::sign_prepare(max_upload)))
 }
 
-const PAGE: &str = include_str!("../assets/sign.html");
+#[derive(askama::Template)]
+#[template(path = "sign.html")]
+struct SignPage {
+    c: Chrome,
+    name: String,
+}
 
-/// The page for a logged-in browser; anyone else is sent to the login form.
-async fn page(Extension(c): Extension<Credential>) -> Response {
-    let Credential::Session { info, .. } = c else {
-        return Redirect::to("/login?next=/sign").into_response();
-    };
-    let html = PAGE
-        .replace("{{CSRF}}", &escape(&info.csrf))
-        .replace("{{NAME}}", &escape(&info.actor.full_name));
-    (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP_SIGN_PAGE),
-        )],
-        Html(html),
-    )
-        .into_response()
+/// The page for a logged-in browser (anyone else is sent to the login
+/// form), with the policy that lets it talk to the local agent.
+async fn page(v: Viewer) -> Response {
+    let mut r = page::ok(&SignPage {
+        name: v.actor.full_name.clone(),
+        c: v.c,
+    });
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP_SIGN_PAGE),
+    );
+    r
 }
 
 #[derive(Deserialize)]
