@@ -616,6 +616,39 @@ try {
     await expectText("h1", /Ký số tài liệu PDF/);
   });
 
+  // --- Keyboard only: log in, skip to the content, reach the menu, act on a page.
+  await step("keyboard-only", async () => {
+    await logoutIfIn();
+    await page.goto(`${BASE}/login`);
+    // Tab until the focused element matches `sel`; fails after `max` presses.
+    const tabTo = async (sel, max = 80) => {
+      for (let i = 0; i < max; i++) {
+        await page.keyboard.press("Tab");
+        if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), sel)) return;
+      }
+      fail(`keyboard: ${sel} never got the focus`);
+    };
+    await tabTo("#username");
+    await page.keyboard.type("vanthu.stc");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(PASSWORD);
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.keyboard.press("Enter")]);
+    await tabTo("#notif-link");
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    if (outline === "none") fail("keyboard: the focused menu link shows no focus ring");
+    await Promise.all([page.waitForURL(/\/notifications$/), page.keyboard.press("Enter")]);
+    await page.waitForSelector("#notifications");
+    // The first Tab of a page reaches "skip to the content".
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    await tabTo("a.skip", 3);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => location.hash === "#main");
+    if (await page.locator("#mark-seen").count()) {
+      await tabTo("#mark-seen");
+      await Promise.all([page.waitForURL(/ok=notifications-seen/), page.keyboard.press("Enter")]);
+    }
+  });
+
   // --- The portal, without logging in: the agency's page and its file.
   await step("portal-public", async () => {
     await logoutIfIn();
