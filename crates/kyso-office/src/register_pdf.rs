@@ -56,12 +56,6 @@ impl Office {
             let kit = self.seal_kit(agency_id).await?;
             let rendered = crate::render::register_pdf(&agency.name, direction, year, &lines)?;
             let now = self.now();
-            let dir = self.work_dir()?;
-            let input = dir.path().join("register.pdf");
-            let output = dir.path().join("register-signed.pdf");
-            tokio::fs::write(&input, &rendered.pdf)
-                .await
-                .map_err(|e| OfficeError::internal("register export", e))?;
             let title = crate::render::register_title(direction);
             let how = RecordSeal {
                 at: rendered.signature,
@@ -69,11 +63,9 @@ impl Office {
                 reason: format!("{title} năm {year} / register export"),
                 image: false,
             };
-            self.seal_rendered(&kit, (&input, &output), how, now)
-                .map_err(sign_error)?;
-            let signed = tokio::fs::read(&output)
-                .await
-                .map_err(|e| OfficeError::internal("register export", e))?;
+            let signed = self
+                .seal_record(&kit, &rendered.pdf, how, now, sign_error)
+                .await?;
             let sha = hex::encode(Sha256::digest(&signed));
             self.store
                 .write(async |tx| {
@@ -111,9 +103,28 @@ pub(crate) struct RecordSeal<'a> {
 }
 
 impl Office {
-    /// Signs the rendered record `paths.0` into `paths.1` with the seal
-    /// `kit`, PAdES B-T (kyso's TSA), as `how` says.
-    pub(crate) fn seal_rendered(
+    /// The rendered record `pdf` signed with the seal `kit`, PAdES B-T
+    /// (kyso's TSA), as `how` says; a signing failure is `on_sign`'s error.
+    pub(crate) async fn seal_record(
+        &self,
+        kit: &SealKit,
+        pdf: &[u8],
+        how: RecordSeal<'_>,
+        now: time::OffsetDateTime,
+        on_sign: impl FnOnce(kyso_sign::SignError) -> OfficeError,
+    ) -> Result<Vec<u8>> {
+        let io = |e: std::io::Error| OfficeError::internal("sealed record", e);
+        let dir = self.work_dir()?;
+        let input = dir.path().join("record.pdf");
+        let output = dir.path().join("record-signed.pdf");
+        tokio::fs::write(&input, pdf).await.map_err(io)?;
+        self.seal_rendered(kit, (&input, &output), how, now)
+            .map_err(on_sign)?;
+        tokio::fs::read(&output).await.map_err(io)
+    }
+
+    /// Signs the rendered record `paths.0` into `paths.1`.
+    fn seal_rendered(
         &self,
         kit: &SealKit,
         paths: (&std::path::Path, &std::path::Path),

@@ -152,23 +152,15 @@ impl Office {
                 OfficeError::internal("handover record", "no signature box in the layout")
             })?;
             let now = self.now();
-            let dir = self.work_dir()?;
-            let input = dir.path().join("record.pdf");
-            let output = dir.path().join("record-signed.pdf");
-            tokio::fs::write(&input, &rendered.pdf)
-                .await
-                .map_err(|e| OfficeError::internal("handover record", e))?;
             let how = RecordSeal {
                 at: sig_box,
                 field: RECORD_SIGNATURE_FIELD,
                 reason: "Biên bản bàn giao thiết bị / device handover record".into(),
                 image: true,
             };
-            self.seal_rendered(&kit, (&input, &output), how, now)
-                .map_err(sign_error)?;
-            let signed = tokio::fs::read(&output)
-                .await
-                .map_err(|e| OfficeError::internal("handover record", e))?;
+            let signed = self
+                .seal_record(&kit, &rendered.pdf, how, now, sign_error)
+                .await?;
             let sha = hex::encode(Sha256::digest(&signed));
             let blob = self.blobs.put(bytes::Bytes::from(signed.clone())).await?;
             self.store

@@ -201,12 +201,6 @@ impl Office {
             let kit = self.seal_kit(signer).await?;
             let rendered = tabular_pdf(&layout(&report, &agency.name))?;
             let now = self.now();
-            let dir = self.work_dir()?;
-            let input = dir.path().join("report.pdf");
-            let output = dir.path().join("report-signed.pdf");
-            tokio::fs::write(&input, &rendered.pdf)
-                .await
-                .map_err(|e| OfficeError::internal("desk report", e))?;
             let how = RecordSeal {
                 at: rendered.signature,
                 field: REPORT_SIGNATURE_FIELD,
@@ -216,17 +210,15 @@ impl Office {
                 ),
                 image: false,
             };
-            self.seal_rendered(&kit, (&input, &output), how, now)
-                .map_err(|e| {
+            let signed = self
+                .seal_record(&kit, &rendered.pdf, how, now, |e| {
                     OfficeError::conflict(
                         "cannot-sign-report",
                         format!("không ký được báo cáo: {e}"),
                         format!("cannot sign the report: {e}"),
                     )
-                })?;
-            let signed = tokio::fs::read(&output)
-                .await
-                .map_err(|e| OfficeError::internal("desk report", e))?;
+                })
+                .await?;
             let sha = hex::encode(Sha256::digest(&signed));
             self.store
                 .write(async |tx| {

@@ -98,6 +98,28 @@ pub(crate) struct Meta {
 }
 
 /// Writes `pages` as a PDF.
+/// "Trang x/y" centred between `left` and `right` at `baseline` on every
+/// page.
+pub(crate) fn number_pages(
+    pages: &mut [Page],
+    style: Style,
+    (left, right): (f32, f32),
+    baseline: f32,
+) -> Result<(), RenderError> {
+    let n = pages.len();
+    for (i, p) in pages.iter_mut().enumerate() {
+        p.text(
+            &format!("Trang {}/{n}", i + 1),
+            style,
+            left,
+            right,
+            baseline,
+            Align::Center,
+        )?;
+    }
+    Ok(())
+}
+
 pub(crate) fn write_pdf(pages: &[Page], meta: &Meta) -> Result<Vec<u8>, RenderError> {
     if pages.len() > MAX_PAGES {
         return Err(RenderError::too_large(

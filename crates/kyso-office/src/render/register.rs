@@ -6,7 +6,7 @@
 //! A line taller than what is left of a page goes to the next page; one
 //! taller than a whole page continues over several.
 
-use super::canvas::{write_pdf, Align, Meta, Page, A4};
+use super::canvas::{number_pages, write_pdf, Align, Meta, Page, A4};
 use super::fonts::Face;
 use super::text::{wrap, Style};
 use super::{mm, RenderError};
@@ -271,16 +271,7 @@ pub fn register_pdf(
         )?;
     }
     let n = pages.len();
-    for (i, p) in pages.iter_mut().enumerate() {
-        p.text(
-            &format!("Trang {}/{n}", i + 1),
-            FOOT,
-            LEFT,
-            right,
-            LANDSCAPE.1 - BOTTOM + 4.0,
-            Align::Center,
-        )?;
-    }
+    number_pages(&mut pages, FOOT, (LEFT, right), LANDSCAPE.1 - BOTTOM + 4.0)?;
     let signature = BoxAt {
         page: 1,
         rect: pages[0].pdf_rect(right - SIGNATURE_BOX.0, TOP, right, TOP + SIGNATURE_BOX.1),

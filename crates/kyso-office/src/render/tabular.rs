@@ -6,7 +6,7 @@
 //! again, and every page has "Trang x/y" at the foot. The desk's report
 //! (issue 12 §8) is laid out with it.
 
-use super::canvas::{write_pdf, Align, Meta, Page, A4};
+use super::canvas::{number_pages, write_pdf, Align, Meta, Page, A4};
 use super::fonts::Face;
 use super::text::{wrap, Style};
 use super::{mm, RenderError};
@@ -207,16 +207,7 @@ pub fn tabular_pdf(r: &TabularReport) -> Result<RenderedReport, RenderError> {
         y += 14.0;
     }
     let n = pages.len();
-    for (i, p) in pages.iter_mut().enumerate() {
-        p.text(
-            &format!("Trang {}/{n}", i + 1),
-            FOOT,
-            LEFT,
-            right,
-            A4.1 - BOTTOM + 4.0,
-            Align::Center,
-        )?;
-    }
+    number_pages(&mut pages, FOOT, (LEFT, right), A4.1 - BOTTOM + 4.0)?;
     let signature = BoxAt {
         page: 1,
         rect: pages[0].pdf_rect(right - SIGNATURE_BOX.0, TOP, right, TOP + SIGNATURE_BOX.1),
