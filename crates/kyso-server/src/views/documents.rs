@@ -98,7 +98,12 @@ struct ListPage {
 }
 
 async fn list(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Response {
-    let state = q.state.as_deref().and_then(|x| DocState::parse(x).ok());
+    // A filter from the query: an unknown or empty one is no filter (and
+    // not an error of the office).
+    let state = q
+        .state
+        .as_deref()
+        .and_then(|x| DocState::ALL.into_iter().find(|s| s.code() == x));
     let mine = q.mine.as_deref() == Some("1");
     let f = DocumentFilter {
         state,
