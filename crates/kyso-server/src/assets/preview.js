@@ -27,6 +27,7 @@ function cards() {
 
 function overlay(box, viewport, annots, signed) {
   const out = [];
+  const placed = []; // [left, top, right] of the boxes whose label is above them
   for (const a of annots) {
     if (a.fieldType !== "Sig" || !a.rect) continue;
     const [x1, y1, x2, y2] = viewport.convertToViewportRectangle(a.rect);
@@ -40,6 +41,10 @@ function overlay(box, viewport, annots, signed) {
     el.style.top = (100 * top / viewport.height) + "%";
     el.style.width = (100 * w / viewport.width) + "%";
     el.style.height = (100 * h / viewport.height) + "%";
+    // Two boxes whose tops are close (the seal over the approver's
+    // signature): the second one's label goes under it, not over the first's.
+    const clash = placed.some(([l, t, r]) => Math.abs(t - top) < 24 && l < left + w && left < r);
+    if (clash) el.classList.add("below"); else placed.push([left, top, left + w]);
     const label = document.createElement("span");
     label.textContent = card ? card.label : box.dataset.msgEmptyField + " " + a.fieldName;
     el.appendChild(label);
