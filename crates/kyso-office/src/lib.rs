@@ -35,6 +35,7 @@ pub mod notification;
 pub mod person;
 pub mod portal;
 pub mod print;
+pub mod records_file;
 pub mod register;
 mod register_next;
 mod register_pdf;

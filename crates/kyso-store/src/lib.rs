@@ -26,6 +26,7 @@ pub mod office;
 mod pending_document;
 mod pending_signature;
 pub mod portal;
+pub mod records;
 pub mod renewal;
 mod revocation;
 pub mod search;

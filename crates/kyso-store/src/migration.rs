@@ -55,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::desk::notice_migration::M0011DeskNotice),
             Box::new(crate::portal::migration::M0012Portal),
             Box::new(crate::notification::migration::M0013NotificationSeen),
+            Box::new(crate::records::migration::M0016RecordsFile),
         ]
     }
 }

@@ -58,12 +58,16 @@ pub enum ArchiveCommand {
     /// their audit entries and manifest.xml. As a clerk, head or auditor
     /// of the agency (password from KYSO_PASSWORD or --user-password-env, else a prompt).
     Export(Box<ExportArgs>),
+    /// Hồ sơ / records files (Circular 02/2019): open, file documents,
+    /// close, list and show an agency's files of a year.
+    #[command(subcommand)]
+    File(Box<crate::records_file_cmd::FileCommand>),
 }
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
     /// The agency whose register is exported.
-    #[arg(long, required_unless_present = "document", requires = "register")]
+    #[arg(long, required_unless_present_any = ["document", "records_file"], requires = "register")]
     agency_id: Option<i64>,
     /// `out`: the outgoing register (the agency's documents); `in`: the
     /// incoming register (documents delivered to it, the issued files).
@@ -75,6 +79,10 @@ pub struct ExportArgs {
     /// These documents (by id), instead of a register.
     #[arg(long, num_args = 1.., conflicts_with_all = ["register", "agency_id"])]
     document: Vec<i64>,
+    /// A records file (hồ sơ, by id): its documents in order and
+    /// recordsfile.xml, instead of a register.
+    #[arg(long, conflicts_with_all = ["register", "agency_id", "document"])]
+    records_file: Option<i64>,
     /// The ZIP to write (written whole or not at all).
     #[arg(long)]
     out: PathBuf,
@@ -106,21 +114,17 @@ async fn export(ctx: &Context, a: &ExportArgs) -> Result<()> {
             year,
         },
         _ if !a.document.is_empty() => ExportSelection::Documents(a.document.clone()),
+        _ if a.records_file.is_some() => {
+            ExportSelection::RecordsFile(a.records_file.unwrap_or_default())
+        }
         _ => {
             return Err(anyhow!(
-                "cần --agency-id, --register và --year, hoặc --document / give --agency-id, --register and --year, or --document"
+                "cần --agency-id, --register và --year, hoặc --document, hoặc --records-file / give --agency-id, --register and --year, or --document, or --records-file"
             ))
         }
     };
     let office = open(ctx, a.blobs.as_deref(), None, 365).await?;
-    let pw = crate::key_source::password_from(
-        &a.user_password_env,
-        &format!("Mật khẩu / password ({}): ", a.user),
-    )?;
-    let login = office
-        .login(&a.user, &pw, None)
-        .await
-        .map_err(|e| anyhow!(e.message()))?;
+    let login = login(&office, &a.user, &a.user_password_env).await?;
     let dir = match a.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -151,12 +155,26 @@ async fn export(ctx: &Context, a: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
+/// Logs `user` in for one command, the password from the environment
+/// variable `env` or a no-echo prompt.
+pub(crate) async fn login(
+    office: &Office,
+    user: &str,
+    env: &str,
+) -> Result<kyso_office::auth::LoginOutcome> {
+    let pw = crate::key_source::password_from(env, &format!("Mật khẩu / password ({user}): "))?;
+    office
+        .login(user, &pw, None)
+        .await
+        .map_err(|e| anyhow!(e.message()))
+}
+
 fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .map_err(|e| format!("not an RFC 3339 time (2030-01-31T08:00:00Z): {e}"))
 }
 
-async fn open(
+pub(crate) async fn open(
     ctx: &Context,
     blobs: Option<&str>,
     now: Option<OffsetDateTime>,
@@ -221,6 +239,7 @@ fn print_status(s: &ArchiveStatus) {
 pub async fn run(ctx: &Context, c: ArchiveCommand) -> Result<()> {
     match c {
         ArchiveCommand::Export(a) => export(ctx, &a).await,
+        ArchiveCommand::File(c) => crate::records_file_cmd::run(ctx, *c).await,
         ArchiveCommand::Status { blobs, now, json } => {
             let office = open(ctx, blobs.as_deref(), now, 365).await?;
             let s = office

@@ -16,6 +16,7 @@ mod fill_cmd;
 mod key_file;
 mod key_source;
 mod office_cmd;
+mod records_file_cmd;
 mod search_cmd;
 mod serve_cmd;
 mod sign_appearance;

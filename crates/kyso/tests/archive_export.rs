@@ -635,3 +635,327 @@ fn archive_export_of_a_register_year() {
         assert!(!p.d.path("wrong.zip").exists());
     }
 }
+
+/// `kyso archive file ARGS` on `p`'s deployment as `user` (JSON out).
+fn cli_file(p: &Province, user: &str, args: &[&str]) -> Output {
+    Command::new(KYSO)
+        .args(["--data", p.d.data().to_str().unwrap(), "--db", &p.d.db])
+        .args(["archive", "file"])
+        .args(args)
+        .args(["--user", user, "--json"])
+        .env_remove("KYSO_KEY_PASSWORD")
+        .env("KYSO_PASSWORD", PASSWORD)
+        .env("KYSO_LOG", "warn")
+        .output()
+        .expect("run kyso")
+}
+
+/// The `<filedIn …/>` element of a metadata.xml, if any.
+fn filed_in(meta: &str) -> Option<String> {
+    meta.split("<filedIn ")
+        .nth(1)
+        .map(|s| s.split("/>").next().unwrap().to_string())
+}
+
+/// Records files (hồ sơ, Circular 02/2019): A's clerk opens a file of
+/// the year, files two issued documents (API and CLI) and closes it; B's
+/// clerk files a document it received once registered; the refusals
+/// (a draft, a document twice, another agency, a closed file, an empty
+/// file closed, a taken number, a bad retention, an auditor writing)
+/// change nothing; the file's export holds its documents, each
+/// metadata.xml names the file and the position, and recordsfile.xml
+/// carries the file-level metadata, all valid against the schema; a
+/// register export names the files too.
+#[test]
+fn records_files_and_their_export() {
+    for d in deployments() {
+        let backend = d.backend;
+        let p = Province::start(d, &["--login-rate", "1000"]);
+        let year: i32 = time::OffsetDateTime::now_utc()
+            .to_offset(time::macros::offset!(+7))
+            .year();
+        let a = p.a;
+        let ids: Vec<i64> = ["Quyết định thành lập tổ công tác", "Kế hoạch kiểm tra"]
+            .iter()
+            .map(|s| p.issue_scan(s)["id"].as_i64().unwrap())
+            .collect();
+        let draft = p.draft("Dự thảo chưa ban hành");
+        let clerk = p.api("vanthu");
+        let new_file = |notation: &str, extra: Value| {
+            let mut body = serde_json::json!({
+                "agency_id": a, "year": year, "notation": notation,
+                "title": "Hồ sơ về công tác văn thư, lưu trữ năm nay",
+                "retention": "vĩnh viễn", "access": "public",
+                "keywords": "văn thư, lưu trữ", "note": "Mở đầu năm",
+            });
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            body
+        };
+        let f = clerk
+            .post(
+                "/api/v1/archive/files",
+                new_file("vp", serde_json::json!({})),
+            )
+            .expect(201, "open a file");
+        let fid = f["id"].as_i64().unwrap();
+        let code = format!("000.00.00.H45.{year}.01.VP");
+        assert_eq!(f["code"], code.as_str(), "{backend}: {f}");
+        assert_eq!(f["retention"], "permanent", "{backend}: {f}");
+        assert_eq!(f["retention_vi"], "Vĩnh viễn", "{backend}: {f}");
+
+        // Refusals when opening.
+        clerk
+            .post(
+                "/api/v1/archive/files",
+                new_file("VP", serde_json::json!({"number": 1})),
+            )
+            .error(409, "file-number-taken");
+        clerk
+            .post(
+                "/api/v1/archive/files",
+                new_file("TC", serde_json::json!({"retention": "mãi mãi"})),
+            )
+            .error(400, "retention");
+        clerk
+            .post(
+                "/api/v1/archive/files",
+                new_file("V.P", serde_json::json!({})),
+            )
+            .error(400, "notation");
+        let secret = clerk.post(
+            "/api/v1/archive/files",
+            new_file("TC", serde_json::json!({"access": "secret"})),
+        );
+        assert!(matches!(secret.status, 400 | 422), "{}", secret.text());
+        p.api("kiemtra")
+            .post(
+                "/api/v1/archive/files",
+                new_file("KT", serde_json::json!({})),
+            )
+            .error(403, "forbidden");
+        p.api("noivu.vanthu")
+            .post(
+                "/api/v1/archive/files",
+                new_file("NV", serde_json::json!({})),
+            )
+            .error(403, "forbidden");
+        let list = |who: &str| {
+            p.api(who)
+                .get(&format!("/api/v1/archive/files?agency_id={a}&year={year}"))
+                .expect(200, "list")
+        };
+        assert_eq!(list("kiemtra").as_array().unwrap().len(), 1, "{backend}");
+
+        // Filing: by the API, then by the CLI; a draft and a second
+        // filing are refused; another agency's clerk does not see it.
+        let add = format!("/api/v1/archive/files/{fid}/documents");
+        clerk
+            .post(&add, serde_json::json!({"document_id": ids[0]}))
+            .expect(200, "file the first");
+        clerk
+            .post(&add, serde_json::json!({"document_id": draft}))
+            .error(409, "not-issued");
+        clerk
+            .post(&add, serde_json::json!({"document_id": ids[0]}))
+            .error(409, "already-filed");
+        p.api("noivu.vanthu")
+            .post(&add, serde_json::json!({"document_id": ids[1]}))
+            .error(404, "not-found");
+        Api::new(&p.base, Auth::Anonymous)
+            .get(&format!("/api/v1/archive/files/{fid}"))
+            .error(401, "unauthenticated");
+        let second = ids[1].to_string();
+        let o = cli_file(&p, "vanthu", &["add", &fid.to_string(), &second]);
+        assert!(o.status.success(), "{backend}: {}", out(&o));
+        let f: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let order: Vec<(i64, i64)> = f["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["position"].as_i64().unwrap(),
+                    d["document_id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(order, vec![(1, ids[0]), (2, ids[1])], "{backend}: {f}");
+        assert_eq!(
+            f["start_date"].as_str().map(|s| s.len()),
+            Some(10),
+            "{backend}: {f}"
+        );
+
+        // Closing: an empty file cannot be; this one can, once; then
+        // nothing is added.
+        let empty = clerk
+            .post(
+                "/api/v1/archive/files",
+                new_file("TH", serde_json::json!({"retention": "10"})),
+            )
+            .expect(201, "a second file");
+        assert_eq!(
+            empty["code"],
+            format!("000.00.00.H45.{year}.02.TH").as_str()
+        );
+        clerk
+            .post_empty(&format!("/api/v1/archive/files/{}/close", empty["id"]))
+            .error(409, "file-empty");
+        let closed = clerk
+            .post_empty(&format!("/api/v1/archive/files/{fid}/close"))
+            .expect(200, "close");
+        assert!(closed["closed_at"].is_string(), "{backend}: {closed}");
+        clerk
+            .post_empty(&format!("/api/v1/archive/files/{fid}/close"))
+            .error(409, "file-closed");
+        let third = p.issue_scan("Thông báo sau khi kết thúc hồ sơ")["id"]
+            .as_i64()
+            .unwrap();
+        clerk
+            .post(&add, serde_json::json!({"document_id": third}))
+            .error(409, "file-closed");
+        let after = clerk
+            .get(&format!("/api/v1/archive/files/{fid}"))
+            .expect(200, "show");
+        assert_eq!(after["documents"].as_array().unwrap().len(), 2, "{backend}");
+
+        // The file's export, by the API and the CLI.
+        let none = BTreeMap::new();
+        let got = p
+            .api("kiemtra")
+            .get(&format!("/api/v1/archive/export?records_file={fid}"));
+        assert_eq!(got.status, 200, "{backend}: {}", got.text());
+        let zip = p.d.path("file.zip");
+        std::fs::write(&zip, &got.bytes).unwrap();
+        check_export(&p, &zip, &ids, &none, "records file");
+        let dir = tempfile::tempdir().unwrap();
+        unzip(&zip, dir.path());
+        let rf_path = dir.path().join("recordsfile.xml");
+        xmllint(&rf_path);
+        let rf = std::fs::read_to_string(&rf_path).unwrap();
+        for want in [
+            format!("<code>{code}</code>"),
+            "<retention>permanent</retention>".to_string(),
+            "<access>public</access>".to_string(),
+            "<documentCount>2</documentCount>".to_string(),
+            "<notation>VP</notation>".to_string(),
+            format!("<item position=\"1\" document=\"{}\"", ids[0]),
+            format!("<item position=\"2\" document=\"{}\"", ids[1]),
+        ] {
+            assert!(rf.contains(&want), "{backend}: {want} in {rf}");
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let meta =
+                std::fs::read_to_string(dir.path().join(format!("documents/{id}/metadata.xml")))
+                    .unwrap();
+            let el = filed_in(&meta).unwrap_or_else(|| panic!("{backend}: {meta}"));
+            assert_eq!(attr(&el, "code").as_deref(), Some(code.as_str()), "{el}");
+            assert_eq!(attr(&el, "position"), Some((i + 1).to_string()), "{el}");
+            assert_eq!(attr(&el, "retention").as_deref(), Some("permanent"), "{el}");
+        }
+        let zip = p.d.path("file-cli.zip");
+        let o = cli_export(
+            &p,
+            "vanthu",
+            &[
+                "--records-file",
+                &fid.to_string(),
+                "--out",
+                zip.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{backend}: {}", out(&o));
+        check_export(&p, &zip, &ids, &none, "records file, CLI");
+        // Another agency's people cannot export it.
+        p.api("noivu.vanthu")
+            .get(&format!("/api/v1/archive/export?records_file={fid}"))
+            .error(404, "not-found");
+        p.api("kiemtra")
+            .get(&format!(
+                "/api/v1/archive/export?records_file={fid}&document=1"
+            ))
+            .error(400, "bad-query");
+
+        // A register export names the file of each filed document; the
+        // unfiled third has none.
+        let got = clerk.get(&format!(
+            "/api/v1/archive/export?agency_id={a}&register=out&year={year}"
+        ));
+        assert_eq!(got.status, 200, "{backend}: {}", got.text());
+        let zip = p.d.path("register.zip");
+        std::fs::write(&zip, &got.bytes).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        unzip(&zip, dir.path());
+        let meta = |id: i64| {
+            std::fs::read_to_string(dir.path().join(format!("documents/{id}/metadata.xml")))
+                .unwrap()
+        };
+        assert!(filed_in(&meta(ids[1])).is_some(), "{backend}");
+        assert!(filed_in(&meta(third)).is_none(), "{backend}");
+        assert!(!dir.path().join("recordsfile.xml").exists(), "{backend}");
+
+        // B files a document it received, once registered, in its own
+        // file (with the CLI).
+        let clerk_b = p.api("vanthu.stc");
+        let o = cli_file(
+            &p,
+            "vanthu.stc",
+            &[
+                "create",
+                "--agency-id",
+                &p.b.to_string(),
+                "--year",
+                &year.to_string(),
+                "--notation",
+                "TCKT",
+                "--title",
+                "Văn bản đến về kiểm tra",
+                "--retention",
+                "20",
+                "--access",
+                "conditional",
+            ],
+        );
+        assert!(o.status.success(), "{backend}: {}", out(&o));
+        let fb: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let fb_id = fb["id"].as_i64().unwrap();
+        let add_b = format!("/api/v1/archive/files/{fb_id}/documents");
+        clerk_b
+            .post(&add_b, serde_json::json!({"document_id": ids[1]}))
+            .error(404, "not-found");
+        let inbox = clerk_b
+            .get(&format!("/api/v1/inbox?agency_id={}", p.b))
+            .expect(200, "inbox");
+        let dl = inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["document_id"] == ids[1])
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        clerk_b
+            .post_empty(&format!("/api/v1/inbox/{dl}/register"))
+            .expect(200, "register");
+        let fb = clerk_b
+            .post(&add_b, serde_json::json!({"document_id": ids[1]}))
+            .expect(200, "file a received document");
+        assert_eq!(fb["documents"][0]["incoming"], true, "{backend}: {fb}");
+        let got = clerk_b.get(&format!("/api/v1/archive/export?records_file={fb_id}"));
+        assert_eq!(got.status, 200, "{backend}: {}", got.text());
+        let zip = p.d.path("file-b.zip");
+        std::fs::write(&zip, &got.bytes).unwrap();
+        let incoming = BTreeMap::from([(ids[1], dl)]);
+        check_export(&p, &zip, &ids[1..], &incoming, "B's records file");
+        let dir = tempfile::tempdir().unwrap();
+        unzip(&zip, dir.path());
+        let rf = std::fs::read_to_string(dir.path().join("recordsfile.xml")).unwrap();
+        xmllint(&dir.path().join("recordsfile.xml"));
+        assert!(
+            rf.contains("<retention>20</retention>") && rf.contains("<access>conditional</access>"),
+            "{backend}: {rf}"
+        );
+    }
+}

@@ -183,6 +183,17 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             .expect(201, "device of B")["id"]
             .as_i64()
             .unwrap();
+        // A records file of A holding its issued document.
+        let file_a = p
+            .api("vanthu")
+            .post(
+                "/api/v1/archive/files",
+                json!({"agency_id": a, "year": year, "notation": "VP", "title": "Hồ sơ của A",
+                       "retention": "permanent", "access": "public"}),
+            )
+            .expect(201, "records file of A")["id"]
+            .as_i64()
+            .unwrap();
         let cert = B64.encode(&p.approver_cert);
         let pem = std::fs::read_to_string(p.d.path("issuing.pem")).unwrap();
         let tok_a = p.people["chuyenvien"].token_id;
@@ -236,6 +247,12 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             call(M::GET, "/api/v1/audit/verify", "/api/v1/audit/verify".into(), Body::None),
             call(M::GET, "/api/v1/archive/status", format!("/api/v1/archive/status?agency_id={b}"), Body::None),
             call(M::GET, "/api/v1/archive/export", format!("/api/v1/archive/export?agency_id={a}&register=out&year={year}"), Body::None),
+            call(M::GET, "/api/v1/archive/files", format!("/api/v1/archive/files?agency_id={a}&year={year}"), Body::None),
+            call(M::POST, "/api/v1/archive/files", "/api/v1/archive/files".into(), Body::Json(json!(
+                {"agency_id": a, "year": year, "notation": "MT", "title": "Ma trận", "retention": "10", "access": "public"}))),
+            call(M::GET, "/api/v1/archive/files/{id}", format!("/api/v1/archive/files/{file_a}"), Body::None),
+            call(M::POST, "/api/v1/archive/files/{id}/documents", format!("/api/v1/archive/files/{file_a}/documents"), Body::Json(json!({"document_id": doc_s}))),
+            call(M::POST, "/api/v1/archive/files/{id}/close", format!("/api/v1/archive/files/{file_a}/close"), Body::None),
             call(M::GET, "/api/v1/webhooks", format!("/api/v1/webhooks?agency_id={b}"), Body::None),
             call(M::POST, "/api/v1/webhooks", "/api/v1/webhooks".into(), Body::Json(json!(
                 {"agency_id": b, "url": "http://127.0.0.1:9/y", "events": ["delivery.arrived"]}))),
@@ -393,6 +410,14 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             .get(&format!("/api/v1/inbox/{dl_b}"))
             .expect(200, "dl");
         assert_eq!(dl["status"], "01");
+        let f = p
+            .api("vanthu")
+            .get(&format!("/api/v1/archive/files/{file_a}"))
+            .expect(200, "records file");
+        assert!(
+            f["documents"].as_array().unwrap().is_empty() && f["closed_at"].is_null(),
+            "{f}"
+        );
         p.api("chuyenvien")
             .get("/api/v1/me")
             .expect(200, "A's token still works");

@@ -20,6 +20,7 @@ use zip::write::SimpleFileOptions;
 
 use crate::actor::{Actor, Scope};
 use crate::error::{OfficeError, Result};
+use crate::records_file::{filings, RecordsFileView};
 use crate::register::Direction;
 use crate::role::Role;
 use crate::Office;
@@ -44,6 +45,9 @@ pub enum ExportSelection {
     },
     /// These documents.
     Documents(Vec<i64>),
+    /// The documents of a records file (hồ sơ) in their order, with the
+    /// file's own metadata (`recordsfile.xml`).
+    RecordsFile(i64),
 }
 
 /// What an export wrote.
@@ -56,10 +60,12 @@ pub struct ExportReport {
 }
 
 /// A document to export; with the delivery when it is exported by its
-/// recipient (incoming register).
+/// recipient (incoming register), and the records file the exporting
+/// agency filed it in, at which position.
 struct Selected {
     doc: document::Model,
     delivery: Option<delivery::Model>,
+    filed: Option<(RecordsFileView, i32)>,
 }
 
 /// One file written to the ZIP (for the manifest).
@@ -198,6 +204,7 @@ impl Office {
                                 v.push(Selected {
                                     doc: d,
                                     delivery: None,
+                                    filed: None,
                                 });
                             }
                             Direction::In => {
@@ -214,6 +221,7 @@ impl Office {
                                 v.push(Selected {
                                     doc: d,
                                     delivery: Some(dl),
+                                    filed: None,
                                 });
                             }
                         }
@@ -234,6 +242,36 @@ impl Office {
                         v.push(Selected {
                             doc: d,
                             delivery: None,
+                            filed: None,
+                        });
+                    }
+                    v
+                }
+                ExportSelection::RecordsFile(id) => {
+                    let f = self.records_file(actor, *id).await?;
+                    actor.require_any(&readers, f.agency_id)?;
+                    if f.documents.len() > limit {
+                        return Err(too_many(f.documents.len(), limit));
+                    }
+                    let mut v = Vec::with_capacity(f.documents.len());
+                    for it in &f.documents {
+                        let Some(d) = document::Entity::find_by_id(it.document_id).one(db).await?
+                        else {
+                            continue;
+                        };
+                        let dl = if it.incoming {
+                            delivery::Entity::find()
+                                .filter(delivery::Column::DocumentId.eq(d.id))
+                                .filter(delivery::Column::AgencyId.eq(f.agency_id))
+                                .one(db)
+                                .await?
+                        } else {
+                            None
+                        };
+                        v.push(Selected {
+                            doc: d,
+                            delivery: dl,
+                            filed: None,
                         });
                     }
                     v
@@ -254,10 +292,39 @@ impl Office {
                     "nothing to export: no documents selected",
                 ));
             }
-            let report = self.write_export(&docs, out).await?;
+            // Each document with the records file the exporting agency
+            // (the register's, the file's, or the document's own) filed
+            // it in.
+            let file = match sel {
+                ExportSelection::RecordsFile(id) => Some(self.records_file(actor, *id).await?),
+                _ => None,
+            };
+            let exporter = |s: &Selected| match sel {
+                ExportSelection::Register { agency_id, .. } => *agency_id,
+                ExportSelection::RecordsFile(_) => {
+                    file.as_ref().map(|f| f.agency_id).unwrap_or_default()
+                }
+                ExportSelection::Documents(_) => s.doc.agency_id,
+            };
+            let mut by_agency: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+            for s in &docs {
+                by_agency.entry(exporter(s)).or_default().push(s.doc.id);
+            }
+            let mut filed = std::collections::HashMap::new();
+            for (agency, ids) in &by_agency {
+                filed.insert(*agency, filings(db, *agency, ids).await?);
+            }
+            for s in docs.iter_mut() {
+                let agency = exporter(s);
+                s.filed = filed.get(&agency).and_then(|m| m.get(&s.doc.id)).cloned();
+            }
+            let report = self.write_export(&docs, file.as_ref(), out).await?;
             let agency_id = match sel {
                 ExportSelection::Register { agency_id, .. } => *agency_id,
                 ExportSelection::Documents(_) => docs[0].doc.agency_id,
+                ExportSelection::RecordsFile(_) => {
+                    file.as_ref().map(|f| f.agency_id).unwrap_or_default()
+                }
             };
             let detail = match sel {
                 ExportSelection::Register {
@@ -277,6 +344,11 @@ impl Office {
                         .map(|i| i.to_string())
                         .collect::<Vec<_>>()
                         .join(",")
+                ),
+                ExportSelection::RecordsFile(id) => format!(
+                    "records file {id} {}; {} documents",
+                    file.as_ref().map(|f| f.code.as_str()).unwrap_or(""),
+                    docs.len()
                 ),
             };
             let now = self.now();
@@ -301,6 +373,7 @@ impl Office {
     async fn write_export<W: Write + Seek>(
         &self,
         docs: &[Selected],
+        file: Option<&RecordsFileView>,
         out: W,
     ) -> Result<ExportReport> {
         let db = self.store.connection();
@@ -400,7 +473,14 @@ impl Office {
                 Some(c) => category::Entity::find_by_id(c).one(db).await?,
                 None => None,
             };
-            let xml = metadata_xml(d, &agencies, &recipients, category.as_ref(), &file_meta)?;
+            let xml = metadata_xml(
+                d,
+                &agencies,
+                &recipients,
+                category.as_ref(),
+                sel.filed.as_ref(),
+                &file_meta,
+            )?;
             put(&mut zip, format!("{dir}/metadata.xml"), &xml)?;
             // The sender's history of its document; a recipient's, of
             // its delivery.
@@ -426,6 +506,9 @@ impl Office {
             }
         }
         put(&mut zip, "audit.jsonl".into(), &audit_lines)?;
+        if let Some(f) = file {
+            put(&mut zip, "recordsfile.xml".into(), &records_file_xml(f)?)?;
+        }
         let files = listed.len();
         let bytes: u64 = listed.iter().map(|l| l.size).sum();
         let manifest = manifest_xml(docs.len(), &listed)?;
@@ -466,11 +549,57 @@ fn manifest_xml(documents: usize, listed: &[Listed]) -> Result<Vec<u8>> {
     Ok(x.finish())
 }
 
+/// `recordsfile.xml`: the file-level metadata of a records file
+/// (Circular 02/2019/TT-BNV), its documents in order pointing at their
+/// `metadata.xml`.
+fn records_file_xml(f: &RecordsFileView) -> Result<Vec<u8>> {
+    let mut x = Xml::new()?;
+    let id = f.id.to_string();
+    x.start("recordsFile", &[("xmlns", METADATA_NS), ("id", &id)])?;
+    x.text("code", &f.code)?;
+    x.start("issuingBody", &[("code", &f.agency_code)])?;
+    x.w.write_event(Event::Text(BytesText::new(&f.agency_name)))
+        .map_err(xml_err)?;
+    x.end("issuingBody")?;
+    x.text("year", &f.year.to_string())?;
+    x.text("number", &format!("{:02}", f.number))?;
+    x.text("notation", &f.notation)?;
+    x.text("title", &f.title)?;
+    x.text("retention", &f.retention)?;
+    x.text("access", f.access.code())?;
+    x.text("language", &f.language)?;
+    x.opt("startDate", f.start_date.as_deref())?;
+    x.opt("endDate", f.end_date.as_deref())?;
+    x.text("documentCount", &f.documents.len().to_string())?;
+    x.text("pageCount", &f.page_count.to_string())?;
+    if !f.keywords.is_empty() {
+        x.text("keywords", &f.keywords)?;
+    }
+    if !f.note.is_empty() {
+        x.text("note", &f.note)?;
+    }
+    x.opt("closed", f.closed_at.as_deref())?;
+    x.start("items", &[])?;
+    for it in &f.documents {
+        let pos = it.position.to_string();
+        let doc = it.document_id.to_string();
+        let path = format!("documents/{}/metadata.xml", it.document_id);
+        x.empty(
+            "item",
+            &[("position", &pos), ("document", &doc), ("path", &path)],
+        )?;
+    }
+    x.end("items")?;
+    x.end("recordsFile")?;
+    Ok(x.finish())
+}
+
 fn metadata_xml(
     d: &document::Model,
     agencies: &std::collections::HashMap<i64, agency::Model>,
     recipients: &[document_recipient::Model],
     category: Option<&category::Model>,
+    filed: Option<&(RecordsFileView, i32)>,
     files: &[(document_file::Model, String, String, u64)],
 ) -> Result<Vec<u8>> {
     let mut x = Xml::new()?;
@@ -531,6 +660,19 @@ fn metadata_xml(
         x.end("category")?;
     }
     x.text("language", &d.language)?;
+    if let Some((f, position)) = filed {
+        let position = position.to_string();
+        x.empty(
+            "filedIn",
+            &[
+                ("code", f.code.as_str()),
+                ("position", position.as_str()),
+                ("title", f.title.as_str()),
+                ("retention", f.retention.as_str()),
+                ("access", f.access.code()),
+            ],
+        )?;
+    }
     x.start("files", &[])?;
     for (f, path, media, size) in files {
         let size = size.to_string();

@@ -61,18 +61,27 @@ pub struct ExportQuery {
     pub year: Option<i32>,
     /// Instead of a register: document ids, comma separated (`12,13`).
     pub document: Option<String>,
+    /// Instead of a register: a records file (hồ sơ), its documents in
+    /// order and `recordsfile.xml`.
+    pub records_file: Option<i64>,
 }
 
 fn bad_selection() -> WebError {
     WebError::invalid(
         "bad-query",
-        "cần agency_id, register và year, hoặc document (danh sách mã văn bản)",
-        "give agency_id, register and year, or document (a comma-separated list of ids)",
+        "cần agency_id, register và year, hoặc document (danh sách mã văn bản), hoặc records_file",
+        "give agency_id, register and year, or document (a comma-separated list of ids), or records_file",
     )
 }
 
 impl ExportQuery {
     fn selection(&self) -> Result<ExportSelection, WebError> {
+        if let Some(id) = self.records_file {
+            return match (self.agency_id, self.register, self.year, &self.document) {
+                (None, None, None, None) => Ok(ExportSelection::RecordsFile(id)),
+                _ => Err(bad_selection()),
+            };
+        }
         match (self.agency_id, self.register, self.year, &self.document) {
             (Some(agency_id), Some(direction), Some(year), None) => Ok(ExportSelection::Register {
                 agency_id,
@@ -149,6 +158,7 @@ async fn export(
             year,
         } => format!("luu-tru-{}-{agency_id}-{year}.zip", direction.code()),
         ExportSelection::Documents(_) => "luu-tru-van-ban.zip".to_string(),
+        ExportSelection::RecordsFile(id) => format!("ho-so-{id}.zip"),
     };
     Ok((
         [

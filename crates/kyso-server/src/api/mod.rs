@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod notifications;
 pub mod people;
 pub mod portal;
+pub mod records_files;
 pub mod registers;
 pub mod search;
 mod upload;
@@ -78,6 +79,7 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(inbox::routes())
         .merge(registers::routes())
         .merge(audit::routes())
+        .merge(records_files::routes())
         .merge(archive::routes())
         .merge(portal::routes())
         .merge(notifications::routes())

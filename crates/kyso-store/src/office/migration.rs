@@ -7,10 +7,10 @@ use sea_orm_migration::sea_orm::ConnectionTrait;
 use crate::migration::drop_table;
 
 /// A column called `name`.
-fn col(name: &str) -> ColumnDef {
+pub(crate) fn col(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
 }
-fn id() -> ColumnDef {
+pub(crate) fn id() -> ColumnDef {
     col("id")
         .big_integer()
         .not_null()
@@ -18,39 +18,39 @@ fn id() -> ColumnDef {
         .primary_key()
         .to_owned()
 }
-fn text(name: &str) -> ColumnDef {
+pub(crate) fn text(name: &str) -> ColumnDef {
     col(name).text().not_null().to_owned()
 }
-fn text_null(name: &str) -> ColumnDef {
+pub(crate) fn text_null(name: &str) -> ColumnDef {
     col(name).text().null().to_owned()
 }
-fn big(name: &str) -> ColumnDef {
+pub(crate) fn big(name: &str) -> ColumnDef {
     col(name).big_integer().not_null().to_owned()
 }
-fn big_null(name: &str) -> ColumnDef {
+pub(crate) fn big_null(name: &str) -> ColumnDef {
     col(name).big_integer().null().to_owned()
 }
-fn int(name: &str) -> ColumnDef {
+pub(crate) fn int(name: &str) -> ColumnDef {
     col(name).integer().not_null().to_owned()
 }
-fn int_null(name: &str) -> ColumnDef {
+pub(crate) fn int_null(name: &str) -> ColumnDef {
     col(name).integer().null().to_owned()
 }
-fn boolean(name: &str) -> ColumnDef {
+pub(crate) fn boolean(name: &str) -> ColumnDef {
     col(name).boolean().not_null().to_owned()
 }
 fn blob_null(name: &str) -> ColumnDef {
     col(name).blob().null().to_owned()
 }
 /// `FOREIGN KEY (column) REFERENCES to(to_col)` named after the table.
-fn fk(table: &str, column: &str, to: &str, to_col: &str) -> ForeignKeyCreateStatement {
+pub(crate) fn fk(table: &str, column: &str, to: &str, to_col: &str) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(Alias::new(table), Alias::new(column))
         .to(Alias::new(to), Alias::new(to_col))
         .to_owned()
 }
-fn table(name: &str) -> TableCreateStatement {
+pub(crate) fn table(name: &str) -> TableCreateStatement {
     Table::create().table(Alias::new(name)).to_owned()
 }
 /// `CREATE [UNIQUE] INDEX` named after the table and columns.
