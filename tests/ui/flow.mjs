@@ -434,6 +434,41 @@ try {
     await page.click("nav.menu a[href='/registers']");
     await page.locator("#register tr", { hasText: subject }).waitFor();
   });
+  // --- Records files (hồ sơ): opened from the register, a refusal keeps
+  // the form, the issued document filed, the file exported and closed.
+  await step("records-refused", async () => {
+    await clickAndWait("#records-link", /\/records\?/);
+    await page.fill("#number", "mười hai");
+    await page.fill("#notation", "VP");
+    await page.fill("#title", "Hồ sơ chuyển đổi số năm nay");
+    await clickAndWait("#create-file", /\/records$/);
+    await expectText("#records-error", /số hồ sơ không hợp lệ/);
+    const kept = await page.inputValue("#title");
+    if (kept !== "Hồ sơ chuyển đổi số năm nay") fail(`the form lost its title: ${kept}`);
+  });
+  await step("records-created", async () => {
+    await page.fill("#number", "");
+    await clickAndWait("#create-file", /\/records\/\d+\?ok=records-created/);
+    await expectText("#file-code", /\.\d{4}\.01\.VP$/);
+    await expectText("#file-state", /Đang lập/);
+  });
+  await step("records-filed", async () => {
+    await selectByLabel("#document_id", new RegExp(subject.slice(0, 30)));
+    await clickAndWait("#add-document", /ok=records-added/);
+    await page.locator("#file-documents tr", { hasText: subject.slice(0, 30) }).waitFor();
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-file")]);
+    const zip = path.join(OUT, "records-file.zip");
+    await dl.saveAs(zip);
+    const bytes = fs.readFileSync(zip);
+    if (bytes.subarray(0, 2).toString() !== "PK" || !bytes.includes("recordsfile.xml")) {
+      fail("the records file's export is not a ZIP with recordsfile.xml");
+    }
+  });
+  await step("records-closed", async () => {
+    await clickAndWait("#close-file", /ok=records-closed/);
+    await expectText("#file-state", /Đã kết thúc/);
+    if (await page.locator("#add-form").count()) fail("a closed file still offers to file documents");
+  });
   await step("sender-phone", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${BASE}/documents/${docId}`);

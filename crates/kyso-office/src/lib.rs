@@ -84,6 +84,8 @@ pub struct OfficeConfig {
     /// How long before its TSA certificate expires a long-term file is
     /// time-stamped again (archive renewal).
     pub ltv_margin: time::Duration,
+    /// How often the desk's report is made and kept for the department.
+    pub report_schedule: desk::Schedule,
 }
 
 impl OfficeConfig {
@@ -98,6 +100,7 @@ impl OfficeConfig {
             smtp_url: None,
             smtp_from: "kyso <noreply@localhost>".into(),
             ltv_margin: archive::ltv::DEFAULT_MARGIN,
+            report_schedule: desk::Schedule::Monthly,
         }
     }
 }

@@ -581,6 +581,84 @@ impl Office {
     }
 }
 
+/// A document the file's agency may still file (for the file's page).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Fileable {
+    pub document_id: i64,
+    pub number_text: Option<String>,
+    pub subject: String,
+    pub incoming: bool,
+}
+
+/// Most candidates one file's page offers.
+pub const CANDIDATE_LIMIT: u64 = 500;
+
+impl Office {
+    /// The documents of file `id`'s year that its agency may still file
+    /// there: its own issued ones (outgoing register of the year) and
+    /// those it registered as received that year, not yet filed; newest
+    /// first, at most [`CANDIDATE_LIMIT`]. Nothing for a closed file.
+    pub async fn fileable_documents(&self, actor: &Actor, id: i64) -> Result<Vec<Fileable>> {
+        self.guard(actor, "records_file.candidates", async || {
+            let db = self.store.connection();
+            let f = file_for(db, actor, id, KEEPERS, false).await?;
+            if f.closed_at.is_some() {
+                return Ok(Vec::new());
+            }
+            let filed: std::collections::HashSet<i64> = records_file_item::Entity::find()
+                .filter(records_file_item::Column::AgencyId.eq(f.agency_id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|i| i.document_id)
+                .collect();
+            let mut out = Vec::new();
+            let own = document::Entity::find()
+                .filter(document::Column::AgencyId.eq(f.agency_id))
+                .filter(
+                    document::Column::State.is_in([State::Issued.code(), State::Recalled.code()]),
+                )
+                .filter(document::Column::RegisterYear.eq(f.year))
+                .order_by_desc(document::Column::Id)
+                .limit(CANDIDATE_LIMIT)
+                .all(db)
+                .await?;
+            for d in own.into_iter().filter(|d| !filed.contains(&d.id)) {
+                out.push(Fileable {
+                    document_id: d.id,
+                    number_text: view_number_text(&d),
+                    subject: d.subject.clone(),
+                    incoming: false,
+                });
+            }
+            let arrivals = delivery::Entity::find()
+                .filter(delivery::Column::AgencyId.eq(f.agency_id))
+                .filter(delivery::Column::IncomingYear.eq(f.year))
+                .filter(delivery::Column::IncomingNumber.is_not_null())
+                .order_by_desc(delivery::Column::Id)
+                .limit(CANDIDATE_LIMIT)
+                .all(db)
+                .await?;
+            for dl in arrivals
+                .into_iter()
+                .filter(|d| !filed.contains(&d.document_id))
+            {
+                if let Some(d) = document::Entity::find_by_id(dl.document_id).one(db).await? {
+                    out.push(Fileable {
+                        document_id: d.id,
+                        number_text: view_number_text(&d),
+                        subject: d.subject.clone(),
+                        incoming: true,
+                    });
+                }
+            }
+            out.truncate(CANDIDATE_LIMIT as usize);
+            Ok(out)
+        })
+        .await
+    }
+}
+
 /// Where `agency_id` filed each of `documents`: the file and the position.
 pub(crate) async fn filings(
     db: &impl ConnectionTrait,

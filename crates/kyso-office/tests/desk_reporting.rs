@@ -27,6 +27,7 @@ use kyso_office::{Actor, ErrorKind, FixedClock, Office, OfficeConfig};
 use kyso_pki::name::SubjectName;
 use kyso_store::testing::test_stores;
 use kyso_store::Store;
+use sha2::Digest;
 use time::macros::datetime;
 
 struct Desk {
@@ -34,7 +35,8 @@ struct Desk {
     ca: Arc<Ca>,
     clock: Arc<FixedClock>,
     dir: tempfile::TempDir,
-    backend: &'static str,
+    /// The blob store every replica shares.
+    blobs: kyso_store::BlobStore,
     /// The office without SMTP configured.
     office: Arc<Office>,
     agency_a: i64,
@@ -63,7 +65,7 @@ impl Desk {
             &self.ca,
             &self.clock,
             self.dir.path(),
-            self.backend,
+            &self.blobs,
             smtp_url,
         )
     }
@@ -74,7 +76,7 @@ fn office(
     ca: &Arc<Ca>,
     clock: &Arc<FixedClock>,
     dir: &Path,
-    backend: &str,
+    blobs: &kyso_store::BlobStore,
     smtp_url: Option<String>,
 ) -> Arc<Office> {
     let mut config = OfficeConfig::new(
@@ -87,7 +89,7 @@ fn office(
     Arc::new(
         Office::new(
             store.clone(),
-            kyso_store::testing::test_blob_store(backend, dir),
+            blobs.clone(),
             ca.clone(),
             config,
             clock.clone(),
@@ -116,7 +118,8 @@ async fn desk(store: Store) -> Desk {
     );
     // Wednesday 29 April 2026, 09:00 in Vietnam.
     let clock = Arc::new(FixedClock::new(datetime!(2026-04-29 09:00 +7)));
-    let office = office(&store, &ca, &clock, dir.path(), backend, None);
+    let blobs = kyso_store::testing::test_blob_store(backend, dir.path());
+    let office = office(&store, &ca, &clock, dir.path(), &blobs, None);
     let agency = |code: &str, name: &str, short: &str, parent| NewAgency {
         parent_id: parent,
         code: code.into(),
@@ -186,7 +189,7 @@ async fn desk(store: Store) -> Desk {
         ca,
         clock,
         dir,
-        backend,
+        blobs,
         office,
         agency_a: a.id,
         admin,
@@ -520,6 +523,56 @@ async fn notices_once_and_overdue_in_reports() {
             .await
             .unwrap_err()
             .kind,
+            ErrorKind::Forbidden
+        );
+
+        // The month's report made on the schedule and kept: two replicas
+        // run the job at once on 11 May; April's report is kept once, for
+        // the department (the body with a department administrator).
+        let (r1, r2) = (w.replica(None), w.replica(None));
+        let (a, b) = tokio::join!(r1.make_periodic_reports(), r2.make_periodic_reports());
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(
+            a.failed.is_empty() && b.failed.is_empty(),
+            "{backend}: {a:?} {b:?}"
+        );
+        let mut made: Vec<_> = a.kept.iter().chain(&b.kept).cloned().collect();
+        made.sort();
+        assert_eq!(made, vec![(top, "2026-04".to_string())], "{backend}");
+        assert!(o.make_periodic_reports().await.unwrap().kept.is_empty());
+        let kept = o.periodic_reports(&w.ca_operator).await.unwrap();
+        assert_eq!(kept.len(), 1, "{backend}");
+        assert_eq!(
+            (kept[0].from.as_str(), kept[0].to.as_str()),
+            ("2026-04-01", "2026-04-30")
+        );
+        let (view, pdf) = o.periodic_report_pdf(&w.admin, kept[0].id).await.unwrap();
+        assert_eq!(view.sha256, hex::encode(sha2::Sha256::digest(&pdf)));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bao-cao-thang-4.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        if let Some((ok, out)) = pyhanko_validate(o, &path) {
+            assert!(ok, "{backend}: pyHanko on the kept report: {out}");
+        }
+        let text = Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains("từ ngày 01/04/2026 đến ngày 30/04/2026"),
+            "{text}"
+        );
+        // A managing organization lists none of the department's; a
+        // drafter reads no kept report at all.
+        assert!(o.periodic_reports(&w.head_a).await.unwrap().is_empty());
+        for who in [&w.head_a, &w.subscriber] {
+            let e = o.periodic_report_pdf(who, kept[0].id).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Forbidden, "{backend}");
+        }
+        assert_eq!(
+            o.periodic_reports(&w.subscriber).await.unwrap_err().kind,
             ErrorKind::Forbidden
         );
 

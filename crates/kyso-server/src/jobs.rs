@@ -1,6 +1,7 @@
 //! What the server does besides answering: keep the CRLs fresh,
 //! time-stamp the audit chain's head (hourly, and once more at shutdown),
 //! send the webhook outbox and the certificate desk's e-mail notices,
+//! make and keep the desk's report when a month (or quarter) ends,
 //! purge expired sessions, renew the archive time-stamps of long-term
 //! files that fall due. Every replica runs
 //! them; the office makes each safe to run concurrently (a webhook
@@ -26,6 +27,8 @@ pub struct JobIntervals {
     pub desk_notices: Duration,
     /// Archive renewal (long-term files due for a new time-stamp).
     pub archive: Duration,
+    /// Looking whether a period ended whose desk report is not kept yet.
+    pub desk_reports: Duration,
     /// Documents renewed per archive round.
     pub ltv_batch: u64,
 }
@@ -40,6 +43,7 @@ impl Default for JobIntervals {
             search: Duration::from_secs(2),
             desk_notices: Duration::from_secs(600),
             archive: Duration::from_secs(3600),
+            desk_reports: Duration::from_secs(3600),
             ltv_batch: 20,
         }
     }
@@ -134,6 +138,23 @@ impl Jobs {
                     ),
                     Ok(_) => {}
                     Err(e) => tracing::warn!("desk notices failed: {e}"),
+                }
+            }
+        }));
+        let office = state.office.clone();
+        tasks.push(every(iv.desk_reports, move || {
+            let office = office.clone();
+            async move {
+                match office.make_periodic_reports().await {
+                    Ok(r) => {
+                        for (body, period) in &r.kept {
+                            tracing::info!("desk report {period} kept for agency {body}");
+                        }
+                        for (body, e) in &r.failed {
+                            tracing::warn!("desk report for agency {body} not made: {e}");
+                        }
+                    }
+                    Err(e) => tracing::warn!("periodic desk reports failed: {e}"),
                 }
             }
         }));

@@ -70,6 +70,14 @@ pub enum DeskCommand {
         #[arg(long)]
         pdf: Option<PathBuf>,
     },
+    /// Báo cáo định kỳ đã lưu / the reports made on the schedule (monthly
+    /// by default) and kept; with an id and `--pdf`, one of them.
+    Periodic {
+        id: Option<i64>,
+        /// Write the kept signed PDF here.
+        #[arg(long, requires = "id")]
+        pdf: Option<PathBuf>,
+    },
     /// Nhật ký thông báo thư điện tử / the e-mail notice log (expiry,
     /// state changes, overdue requests), newest first.
     Notices {
@@ -319,6 +327,25 @@ fn request_text(r: &Value) -> String {
     out
 }
 
+fn periodic_text(v: &Value) -> String {
+    let line = |r: &Value| {
+        format!(
+            "{:>5}  {:<8} {} – {}  {}  sha256 {}\n",
+            r["id"],
+            r["period"].as_str().unwrap_or(""),
+            r["from"].as_str().unwrap_or(""),
+            r["to"].as_str().unwrap_or(""),
+            r["agency_name"].as_str().unwrap_or(""),
+            r["sha256"].as_str().unwrap_or("")
+        )
+    };
+    match v.as_array() {
+        Some(a) if a.is_empty() => "Chưa có báo cáo định kỳ / no periodic report kept yet\n".into(),
+        Some(a) => a.iter().map(line).collect(),
+        None => line(v),
+    }
+}
+
 fn report_text(r: &Value) -> String {
     let n = |v: &Value| v.as_u64().unwrap_or(0);
     let mut out = format!(
@@ -561,6 +588,28 @@ fn run_blocking(a: DeskArgs) -> Result<()> {
                 show(&v, report_text);
             }
         }
+        DeskCommand::Periodic { id, pdf } => match (id, pdf) {
+            (Some(id), Some(out)) => {
+                let b = api.get_bytes(&format!("/api/v1/desk/reports/periodic/{id}/pdf"))?;
+                std::fs::write(&out, &b)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                if !j {
+                    println!("{} ({} bytes)", out.display(), b.len());
+                }
+            }
+            (id, _) => {
+                let v: Value = api.get("/api/v1/desk/reports/periodic")?;
+                let v = match id {
+                    Some(id) => v
+                        .as_array()
+                        .and_then(|a| a.iter().find(|r| r["id"] == id))
+                        .cloned()
+                        .with_context(|| format!("no periodic report {id}"))?,
+                    None => v,
+                };
+                show(&v, periodic_text);
+            }
+        },
         DeskCommand::Notices { limit } => {
             let v: Value = api.get(&format!("/api/v1/desk/notices?limit={limit}"))?;
             show(&v, notices_text);

@@ -39,6 +39,10 @@ pub struct OfficeArgs {
     /// Seconds between two rounds of the desk's notices.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86400))]
     notice_interval: u64,
+    /// How often the desk's report for the department is made, signed
+    /// with its seal and kept: monthly, quarterly or off.
+    #[arg(long, default_value = "monthly", value_parser = kyso_office::desk::Schedule::parse)]
+    report_schedule: kyso_office::desk::Schedule,
     /// Seconds between two rounds of webhook sending.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=3600))]
     webhook_interval: u64,
@@ -93,6 +97,7 @@ pub fn office_state(ctx: &Context, ca: Ca, a: &OfficeArgs) -> Result<AppState> {
         config.smtp_from = from.clone();
     }
     config.ltv_margin = time::Duration::days(a.ltv_margin_days.into());
+    config.report_schedule = a.report_schedule;
     let office = Office::new(
         ca.store().clone(),
         blobs,

@@ -112,6 +112,9 @@ const OWN_OR_SHARED: &[(&str, &str)] = &[
     ("get", "/api/v1/desk/report.csv"),
     ("get", "/api/v1/desk/report.pdf"),
     ("get", "/api/v1/desk/report/charts/{kind}"),
+    // The kept periodic reports the caller reads (none of another body's:
+    // desk_reporting.rs).
+    ("get", "/api/v1/desk/reports/periodic"),
 ];
 
 #[test]
@@ -278,6 +281,7 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             call(M::POST, "/api/v1/desk/devices/{id}/handovers", format!("/api/v1/desk/devices/{dev_b}/handovers"), Body::Json(json!(
                 {"method": "in_person", "handed_on": "2026-05-04", "from_party": "A", "to_party": "B"}))),
             call(M::POST, "/api/v1/desk/devices/{id}/handovers/{handover_id}/record", format!("/api/v1/desk/devices/{dev_b}/handovers/1/record"), Body::None),
+            call(M::GET, "/api/v1/desk/reports/periodic/{id}/pdf", format!("/api/v1/desk/reports/periodic/{doc_s}/pdf"), Body::None),
             call(M::POST, "/api/v1/desk/devices/{id}/loss", format!("/api/v1/desk/devices/{dev_b}/loss"), Body::Json(json!({"day": "2026-05-04", "note": "Mất"}))),
         ]
         .into_iter()

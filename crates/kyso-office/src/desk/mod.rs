@@ -13,6 +13,7 @@ pub mod device;
 pub mod form;
 pub mod kind;
 pub mod notice;
+pub mod periodic;
 pub mod record;
 pub mod report;
 pub mod report_chart;
@@ -27,6 +28,7 @@ pub use device::{DeviceState, DeviceView, HandoverMethod, NewDevice, NewHandover
 pub use form::RequestForm;
 pub use kind::{RequestKind, Route};
 pub use notice::{NoticeKind, NoticeRun, NoticeState, NoticeView};
+pub use periodic::{PeriodicReportView, PeriodicRun, Schedule};
 pub use report::{report_csv, DeskReport, ReportQuery};
 pub use report_chart::{chart_svg, ChartKind};
 pub use request::NewRequest;

@@ -204,6 +204,16 @@ impl Office {
                 self.report_scope(actor, q.agency_id)
             })
             .await?;
+        self.compose_report(scope, q).await
+    }
+
+    /// The report on the agencies of `scope` (`None`: every agency) for
+    /// the period of `q`, whoever asks (the caller checked).
+    pub(crate) async fn compose_report(
+        &self,
+        scope: Option<Vec<i64>>,
+        q: &ReportQuery,
+    ) -> Result<DeskReport> {
         let now = self.now();
         let today = vietnam_date(now);
         let from = match &q.from {

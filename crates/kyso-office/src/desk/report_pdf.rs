@@ -185,6 +185,32 @@ impl Office {
         })
     }
 
+    /// `report` laid out as a PDF and signed with the seal key of
+    /// agency `signer` (the reporting body).
+    pub(crate) async fn sign_report(&self, signer: i64, report: &DeskReport) -> Result<Vec<u8>> {
+        let agency = self.agency_model(self.store.connection(), signer).await?;
+        let kit = self.seal_kit(signer).await?;
+        let rendered = tabular_pdf(&layout(report, &agency.name))?;
+        let now = self.now();
+        let how = RecordSeal {
+            at: rendered.signature,
+            field: REPORT_SIGNATURE_FIELD,
+            reason: format!(
+                "Báo cáo chứng thư số {}..{} / certificate report",
+                report.from, report.to
+            ),
+            image: false,
+        };
+        self.seal_record(&kit, &rendered.pdf, how, now, |e| {
+            OfficeError::conflict(
+                "cannot-sign-report",
+                format!("không ký được báo cáo: {e}"),
+                format!("cannot sign the report: {e}"),
+            )
+        })
+        .await
+    }
+
     /// The desk's report for `q` as a PDF signed with the reporting
     /// body's seal key.
     pub async fn desk_report_pdf(&self, actor: &Actor, q: &ReportQuery) -> Result<Vec<u8>> {
@@ -197,28 +223,8 @@ impl Office {
                     "you belong to no agency that could sign the report",
                 )
             })?;
-            let agency = self.agency_model(self.store.connection(), signer).await?;
-            let kit = self.seal_kit(signer).await?;
-            let rendered = tabular_pdf(&layout(&report, &agency.name))?;
+            let signed = self.sign_report(signer, &report).await?;
             let now = self.now();
-            let how = RecordSeal {
-                at: rendered.signature,
-                field: REPORT_SIGNATURE_FIELD,
-                reason: format!(
-                    "Báo cáo chứng thư số {}..{} / certificate report",
-                    report.from, report.to
-                ),
-                image: false,
-            };
-            let signed = self
-                .seal_record(&kit, &rendered.pdf, how, now, |e| {
-                    OfficeError::conflict(
-                        "cannot-sign-report",
-                        format!("không ký được báo cáo: {e}"),
-                        format!("cannot sign the report: {e}"),
-                    )
-                })
-                .await?;
             let sha = hex::encode(Sha256::digest(&signed));
             self.store
                 .write(async |tx| {

@@ -124,6 +124,16 @@ async fn export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, WebError> {
     let sel = q.selection()?;
+    Ok(export_zip(&s, &a, &sel).await?)
+}
+
+/// The export of `sel` as `actor`, streamed as a ZIP download (the API's
+/// and the web pages' one path).
+pub(crate) async fn export_zip(
+    s: &AppState,
+    a: &kyso_office::Actor,
+    sel: &ExportSelection,
+) -> Result<Response, kyso_office::OfficeError> {
     // The ZIP writer seeks: the export goes to an unnamed temporary file
     // (gone when closed), then is streamed from it.
     let tmp =
@@ -131,8 +141,8 @@ async fn export(
     let mut file = tempfile::tempfile().map_err(|_| tmp())?;
     s.office
         .export_archive(
-            &a,
-            &sel,
+            a,
+            sel,
             DEFAULT_EXPORT_LIMIT,
             std::io::BufWriter::new(file.try_clone().map_err(|_| tmp())?),
         )
@@ -151,7 +161,7 @@ async fn export(
             Err(e) => Some((Err(e), f)),
         }
     });
-    let name = match &sel {
+    let name = match sel {
         ExportSelection::Register {
             agency_id,
             direction,

@@ -1,9 +1,12 @@
-//! The certificate desk's notice log and reports (issue 12 §7–8).
+//! The certificate desk's notice log and reports (issue 12 §7–8), and
+//! the reports made on the schedule and kept.
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use kyso_office::desk::{chart_svg, report_csv, ChartKind, DeskReport, NoticeView, ReportQuery};
+use kyso_office::desk::{
+    chart_svg, report_csv, ChartKind, DeskReport, NoticeView, PeriodicReportView, ReportQuery,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,6 +23,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(report_csv_file))
         .routes(routes!(report_pdf_file))
         .routes(routes!(report_chart))
+        .routes(routes!(periodic_reports))
+        .routes(routes!(periodic_report_pdf))
 }
 
 /// How many notices to list.
@@ -134,6 +139,44 @@ async fn report_chart(
             HeaderValue::from_static("image/svg+xml"),
         )],
         chart_svg(&r, kind)?,
+    )
+        .into_response())
+}
+
+/// The reports made on the schedule (monthly by default) for the
+/// department, signed with its seal and kept, newest period first.
+#[utoipa::path(get, path = "/api/v1/desk/reports/periodic", tag = "desk",
+    responses((status = 200, body = [PeriodicReportView])))]
+async fn periodic_reports(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+) -> Result<axum::Json<Vec<PeriodicReportView>>, WebError> {
+    Ok(axum::Json(s.office.periodic_reports(&a).await?))
+}
+
+/// One kept report: its signed PDF as it was made.
+#[utoipa::path(get, path = "/api/v1/desk/reports/periodic/{id}/pdf", tag = "desk",
+    params(("id" = i64, Path, description = "the kept report")),
+    responses((status = 200, description = "the signed report", content_type = "application/pdf", body = Vec<u8>)))]
+async fn periodic_report_pdf(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let (r, pdf) = s.office.periodic_report_pdf(&a, id).await?;
+    let name = format!("bao-cao-chung-thu-so-{}.pdf", r.period);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                super::content_disposition(&name),
+            ),
+        ],
+        pdf,
     )
         .into_response())
 }

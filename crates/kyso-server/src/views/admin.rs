@@ -12,7 +12,7 @@ use axum::{Form, Router};
 use kyso_office::agency::{AgencyView, NewAgency, LEVELS};
 use kyso_office::catalog::{CategoryView, NewCategory};
 use kyso_office::person::{NewMembership, NewPerson, PersonView};
-use kyso_office::{Actor, OfficeError, Role};
+use kyso_office::{Actor, Role};
 use serde::Deserialize;
 
 use super::agency_tree::in_tree_order;
@@ -57,14 +57,6 @@ fn grantable(c: &Chrome, a: &Actor) -> Vec<(&'static str, &'static str)> {
         .filter(|r| admin || !matches!(r, Role::DeptAdmin | Role::CaOperator))
         .map(|r| (r.code(), c.named("role", r.code())))
         .collect()
-}
-
-fn message(c: &Chrome, e: &OfficeError) -> String {
-    if e.kind == kyso_office::ErrorKind::Internal {
-        c.t("error.internal").to_string()
-    } else {
-        c.pick(&e.vi, &e.en).to_string()
-    }
 }
 
 /// An empty text is no value.
@@ -203,7 +195,7 @@ async fn create_agency(
     match s.office.create_agency(&v.actor, n).await {
         Ok(_) => page::done("/admin/agencies", "agency-created"),
         Err(e) => {
-            let msg = message(&v.c, &e);
+            let msg = page::message(&v.c, &e);
             agencies_page(&s, v, "", f, Some(msg)).await
         }
     }
@@ -350,7 +342,7 @@ async fn create_person(
     match s.office.create_person(&v.actor, n).await {
         Ok(p) => page::done(&format!("/admin/people/{}", p.id), "person-created"),
         Err(e) => {
-            let msg = message(&v.c, &e);
+            let msg = page::message(&v.c, &e);
             // The password is never sent back to the page.
             let f = PersonForm {
                 password: String::new(),
@@ -451,7 +443,7 @@ async fn grant(
     match s.office.add_membership(&v.actor, id, m).await {
         Ok(_) => page::done(&format!("/admin/people/{id}"), "role-granted"),
         Err(e) => {
-            let msg = message(&v.c, &e);
+            let msg = page::message(&v.c, &e);
             person_page(&s, v, id, Some(msg)).await
         }
     }
@@ -465,7 +457,7 @@ async fn revoke(
     match s.office.remove_membership(&v.actor, id, membership).await {
         Ok(_) => page::done(&format!("/admin/people/{id}"), "role-removed"),
         Err(e) => {
-            let msg = message(&v.c, &e);
+            let msg = page::message(&v.c, &e);
             person_page(&s, v, id, Some(msg)).await
         }
     }
@@ -595,7 +587,7 @@ async fn add_category(
         ))
         .into_response(),
         Err(e) => {
-            let msg = message(&v.c, &e);
+            let msg = page::message(&v.c, &e);
             categories_page(&s, v, f, Some(msg)).await
         }
     }

@@ -1,13 +1,14 @@
 //! The certificate desk's report page (issue 12 §8–9) for the department
 //! administrator, the CA operator and the managing organizations: the
 //! period chosen, the figures as tables, the charts drawn on the server
-//! as SVG, and the same report as CSV and as a signed PDF.
+//! as SVG, and the same report as CSV and as a signed PDF; below, the
+//! reports made each month (or quarter) and kept.
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use kyso_office::desk::{ChartKind, DeskReport, ReportQuery};
+use kyso_office::desk::{ChartKind, DeskReport, PeriodicReportView, ReportQuery};
 use kyso_office::{Actor, Role};
 
 use super::page::{self, Chrome, Viewer};
@@ -50,6 +51,8 @@ struct ReportPage {
     to: String,
     period: String,
     charts: Vec<(&'static str, &'static str)>,
+    /// The reports made on the schedule and kept (those the viewer reads).
+    kept: Vec<PeriodicReportView>,
 }
 
 impl ReportPage {
@@ -70,6 +73,13 @@ async fn show(State(s): State<AppState>, v: Viewer, Query(q): Query<ReportQuery>
         Ok(r) => r,
         Err(e) => return page::not_yours(&v.c, e),
     };
+    // A managing organization reads no kept report of the department's:
+    // the section is then empty, not an error.
+    let kept = s
+        .office
+        .periodic_reports(&v.actor)
+        .await
+        .unwrap_or_default();
     let mut qs = format!("from={}&to={}", r.from, r.to);
     if let Some(a) = q.agency_id {
         qs.push_str(&format!("&agency_id={a}"));
@@ -84,6 +94,7 @@ async fn show(State(s): State<AppState>, v: Viewer, Query(q): Query<ReportQuery>
         from: r.from.clone(),
         to: r.to.clone(),
         q: qs,
+        kept,
         r,
         c,
     })

@@ -25,6 +25,7 @@ pub mod notifications;
 pub mod page;
 pub mod portal;
 pub mod profile;
+pub mod records;
 pub mod registers;
 pub mod search;
 pub mod sign;
@@ -47,6 +48,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(search::routes())
         .merge(audit::routes())
         .merge(archive::routes())
+        .merge(records::routes())
         .merge(desk_report::routes())
         .merge(verify::routes())
         .merge(portal::routes())

@@ -251,6 +251,16 @@ pub fn not_yours(c: &Chrome, e: OfficeError) -> Response {
     error(c, &e)
 }
 
+/// An office error as one sentence in the page's language (an internal
+/// failure only as "an error on the server": details stay in the log).
+pub fn message(c: &Chrome, e: &OfficeError) -> String {
+    if e.kind == ErrorKind::Internal {
+        c.t("error.internal").to_string()
+    } else {
+        c.pick(&e.vi, &e.en).to_string()
+    }
+}
+
 /// After an action: to `to` with the message `ok.<what>`.
 pub fn done(to: &str, what: &str) -> Response {
     Redirect::to(&format!("{to}?ok={what}")).into_response()

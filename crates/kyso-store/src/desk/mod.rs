@@ -12,7 +12,9 @@ pub mod desk_event;
 pub mod desk_handover;
 pub mod desk_holiday;
 pub mod desk_notice;
+pub mod desk_periodic_report;
 pub mod desk_request;
 
 pub(crate) mod migration;
 pub(crate) mod notice_migration;
+pub(crate) mod periodic_migration;
