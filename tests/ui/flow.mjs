@@ -524,23 +524,49 @@ try {
   // --- One signature (R-FLOW-SEAL): a scanned original, sealed and issued by the clerk.
   const scanSubject = `Về việc công bố bản quét đã ký tay ${Date.now()}`;
   let sealId;
-  await step("seal-flow-drafted", async () => {
-    await login("vanthu");
+  // Two scans drafted in the seal flow, then sealed and issued together
+  // from the batch page, its progress shown as each one finishes.
+  async function draftScan(subj) {
     await page.goto(`${BASE}/documents/new`);
     await page.setInputFiles("#file", PDF);
     await page.selectOption("#flow", "seal");
-    await page.fill("#subject", scanSubject);
+    await page.fill("#subject", subj);
     await page.fill("#agency-search", "noi vu");
     await page.waitForFunction(() =>
       [...document.querySelectorAll("#agency-list li:not([hidden]) label")].some((l) => /Nội vụ/.test(l.textContent)));
     await page.locator("#agency-list li:not([hidden])", { hasText: "Nội vụ" }).locator("input").first().check();
     await clickAndWait("#create", /\/documents\/\d+\?ok=created/);
-    sealId = Number(new URL(page.url()).pathname.split("/").pop());
+    return Number(new URL(page.url()).pathname.split("/").pop());
+  }
+  const scanSubject2 = `Về việc công bố bản quét thứ hai ${Date.now()}`;
+  let sealId2;
+  await step("seal-flow-drafted", async () => {
+    await login("vanthu");
+    sealId = await draftScan(scanSubject);
+    sealId2 = await draftScan(scanSubject2);
+    await page.waitForSelector("#next-number");
+  });
+  await step("batch-chosen", async () => {
+    await page.goto(`${BASE}/documents`);
+    await clickAndWait("#batch-link", /\/documents\/batch$/);
+    await clickAndWait("#batch-start", /\/documents\/batch$/);
+    await expectText("#batch-error", /Chưa chọn văn bản nào/);
+    // Keyboard only: Tab to each box, Space to check it.
+    for (const id of [sealId, sealId2]) {
+      await page.focus(`#batch-${id}`);
+      await page.keyboard.press("Space");
+      if (!(await page.isChecked(`#batch-${id}`))) fail(`#batch-${id} not checked by the keyboard`);
+    }
+  });
+  await step("batch-done", async () => {
+    await page.click("#batch-start");
+    await page.waitForSelector("#batch-done", { timeout: 120_000 });
+    await expectText("#batch-count", /^2\/2$/);
+    await expectText("#batch-failed", /^0$/);
+    for (const id of [sealId, sealId2]) await expectText(`#batch-status-${id}`, /đã phát hành/);
   });
   await step("seal-flow-issued", async () => {
-    await page.waitForSelector("#next-number");
-    await clickAndWait("#seal", /ok=sealed/);
-    await clickAndWait("#issue", /ok=issued/);
+    await page.goto(`${BASE}/documents/${sealId}`);
     await expectText("#doc-state", /Đã phát hành/);
     await page.waitForSelector(".cards .card.ok");
   });

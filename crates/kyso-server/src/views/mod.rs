@@ -12,6 +12,7 @@ pub mod approve;
 pub mod archive;
 pub mod assets;
 pub mod audit;
+pub mod batch;
 pub mod cards;
 pub mod desk_report;
 pub mod documents;
@@ -49,6 +50,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(audit::routes())
         .merge(archive::routes())
         .merge(records::routes())
+        .merge(batch::routes())
         .merge(desk_report::routes())
         .merge(verify::routes())
         .merge(portal::routes())
