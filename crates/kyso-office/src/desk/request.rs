@@ -57,6 +57,22 @@ fn reasons(note: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
+/// What the confirming person answers for (R-MANAGER-CONFIRM).
+pub(crate) fn confirmation_text(actor: &Actor, r: &desk_request::Model) -> String {
+    let position = actor
+        .memberships
+        .iter()
+        .find(|m| m.agency_id == r.agency_id && m.position.is_some())
+        .and_then(|m| m.position.clone())
+        .unwrap_or_default();
+    format!(
+        "Tôi, {}{}, xác nhận các thông tin trong yêu cầu số {} là chính xác và chịu trách nhiệm về tính chính xác của các thông tin này.",
+        actor.full_name,
+        if position.is_empty() { String::new() } else { format!(", {position}") },
+        r.id
+    )
+}
+
 /// Which party the actor is for `rule` on `r`, and their role, or the
 /// refusal. The creator of a request is never its manager or receiver.
 pub(crate) fn party_of(
@@ -335,20 +351,8 @@ impl Office {
             self.store
                 .write(async |tx| {
                     let r = request_for_update(tx, actor, id).await?;
-                    let rule = transition(State::parse(&r.state)?, action)?;
-                    let (_, role) = party_of(actor, &r, rule)?;
-                    let mut a: desk_request::ActiveModel = r.clone().into();
-                    change(tx, &r, &mut a, now).await?;
-                    a.state = Set(rule.to.code().into());
-                    a.updated_at = Set(now.unix_timestamp());
-                    a.update(tx).await?;
-                    let step = Step {
-                        action: action.code(),
-                        to: rule.to,
-                        role,
-                        note: note.clone(),
-                    };
-                    log_step(tx, actor, &r, step, now).await
+                    self.desk_step_in(tx, actor, r, action, note.clone(), change, now)
+                        .await
                 })
                 .await?;
             self.desk_request(actor, id).await
@@ -356,25 +360,78 @@ impl Office {
         .await
     }
 
+    /// [`Office::desk_step`] on request `r`, already locked in `tx` (for
+    /// a use case of another module that moves a request as part of its
+    /// own transaction: issuing the request's letter sends it).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn desk_step_in(
+        &self,
+        tx: &DatabaseTransaction,
+        actor: &Actor,
+        r: desk_request::Model,
+        action: Action,
+        note: Option<String>,
+        change: impl AsyncFnOnce(
+            &DatabaseTransaction,
+            &desk_request::Model,
+            &mut desk_request::ActiveModel,
+            time::OffsetDateTime,
+        ) -> Result<()>,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let rule = transition(State::parse(&r.state)?, action)?;
+        let (_, role) = party_of(actor, &r, rule)?;
+        let mut a: desk_request::ActiveModel = r.clone().into();
+        change(tx, &r, &mut a, now).await?;
+        a.state = Set(rule.to.code().into());
+        a.updated_at = Set(now.unix_timestamp());
+        a.update(tx).await?;
+        let step = Step {
+            action: action.code(),
+            to: rule.to,
+            role,
+            note,
+        };
+        log_step(tx, actor, &r, step, now).await
+    }
+
+    /// Request `id` as `actor` sees it, refused now (before any slow
+    /// work outside the transaction) unless `action` is allowed to them.
+    pub(crate) async fn desk_precheck(
+        &self,
+        actor: &Actor,
+        id: i64,
+        action: Action,
+    ) -> Result<desk_request::Model> {
+        let r = desk_request::Entity::find_by_id(id)
+            .one(self.store.connection())
+            .await?
+            .filter(|r| super::view::may_see(actor, r))
+            .ok_or_else(|| OfficeError::not_found("yêu cầu", "request"))?;
+        let rule = transition(State::parse(&r.state)?, action)?;
+        party_of(actor, &r, rule)?;
+        Ok(r)
+    }
+
     /// The managing organization confirms request `id`; the confirming
     /// person is recorded as answering for the accuracy of the form
-    /// (R-MANAGER-CONFIRM).
+    /// (R-MANAGER-CONFIRM), and the request becomes the organization's
+    /// letter to the CA or the department (see [`super::letter`]),
+    /// submitted to its approvers for signature in the same transaction.
     pub async fn confirm_request(&self, actor: &Actor, id: i64) -> Result<RequestView> {
-        self.desk_step(actor, id, Action::Confirm, None, async |_, r, a, now| {
-            let position = actor
-                .memberships
-                .iter()
-                .find(|m| m.agency_id == r.agency_id && m.position.is_some())
-                .and_then(|m| m.position.clone())
-                .unwrap_or_default();
+        let letter = self
+            .guard(actor, "desk.request.confirm", async || {
+                actor.require_scope(Scope::Write)?;
+                let r = self.desk_precheck(actor, id, Action::Confirm).await?;
+                self.prepare_letter(actor, &r).await
+            })
+            .await?;
+        self.desk_step(actor, id, Action::Confirm, None, async |tx, r, a, now| {
+            let letter_id = self.insert_letter(tx, actor, r, &letter, now).await?;
             a.confirmed_by = Set(Some(actor.person_id));
             a.confirmed_at = Set(Some(now.unix_timestamp()));
-            a.confirmation = Set(Some(format!(
-                "Tôi, {}{}, xác nhận các thông tin trong yêu cầu số {} là chính xác và chịu trách nhiệm về tính chính xác của các thông tin này.",
-                actor.full_name,
-                if position.is_empty() { String::new() } else { format!(", {position}") },
-                r.id
-            )));
+            a.confirmation = Set(Some(confirmation_text(actor, r)));
+            a.letter_document_id = Set(Some(letter_id));
             Ok(())
         })
         .await
@@ -431,22 +488,73 @@ impl Office {
     }
 
     /// The managing organization sends a confirmed request to the CA or
-    /// the department (as its kind routes it); the deadline starts.
+    /// the department (as its kind routes it); the deadline starts. The
+    /// request travels as its letter: sending needs the letter issued —
+    /// and issuing the letter sends the request by itself (see
+    /// [`Office::send_with_letter`]), so this is left for a request whose
+    /// letter was issued without sending it, and otherwise says what is
+    /// missing.
     pub async fn send_request(&self, actor: &Actor, id: i64) -> Result<RequestView> {
         self.desk_step(actor, id, Action::Send, None, async |tx, r, a, now| {
-            let kind = RequestKind::parse(&r.kind)?;
-            a.sent_at = Set(Some(now.unix_timestamp()));
-            let days = kind.deadline_days();
-            let due = match days {
-                Some(n) => {
-                    let cal = self.desk_calendar(tx).await?;
-                    Some(iso_day(cal.add_working_days(vietnam_date(now), n)))
-                }
-                None => None,
-            };
-            a.due_date = Set(due);
-            Ok(())
+            self.require_letter_issued(tx, r).await?;
+            self.start_deadline(tx, r, a, now).await
         })
+        .await
+    }
+
+    /// Sending: the time, and the deadline in working days from it.
+    async fn start_deadline(
+        &self,
+        tx: &DatabaseTransaction,
+        r: &desk_request::Model,
+        a: &mut desk_request::ActiveModel,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let kind = RequestKind::parse(&r.kind)?;
+        a.sent_at = Set(Some(now.unix_timestamp()));
+        let due = match kind.deadline_days() {
+            Some(n) => {
+                let cal = self.desk_calendar(tx).await?;
+                Some(iso_day(cal.add_working_days(vietnam_date(now), n)))
+            }
+            None => None,
+        };
+        a.due_date = Set(due);
+        Ok(())
+    }
+
+    /// Called by the office's issue, in its transaction: when document
+    /// `doc_id` is the letter of a confirmed request, the request is sent
+    /// with it (the letter has just arrived at the deciding agency), by
+    /// the issuing clerk, with its own history row and audit entry.
+    pub(crate) async fn send_with_letter(
+        &self,
+        tx: &DatabaseTransaction,
+        actor: &Actor,
+        doc_id: i64,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        use kyso_store::sea_orm::QuerySelect;
+        let mut q =
+            desk_request::Entity::find().filter(desk_request::Column::LetterDocumentId.eq(doc_id));
+        if tx.get_database_backend() == kyso_store::sea_orm::DbBackend::Postgres {
+            q = q.lock_exclusive();
+        }
+        let Some(r) = q.one(tx).await? else {
+            return Ok(());
+        };
+        if State::parse(&r.state)? != State::Confirmed {
+            return Ok(());
+        }
+        self.desk_step_in(
+            tx,
+            actor,
+            r,
+            Action::Send,
+            Some("Gửi kèm công văn đề nghị đã phát hành / sent with the issued letter".into()),
+            async |tx, r, a, now| self.start_deadline(tx, r, a, now).await,
+            now,
+        )
         .await
     }
 

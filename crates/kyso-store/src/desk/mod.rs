@@ -14,5 +14,6 @@ pub mod desk_holiday;
 pub mod desk_notice;
 pub mod desk_request;
 
+pub(crate) mod letter_migration;
 pub(crate) mod migration;
 pub(crate) mod notice_migration;
