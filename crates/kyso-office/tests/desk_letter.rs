@@ -336,3 +336,78 @@ async fn without_a_letter_nothing_travels() {
         drop(w.dir);
     }
 }
+
+/// The approver returns the letter: the request goes back to its creator
+/// with the approver's comment; corrected and confirmed again, it gets a
+/// new letter. While the letter is with the approver, the desk cannot
+/// pull the request back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returned_letter_returns_the_request() {
+    for (backend, store) in test_stores().await {
+        let w = desk(store).await;
+        let o = &w.office;
+        let new = NewRequest {
+            kind: RequestKind::IssuePerson,
+            agency_id: w.agency_a,
+            subscriber_id: Some(w.subscriber.person_id),
+            form: form("Nguyễn Thị Lan", "lan@stc.ninhbinh.gov.vn"),
+        };
+        let r = o.create_request(&w.subscriber, new.clone()).await.unwrap();
+        let r = o.confirm_request(&w.head_a, r.id).await.unwrap();
+        let first = r.letter_document_id.unwrap();
+
+        let before = snapshot(o).await;
+        let e = o
+            .return_request(&w.head_a, r.id, "Sai số điện thoại")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "letter-pending", "{backend}: {e:?}");
+        assert!(e.vi.contains("chờ ký duyệt"), "{}", e.vi);
+        assert_eq!(snapshot(o).await, before, "{backend}");
+
+        o.return_draft(&w.head_a, first, "Số điện thoại chưa đúng")
+            .await
+            .unwrap();
+        let r = o.desk_request(&w.subscriber, r.id).await.unwrap();
+        assert_eq!(r.state, State::Returned, "{backend}");
+        assert!(
+            r.note
+                .as_deref()
+                .unwrap()
+                .contains("Số điện thoại chưa đúng"),
+            "{:?}",
+            r.note
+        );
+        assert_eq!((r.letter_document_id, r.confirmed_by), (None, None));
+        let last = r.events.last().unwrap();
+        assert_eq!(
+            (last.action.as_str(), last.person_id),
+            ("return", w.head_a.person_id)
+        );
+
+        let mut f = new.form.clone();
+        f.phone = "0987654321".into();
+        o.resubmit_request(&w.subscriber, r.id, Some(f))
+            .await
+            .unwrap();
+        let r = o.confirm_request(&w.head_a, r.id).await.unwrap();
+        let second = r.letter_document_id.unwrap();
+        assert_ne!(first, second, "{backend}: a new letter");
+        assert_eq!(
+            o.document(&w.head_a, first).await.unwrap().state,
+            DocState::Returned,
+            "the returned letter stays as it was"
+        );
+        sign_letter(&w, r.id).await;
+        issue_letter(&w, r.id).await;
+        let r = o.desk_request(&w.clerk_a, r.id).await.unwrap();
+        assert_eq!(r.state, State::Sent, "{backend}");
+        let actions: Vec<&str> = r.events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["create", "confirm", "return", "resubmit", "confirm", "send"],
+            "{backend}"
+        );
+        drop(w.dir);
+    }
+}

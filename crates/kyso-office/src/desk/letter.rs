@@ -18,12 +18,12 @@ use kyso_store::desk::desk_request;
 use kyso_store::office::{agency, delivery, document, membership, person};
 use kyso_store::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::kind::{RequestKind, Route};
-use super::request::receiver_role;
-use super::state::Party;
+use super::request::{receiver_role, unconfirm, By};
+use super::state::{Action, Party, State};
 use crate::actor::Actor;
 use crate::audit::{record, Entry};
 use crate::delivery::{ARRIVED, ASSIGNED, COMPLETED, PROCESSING, REGISTERED, REJECTED};
@@ -482,5 +482,114 @@ impl Office {
             }
         }
         Ok(())
+    }
+
+    /// The request whose letter is document `doc_id`, locked, when it is
+    /// in `state`.
+    async fn request_of_letter(
+        tx: &DatabaseTransaction,
+        doc_id: i64,
+        state: State,
+    ) -> Result<Option<desk_request::Model>> {
+        let mut q =
+            desk_request::Entity::find().filter(desk_request::Column::LetterDocumentId.eq(doc_id));
+        if tx.get_database_backend() == kyso_store::sea_orm::DbBackend::Postgres {
+            q = q.lock_exclusive();
+        }
+        Ok(q.one(tx).await?.filter(|r| r.state == state.code()))
+    }
+
+    /// Called by the office's issue, in its transaction: when document
+    /// `doc_id` is the letter of a confirmed request, the request is sent
+    /// with it (the letter has just arrived at the deciding agency), by
+    /// the issuing clerk, with its own history row and audit entry.
+    pub(crate) async fn send_with_letter(
+        &self,
+        tx: &DatabaseTransaction,
+        actor: &Actor,
+        doc_id: i64,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let Some(r) = Self::request_of_letter(tx, doc_id, State::Confirmed).await? else {
+            return Ok(());
+        };
+        self.desk_step_in(
+            tx,
+            actor,
+            r,
+            Action::Send,
+            By::Office(Role::Clerk),
+            Some("Gửi kèm công văn đề nghị đã phát hành / sent with the issued letter".into()),
+            async |tx, r, a, now| self.start_deadline(tx, r, a, now).await,
+            now,
+        )
+        .await
+    }
+
+    /// Called by the office's return of a submitted draft, in its
+    /// transaction: when the approver returns the letter of a confirmed
+    /// request, the request goes back to its creator with the approver's
+    /// comment as its reasons (to be corrected, resubmitted and confirmed
+    /// again, with a new letter).
+    pub(crate) async fn return_with_letter(
+        &self,
+        tx: &DatabaseTransaction,
+        actor: &Actor,
+        doc_id: i64,
+        comment: Option<&str>,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let Some(r) = Self::request_of_letter(tx, doc_id, State::Confirmed).await? else {
+            return Ok(());
+        };
+        let why = format!(
+            "Người ký trả lại công văn đề nghị / the approver returned the letter: {}",
+            comment.unwrap_or("")
+        );
+        self.desk_step_in(
+            tx,
+            actor,
+            r,
+            Action::Return,
+            By::Office(Role::Approver),
+            Some(why.clone()),
+            async |_, _, a, _| {
+                a.note = Set(Some(why.clone()));
+                unconfirm(a);
+                Ok(())
+            },
+            now,
+        )
+        .await
+    }
+
+    /// Refuses returning confirmed request `r` from the desk while its
+    /// letter is on its way (with the approver, or further).
+    pub(crate) async fn require_no_letter_pending(
+        &self,
+        db: &impl ConnectionTrait,
+        r: &desk_request::Model,
+    ) -> Result<()> {
+        let Some(id) = r.letter_document_id else {
+            return Ok(());
+        };
+        let Some(d) = document::Entity::find_by_id(id).one(db).await? else {
+            return Ok(());
+        };
+        let state = DocState::parse(&d.state)?;
+        if matches!(state, DocState::Returned | DocState::Cancelled) {
+            return Ok(());
+        }
+        Err(OfficeError::conflict(
+            "letter-pending",
+            format!(
+                "công văn đề nghị (văn bản số {id}) đang ở trạng thái \"{}\": người ký trả lại công văn thì yêu cầu được trả lại theo",
+                state.name_vi()
+            ),
+            format!(
+                "the request's letter (document {id}) is {}: the approver returns the letter, and the request goes back with it",
+                state.name_en()
+            ),
+        ))
     }
 }

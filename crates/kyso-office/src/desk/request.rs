@@ -73,6 +73,16 @@ pub(crate) fn confirmation_text(actor: &Actor, r: &desk_request::Model) -> Strin
     )
 }
 
+/// A request back with its creator: its confirmation and its letter no
+/// longer hold (the history keeps both); confirming it again drafts a new
+/// letter.
+pub(crate) fn unconfirm(a: &mut desk_request::ActiveModel) {
+    a.confirmed_by = Set(None);
+    a.confirmed_at = Set(None);
+    a.confirmation = Set(None);
+    a.letter_document_id = Set(None);
+}
+
 /// Which party the actor is for `rule` on `r`, and their role, or the
 /// refusal. The creator of a request is never its manager or receiver.
 pub(crate) fn party_of(
@@ -187,6 +197,15 @@ pub(crate) struct Step<'a> {
     pub to: State,
     pub role: Option<Role>,
     pub note: Option<String>,
+}
+
+/// Who answers for a transition: the party the table names (checked
+/// against the actor), or a use case of the office that already checked
+/// the actor in this role (the letter's issue or return).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum By {
+    Party,
+    Office(Role),
 }
 
 /// Appends the history row and the audit entry of transition `step` of `r`.
@@ -351,7 +370,7 @@ impl Office {
             self.store
                 .write(async |tx| {
                     let r = request_for_update(tx, actor, id).await?;
-                    self.desk_step_in(tx, actor, r, action, note.clone(), change, now)
+                    self.desk_step_in(tx, actor, r, action, By::Party, note.clone(), change, now)
                         .await
                 })
                 .await?;
@@ -360,9 +379,10 @@ impl Office {
         .await
     }
 
-    /// [`Office::desk_step`] on request `r`, already locked in `tx` (for
-    /// a use case of another module that moves a request as part of its
-    /// own transaction: issuing the request's letter sends it).
+    /// [`Office::desk_step`] on request `r`, already locked in `tx` (also
+    /// for a use case of another module that moves a request as part of
+    /// its own transaction: issuing the request's letter sends it,
+    /// returning the letter returns it).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn desk_step_in(
         &self,
@@ -370,6 +390,7 @@ impl Office {
         actor: &Actor,
         r: desk_request::Model,
         action: Action,
+        by: By,
         note: Option<String>,
         change: impl AsyncFnOnce(
             &DatabaseTransaction,
@@ -380,7 +401,10 @@ impl Office {
         now: time::OffsetDateTime,
     ) -> Result<()> {
         let rule = transition(State::parse(&r.state)?, action)?;
-        let (_, role) = party_of(actor, &r, rule)?;
+        let role = match by {
+            By::Party => party_of(actor, &r, rule)?.1,
+            By::Office(role) => Some(role),
+        };
         let mut a: desk_request::ActiveModel = r.clone().into();
         change(tx, &r, &mut a, now).await?;
         a.state = Set(rule.to.code().into());
@@ -438,6 +462,9 @@ impl Office {
     }
 
     /// The managing organization returns request `id` with written reasons.
+    /// A confirmed request goes back only without a letter on its way:
+    /// while the letter is with the approver, returning the letter
+    /// returns the request (see [`super::letter`]).
     pub async fn return_request(&self, actor: &Actor, id: i64, note: &str) -> Result<RequestView> {
         let why = reasons(note)?;
         self.desk_step(
@@ -445,8 +472,12 @@ impl Office {
             id,
             Action::Return,
             Some(why.clone()),
-            async |_, _, a, _| {
+            async |tx, r, a, _| {
+                if State::parse(&r.state)? == State::Confirmed {
+                    self.require_no_letter_pending(tx, r).await?;
+                }
                 a.note = Set(Some(why.clone()));
+                unconfirm(a);
                 Ok(())
             },
         )
@@ -491,7 +522,7 @@ impl Office {
     /// the department (as its kind routes it); the deadline starts. The
     /// request travels as its letter: sending needs the letter issued —
     /// and issuing the letter sends the request by itself (see
-    /// [`Office::send_with_letter`]), so this is left for a request whose
+    /// [`super::letter`]), so this is left for a request whose
     /// letter was issued without sending it, and otherwise says what is
     /// missing.
     pub async fn send_request(&self, actor: &Actor, id: i64) -> Result<RequestView> {
@@ -503,7 +534,7 @@ impl Office {
     }
 
     /// Sending: the time, and the deadline in working days from it.
-    async fn start_deadline(
+    pub(crate) async fn start_deadline(
         &self,
         tx: &DatabaseTransaction,
         r: &desk_request::Model,
@@ -521,41 +552,6 @@ impl Office {
         };
         a.due_date = Set(due);
         Ok(())
-    }
-
-    /// Called by the office's issue, in its transaction: when document
-    /// `doc_id` is the letter of a confirmed request, the request is sent
-    /// with it (the letter has just arrived at the deciding agency), by
-    /// the issuing clerk, with its own history row and audit entry.
-    pub(crate) async fn send_with_letter(
-        &self,
-        tx: &DatabaseTransaction,
-        actor: &Actor,
-        doc_id: i64,
-        now: time::OffsetDateTime,
-    ) -> Result<()> {
-        use kyso_store::sea_orm::QuerySelect;
-        let mut q =
-            desk_request::Entity::find().filter(desk_request::Column::LetterDocumentId.eq(doc_id));
-        if tx.get_database_backend() == kyso_store::sea_orm::DbBackend::Postgres {
-            q = q.lock_exclusive();
-        }
-        let Some(r) = q.one(tx).await? else {
-            return Ok(());
-        };
-        if State::parse(&r.state)? != State::Confirmed {
-            return Ok(());
-        }
-        self.desk_step_in(
-            tx,
-            actor,
-            r,
-            Action::Send,
-            Some("Gửi kèm công văn đề nghị đã phát hành / sent with the issued letter".into()),
-            async |tx, r, a, now| self.start_deadline(tx, r, a, now).await,
-            now,
-        )
-        .await
     }
 
     /// The CA or department refuses request `id` in writing with reasons.

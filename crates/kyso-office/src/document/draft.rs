@@ -693,6 +693,11 @@ impl Office {
                         e = e.detail(c.clone());
                     }
                     record(tx, actor, e, now).await?;
+                    if action == Action::Return {
+                        // The letter of a certificate request: its request goes back too.
+                        self.return_with_letter(tx, actor, id, comment.as_deref(), now)
+                            .await?;
+                    }
                     self.document_view(tx, d).await
                 })
                 .await
