@@ -7,159 +7,19 @@
 mod common;
 
 use std::process::Command;
-use std::sync::Arc;
 
-use common::{login, pem, person, pyhanko_validate, PASSWORD};
-use kyso_ca::{Ca, CaConfig, InitOptions};
+use common::desk::{desk, send_by_letter, Desk};
+use common::{pem, pyhanko_validate};
 use kyso_crypto::{KeySpec, SoftwareKey};
-use kyso_office::agency::{NewAgency, SealKeySetup};
 use kyso_office::desk::{
     Approval, DeviceState, DueStatus, HandoverMethod, NewDevice, NewHandover, NewRequest,
     RequestFilter, RequestForm, RequestKind, State,
 };
-use kyso_office::person::NewMembership;
-use kyso_office::{Actor, ErrorKind, FixedClock, Office, OfficeConfig};
+use kyso_office::{ErrorKind, Office};
 use kyso_pki::name::SubjectName;
 use kyso_store::sea_orm::{ConnectionTrait, Statement};
 use kyso_store::testing::test_stores;
-use kyso_store::Store;
 use time::macros::datetime;
-
-struct Desk {
-    office: Arc<Office>,
-    clock: Arc<FixedClock>,
-    dir: tempfile::TempDir,
-    agency_a: i64,
-    agency_b: i64,
-    admin: Actor,
-    subscriber: Actor,
-    head_a: Actor,
-    clerk_a: Actor,
-    clerk_b: Actor,
-    ca_operator: Actor,
-}
-
-fn member(agency: i64, role: &str, position: Option<&str>) -> NewMembership {
-    NewMembership {
-        agency_id: agency,
-        role: role.into(),
-        position: position.map(Into::into),
-        title: None,
-    }
-}
-
-async fn desk(store: Store) -> Desk {
-    let dir = tempfile::tempdir().unwrap();
-    let backend = match store.backend() {
-        kyso_store::Backend::Sqlite => "sqlite",
-        kyso_store::Backend::Postgres => "postgres",
-    };
-    let fast = InitOptions {
-        root_key: KeySpec::EcP256,
-        issuing_key: KeySpec::EcP256,
-        tsa_key: KeySpec::EcP256,
-        ocsp_key: KeySpec::EcP256,
-        ..InitOptions::default()
-    };
-    let ca = Arc::new(
-        Ca::init(store.clone(), CaConfig::default(), b"ca password", &fast)
-            .await
-            .unwrap(),
-    );
-    // Wednesday 29 April 2026, 09:00 in Vietnam.
-    let clock = Arc::new(FixedClock::new(datetime!(2026-04-29 09:00 +7)));
-    let office = Arc::new(
-        Office::new(
-            store,
-            kyso_store::testing::test_blob_store(backend, dir.path()),
-            ca,
-            OfficeConfig::new(
-                dir.path().to_path_buf(),
-                b"key password".to_vec(),
-                "http://127.0.0.1:8080".into(),
-            ),
-            clock.clone(),
-        )
-        .unwrap(),
-    );
-    let agency = |code: &str, name: &str, short: &str, parent| NewAgency {
-        parent_id: parent,
-        code: code.into(),
-        name: name.into(),
-        short_name: short.into(),
-        level: "department".into(),
-        email: format!("{}@ninhbinh.gov.vn", short.to_lowercase()),
-        address: "Ninh Bình".into(),
-        phone: String::new(),
-    };
-    let (top, _) = office
-        .bootstrap(
-            agency(
-                "000.00.00.H45",
-                "Ủy ban nhân dân tỉnh Ninh Bình",
-                "UBND",
-                None,
-            ),
-            "quantri",
-            "Quản trị Sở KH&CN",
-            PASSWORD,
-        )
-        .await
-        .unwrap();
-    let admin = login(&office, "quantri").await;
-    let a = office
-        .create_agency(
-            &admin,
-            agency("000.01.00.H45", "Sở Tài chính", "STC", Some(top.id)),
-        )
-        .await
-        .unwrap();
-    let b = office
-        .create_agency(
-            &admin,
-            agency("000.02.00.H45", "Sở Y tế", "SYT", Some(top.id)),
-        )
-        .await
-        .unwrap();
-    let mut people = Vec::new();
-    for (user, name, agency, role, position) in [
-        (
-            "thuebao.stc",
-            "Nguyễn Thị Lan",
-            a.id,
-            "drafter",
-            Some("Chuyên viên"),
-        ),
-        (
-            "giamdoc.stc",
-            "Hoàng Văn Em",
-            a.id,
-            "head",
-            Some("Giám đốc"),
-        ),
-        ("vanthu.stc", "Phạm Văn Dũng", a.id, "clerk", None),
-        ("vanthu.syt", "Vũ Văn Hà", b.id, "clerk", None),
-        ("vanhanh.ca", "Trịnh Văn Khoa", top.id, "ca_operator", None),
-    ] {
-        let roles = vec![member(agency, role, position)];
-        people.push(person(&office, &admin, user, name, roles).await);
-    }
-    let [subscriber, head_a, clerk_a, clerk_b, ca_operator]: [Actor; 5] =
-        people.try_into().unwrap();
-    Desk {
-        office,
-        clock,
-        dir,
-        agency_a: a.id,
-        agency_b: b.id,
-        admin,
-        subscriber,
-        head_a,
-        clerk_a,
-        clerk_b,
-        ca_operator,
-    }
-}
 
 fn form(name: &str) -> RequestForm {
     RequestForm {
@@ -338,7 +198,8 @@ async fn issuance_from_subscriber_to_ca_with_deadline_and_refusals() {
 
         // Sent on Wednesday 29 April: 30 April and 1 May are holidays, then
         // the weekend — three working days end on Wednesday 6 May.
-        let r = o.send_request(&w.clerk_a, r.id).await.unwrap();
+        // The request travels as its letter: issuing the letter sends it.
+        let r = send_by_letter(&w, r.id).await;
         assert_eq!(r.state, State::Sent, "{backend}");
         assert_eq!(r.due_date.as_deref(), Some("2026-05-06"), "{backend}");
         assert_eq!(r.due_status, Some(DueStatus::OnTime));
@@ -452,7 +313,7 @@ async fn issue_on(w: &Desk, serial: &str) -> kyso_office::desk::RequestView {
     };
     let r = o.create_request(&w.subscriber, new).await.unwrap();
     o.confirm_request(&w.head_a, r.id).await.unwrap();
-    o.send_request(&w.clerk_a, r.id).await.unwrap();
+    send_by_letter(w, r.id).await;
     let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
     let approval = Approval {
         csr: Some(csr(&key)),
@@ -605,16 +466,6 @@ async fn revocation_recovery_and_devices() {
         // The handover record, sealed with the managing organization's key.
         let hid = dev.handovers[0].id;
         assert_eq!(
-            o.handover_record(&w.clerk_a, dev.id, hid)
-                .await
-                .unwrap_err()
-                .code,
-            "seal-key-missing"
-        );
-        o.set_seal_key(&w.admin, w.agency_a, SealKeySetup::Generate)
-            .await
-            .unwrap();
-        assert_eq!(
             o.handover_record(&w.subscriber, dev.id, hid)
                 .await
                 .unwrap_err()
@@ -662,7 +513,7 @@ async fn revocation_recovery_and_devices() {
             .unwrap();
         assert_eq!(rec.route, kyso_office::desk::Route::Department);
         o.confirm_request(&w.head_a, rec.id).await.unwrap();
-        let rec = o.send_request(&w.clerk_a, rec.id).await.unwrap();
+        let rec = send_by_letter(&w, rec.id).await;
         // Sent Wednesday 29 April: the next working day is Monday 4 May.
         assert_eq!(rec.due_date.as_deref(), Some("2026-05-04"), "{backend}");
         // The CA operator does not decide department-routed requests.
@@ -710,7 +561,7 @@ async fn revocation_recovery_and_devices() {
             .await
             .unwrap();
         o.confirm_request(&w.head_a, rv.id).await.unwrap();
-        o.send_request(&w.clerk_a, rv.id).await.unwrap();
+        send_by_letter(&w, rv.id).await;
         let rv = o
             .approve_request(&w.ca_operator, rv.id, Approval::default())
             .await

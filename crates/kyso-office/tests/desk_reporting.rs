@@ -11,207 +11,21 @@ mod common;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{login, person, pyhanko_validate, PASSWORD};
-use kyso_ca::{Ca, CaConfig, InitOptions};
+use common::desk::{desk, form, send_by_letter};
+use common::pyhanko_validate;
 use kyso_crypto::{KeySpec, SoftwareKey};
-use kyso_office::agency::{NewAgency, SealKeySetup};
+use kyso_office::agency::SealKeySetup;
 use kyso_office::desk::{
     chart_svg, report_csv, Approval, ChartKind, NewRequest, NoticeKind, NoticeState, ReportQuery,
-    RequestForm, RequestKind, State,
+    RequestKind, State,
 };
-use kyso_office::person::NewMembership;
-use kyso_office::{Actor, ErrorKind, FixedClock, Office, OfficeConfig};
+use kyso_office::ErrorKind;
 use kyso_pki::name::SubjectName;
 use kyso_store::testing::test_stores;
-use kyso_store::Store;
 use sha2::Digest;
 use time::macros::datetime;
-
-struct Desk {
-    store: Store,
-    ca: Arc<Ca>,
-    clock: Arc<FixedClock>,
-    dir: tempfile::TempDir,
-    /// The blob store every replica shares.
-    blobs: kyso_store::BlobStore,
-    /// The office without SMTP configured.
-    office: Arc<Office>,
-    agency_a: i64,
-    admin: Actor,
-    subscriber: Actor,
-    head_a: Actor,
-    clerk_a: Actor,
-    clerk_b: Actor,
-    ca_operator: Actor,
-}
-
-fn member(agency: i64, role: &str, position: Option<&str>) -> NewMembership {
-    NewMembership {
-        agency_id: agency,
-        role: role.into(),
-        position: position.map(Into::into),
-        title: None,
-    }
-}
-
-impl Desk {
-    /// Another office (a replica) on the same database and clock.
-    fn replica(&self, smtp_url: Option<String>) -> Arc<Office> {
-        office(
-            &self.store,
-            &self.ca,
-            &self.clock,
-            self.dir.path(),
-            &self.blobs,
-            smtp_url,
-        )
-    }
-}
-
-fn office(
-    store: &Store,
-    ca: &Arc<Ca>,
-    clock: &Arc<FixedClock>,
-    dir: &Path,
-    blobs: &kyso_store::BlobStore,
-    smtp_url: Option<String>,
-) -> Arc<Office> {
-    let mut config = OfficeConfig::new(
-        dir.to_path_buf(),
-        b"key password".to_vec(),
-        "http://127.0.0.1:8080".into(),
-    );
-    config.smtp_url = smtp_url;
-    config.smtp_from = "Sở KH&CN Ninh Bình <kyso@ninhbinh.gov.vn>".into();
-    Arc::new(
-        Office::new(
-            store.clone(),
-            blobs.clone(),
-            ca.clone(),
-            config,
-            clock.clone(),
-        )
-        .unwrap(),
-    )
-}
-
-async fn desk(store: Store) -> Desk {
-    let dir = tempfile::tempdir().unwrap();
-    let backend = match store.backend() {
-        kyso_store::Backend::Sqlite => "sqlite",
-        kyso_store::Backend::Postgres => "postgres",
-    };
-    let fast = InitOptions {
-        root_key: KeySpec::EcP256,
-        issuing_key: KeySpec::EcP256,
-        tsa_key: KeySpec::EcP256,
-        ocsp_key: KeySpec::EcP256,
-        ..InitOptions::default()
-    };
-    let ca = Arc::new(
-        Ca::init(store.clone(), CaConfig::default(), b"ca password", &fast)
-            .await
-            .unwrap(),
-    );
-    // Wednesday 29 April 2026, 09:00 in Vietnam.
-    let clock = Arc::new(FixedClock::new(datetime!(2026-04-29 09:00 +7)));
-    let blobs = kyso_store::testing::test_blob_store(backend, dir.path());
-    let office = office(&store, &ca, &clock, dir.path(), &blobs, None);
-    let agency = |code: &str, name: &str, short: &str, parent| NewAgency {
-        parent_id: parent,
-        code: code.into(),
-        name: name.into(),
-        short_name: short.into(),
-        level: "department".into(),
-        email: format!("{}@ninhbinh.gov.vn", short.to_lowercase()),
-        address: "Ninh Bình".into(),
-        phone: String::new(),
-    };
-    let (top, _) = office
-        .bootstrap(
-            agency(
-                "000.00.00.H45",
-                "Ủy ban nhân dân tỉnh Ninh Bình",
-                "UBND",
-                None,
-            ),
-            "quantri",
-            "Quản trị Sở KH&CN",
-            PASSWORD,
-        )
-        .await
-        .unwrap();
-    let admin = login(&office, "quantri").await;
-    let a = office
-        .create_agency(
-            &admin,
-            agency("000.01.00.H45", "Sở Tài chính", "STC", Some(top.id)),
-        )
-        .await
-        .unwrap();
-    let b = office
-        .create_agency(
-            &admin,
-            agency("000.02.00.H45", "Sở Y tế", "SYT", Some(top.id)),
-        )
-        .await
-        .unwrap();
-    let mut people = Vec::new();
-    for (user, name, agency, role, position) in [
-        (
-            "thuebao.stc",
-            "Nguyễn Thị Lan",
-            a.id,
-            "drafter",
-            Some("Chuyên viên"),
-        ),
-        (
-            "giamdoc.stc",
-            "Hoàng Văn Em",
-            a.id,
-            "head",
-            Some("Giám đốc"),
-        ),
-        ("vanthu.stc", "Phạm Văn Dũng", a.id, "clerk", None),
-        ("vanthu.syt", "Vũ Văn Hà", b.id, "clerk", None),
-        ("vanhanh.ca", "Trịnh Văn Khoa", top.id, "ca_operator", None),
-    ] {
-        let roles = vec![member(agency, role, position)];
-        people.push(person(&office, &admin, user, name, roles).await);
-    }
-    let [subscriber, head_a, clerk_a, clerk_b, ca_operator]: [Actor; 5] =
-        people.try_into().unwrap();
-    Desk {
-        store,
-        ca,
-        clock,
-        dir,
-        blobs,
-        office,
-        agency_a: a.id,
-        admin,
-        subscriber,
-        head_a,
-        clerk_a,
-        clerk_b,
-        ca_operator,
-    }
-}
-
-fn form(name: &str, email: &str) -> RequestForm {
-    RequestForm {
-        identity_number: "037190001234".into(),
-        full_name: name.into(),
-        position: "Chuyên viên".into(),
-        email: email.into(),
-        phone: "0912345678".into(),
-        reason: "Cấp mới để ký văn bản".into(),
-        ..RequestForm::default()
-    }
-}
 
 fn csr(key: &SoftwareKey, name: &str) -> String {
     use base64::Engine;
@@ -346,7 +160,7 @@ async fn notices_once_and_overdue_in_reports() {
                 .await
                 .unwrap();
             o.confirm_request(&w.head_a, r.id).await.unwrap();
-            let r = o.send_request(&w.clerk_a, r.id).await.unwrap();
+            let r = send_by_letter(&w, r.id).await;
             assert_eq!(r.due_date.as_deref(), Some("2026-05-06"), "{backend}");
             sent.push(r);
         }

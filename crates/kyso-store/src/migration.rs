@@ -56,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::portal::migration::M0012Portal),
             Box::new(crate::notification::migration::M0013NotificationSeen),
             Box::new(crate::records::migration::M0016RecordsFile),
+            Box::new(crate::desk::letter_migration::M0017DeskLetter),
             Box::new(crate::desk::periodic_migration::M0019DeskPeriodicReport),
         ]
     }

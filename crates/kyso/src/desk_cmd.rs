@@ -84,7 +84,8 @@ pub enum DeskCommand {
         #[arg(long, default_value_t = 50)]
         limit: u64,
     },
-    /// Xác nhận / confirm (managing organization; you answer for the form).
+    /// Xác nhận / confirm (managing organization; you answer for the
+    /// form): drafts the request's letter, submitted to the approver.
     Confirm { id: i64 },
     /// Trả lại / return with written reasons (managing organization).
     Return {
@@ -96,7 +97,8 @@ pub enum DeskCommand {
     Resubmit { id: i64 },
     /// Hủy / cancel before confirmation (its creator).
     Cancel { id: i64 },
-    /// Gửi / send to the CA or the department (clerk or head).
+    /// Gửi / send to the CA or the department (clerk or head): needs the
+    /// request's letter issued — and issuing the letter sends it already.
     Send { id: i64 },
     /// Phê duyệt / approve at the CA or department: a new issuance needs
     /// the CSR made on the subscriber's token (`kyso token csr`).
@@ -300,6 +302,15 @@ fn request_text(r: &Value) -> String {
     }
     if let Some(c) = r["confirmation"].as_str() {
         out += &format!("Xác nhận / confirmation: {c}\n");
+    }
+    if let Some(d) = r["letter_document_id"].as_i64() {
+        // The letter goes through `kyso doc approve`, `kyso doc seal`,
+        // `kyso doc issue` like any outgoing document.
+        out += &format!(
+            "Công văn đề nghị / letter: văn bản / document #{d} {} — {}\n",
+            r["letter_number"].as_str().unwrap_or(""),
+            s(r, "letter_state"),
+        );
     }
     if let Some(n) = r["note"].as_str() {
         out += &format!("Ghi chú / note: {n}\n");

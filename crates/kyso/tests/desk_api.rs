@@ -1,6 +1,8 @@
 //! The certificate desk end to end over HTTP (`kyso serve` as a process,
 //! SQLite and PostgreSQL): a subscriber requests a certificate, the
-//! managing organization confirms and sends, the CA operator approves with
+//! managing organization confirms, signs its letter twice (approver +
+//! seal) and issues it — which sends the request — the CA's clerk
+//! registers the letter, the CA operator approves with
 //! the CSR made by `kyso token keygen`/`csr` on a SoftHSM2 token — the key
 //! never leaves it — the certificate goes onto the token and signs a PDF
 //! that pdfsig and pyHanko accept; the token locks and is recovered
@@ -15,6 +17,7 @@ mod office;
 use common::lab::{s, text};
 use common::token::*;
 use common::*;
+use kyso_crypto::{KeySpec, SoftwareKey};
 use office::*;
 use serde_json::{json, Value};
 
@@ -34,6 +37,90 @@ fn form(extra: Value) -> Value {
     f
 }
 
+/// B's letters: its head becomes also its approver, with a key on their
+/// "token" certified by the CA; B gets its seal key. The key and the
+/// certificate (DER).
+fn letters_of_b(p: &Province) -> (SoftwareKey, Vec<u8>) {
+    let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+    let (pem, der) = in_process(&p.d, async |_, ca| {
+        let issued = ca
+            .issue_for_public_key(
+                &kyso_pki::name::SubjectName {
+                    organization: Some("Sở Tài chính tỉnh Ninh Bình".into()),
+                    common_name: "Hoàng Văn Em".into(),
+                    email: Some("giamdoc.stc@ninhbinh.gov.vn".into()),
+                    ..Default::default()
+                },
+                kyso_crypto::Signer::public_key_der(&key),
+                &kyso_ca::IssueOptions {
+                    profile: kyso_pki::profile::Profile::PersonalSigning,
+                    days: None,
+                    subject: None,
+                    email: None,
+                },
+            )
+            .await
+            .unwrap();
+        (issued.pem, issued.der)
+    });
+    let admin = &p.admin.api;
+    let head = p.id("giamdoc.stc");
+    admin
+        .post(
+            &format!("/api/v1/people/{head}/roles"),
+            json!({"agency_id": p.b, "role": "approver", "position": "Giám đốc"}),
+        )
+        .expect(200, "approver role");
+    admin
+        .put_bytes(
+            &format!("/api/v1/people/{head}/certificate"),
+            "application/x-pem-file",
+            pem.into_bytes(),
+        )
+        .expect(200, "certificate");
+    admin
+        .put(
+            &format!("/api/v1/agencies/{}/seal-key", p.b),
+            json!({"kind": "generate"}),
+        )
+        .expect(200, "seal key of B");
+    (key, der)
+}
+
+/// Confirmed request `id` travels as its letter: B's head signs it, B's
+/// clerk seals and issues it (which sends the request), and `receiver`,
+/// the deciding agency's clerk, registers it on arrival.
+fn send_by_letter(p: &Province, signer: &(SoftwareKey, Vec<u8>), id: i64, receiver: &str) -> Value {
+    let path = format!("/api/v1/desk/requests/{id}");
+    let r = p.api("giamdoc.stc").get(&path).expect(200, "request");
+    let doc = r["letter_document_id"].as_i64().expect("the letter");
+    assert_eq!(r["letter_state"], "submitted");
+    p.approve_as("giamdoc.stc", &signer.0, &signer.1, doc);
+    let clerk = p.api("vanthu.stc");
+    clerk
+        .post_empty(&format!("/api/v1/documents/{doc}/seal"))
+        .expect(200, "seal the letter");
+    clerk
+        .post_empty(&format!("/api/v1/documents/{doc}/issue"))
+        .expect(200, "issue the letter");
+    let rc = p.api(receiver);
+    let inbox = rc.get("/api/v1/inbox").expect(200, "inbox");
+    let dl = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["document_id"].as_i64() == Some(doc))
+        .expect("the letter arrived")["id"]
+        .as_i64()
+        .unwrap();
+    rc.post_empty(&format!("/api/v1/inbox/{dl}/register"))
+        .expect(200, "register the letter");
+    let r = p.api("vanthu.stc").get(&path).expect(200, "request");
+    assert_eq!(r["state"], "sent", "issuing the letter sent the request");
+    assert_eq!(r["letter_state"], "issued");
+    r
+}
+
 #[test]
 fn desk_from_request_to_signature_recovery_and_revocation() {
     for d in deployments() {
@@ -46,6 +133,7 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
         let ca = p.api("noivu.ca");
         let admin = &p.admin.api;
         let b = p.b;
+        let signer = letters_of_b(&p);
 
         // The CA registers the device that goes to the subscriber.
         let dev = ca
@@ -102,10 +190,11 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
             .post_empty(&format!("/api/v1/desk/requests/{id}/confirm"))
             .expect(200, "confirm");
         assert!(r["confirmation"].as_str().unwrap().contains("Hoàng Văn Em"));
-        let r = clerk
-            .post_empty(&format!("/api/v1/desk/requests/{id}/send"))
-            .expect(200, "send");
-        assert_eq!(r["state"], "sent");
+        // Sending waits for the letter to be signed, sealed and issued.
+        let early = clerk.post_empty(&format!("/api/v1/desk/requests/{id}/send"));
+        early.error(409, "letter-not-issued");
+        assert!(early.text().contains("phát hành"), "{}", early.text());
+        let r = send_by_letter(&p, &signer, id, "noivu.vanthu");
         assert!(r["due_date"].is_string(), "new issuance has a deadline");
 
         // The key is made on the subscriber's token; only the CSR travels.
@@ -210,12 +299,6 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
             .post(&format!("/api/v1/desk/requests/{id}/complete"), json!({}))
             .expect(200, "complete");
         // The handover record, sealed with B's seal key, through the CLI.
-        admin
-            .put(
-                &format!("/api/v1/agencies/{b}/seal-key"),
-                json!({"kind": "generate"}),
-            )
-            .expect(200, "seal key of B");
         let record = p.d.path("bien-ban.pdf");
         let out = std::process::Command::new(KYSO)
             .env("KYSO_API_TOKEN", p.people["vanthu.stc"].api.token())
@@ -283,9 +366,7 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
         assert_eq!(rec["route"], "department");
         head.post_empty(&format!("/api/v1/desk/requests/{rid}/confirm"))
             .expect(200, "confirm");
-        let rec = clerk
-            .post_empty(&format!("/api/v1/desk/requests/{rid}/send"))
-            .expect(200, "send");
+        let rec = send_by_letter(&p, &signer, rid, "vanthu");
         let due = rec["due_date"].as_str().unwrap().to_string();
         let out = hsm.kyso_envs(
             &p.d,
@@ -350,9 +431,7 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
         let vid = rv["id"].as_i64().unwrap();
         head.post_empty(&format!("/api/v1/desk/requests/{vid}/confirm"))
             .expect(200, "confirm");
-        clerk
-            .post_empty(&format!("/api/v1/desk/requests/{vid}/send"))
-            .expect(200, "send");
+        send_by_letter(&p, &signer, vid, "noivu.vanthu");
         ca.post(&format!("/api/v1/desk/requests/{vid}/approve"), json!({}))
             .expect(200, "approve revocation");
         assert!(ocsp(": revoked"), "{backend}: OCSP after revocation");
@@ -394,7 +473,8 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
             .output()
             .unwrap();
         assert!(
-            text(&out).contains("thu hồi chứng thư số"),
+            text(&out).contains("thu hồi chứng thư số")
+                && text(&out).contains("Công văn đề nghị / letter"),
             "{}",
             text(&out)
         );

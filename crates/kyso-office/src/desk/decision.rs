@@ -21,9 +21,8 @@ use utoipa::ToSchema;
 use super::calendar::iso_day;
 use super::device::DeviceState;
 use super::kind::{RequestKind, DEVICE_RETURN_DAYS};
-use super::request::party_of;
-use super::state::{transition, Action, State};
-use super::view::{may_see, RequestView};
+use super::state::Action;
+use super::view::RequestView;
 use crate::actor::{Actor, Scope};
 use crate::clock::vietnam_date;
 use crate::error::{OfficeError, Result};
@@ -115,13 +114,10 @@ impl Office {
         let r = self
             .guard(actor, "desk.request.approve", async || {
                 actor.require_scope(Scope::Write)?;
-                let r = desk_request::Entity::find_by_id(id)
-                    .one(self.store.connection())
-                    .await?
-                    .filter(|r| may_see(actor, r))
-                    .ok_or_else(|| OfficeError::not_found("yêu cầu", "request"))?;
-                let rule = transition(State::parse(&r.state)?, Action::Approve)?;
-                party_of(actor, &r, rule)?;
+                let r = self.desk_precheck(actor, id, Action::Approve).await?;
+                // The request reached the decider as its letter, signed twice.
+                self.require_letter_received(self.store.connection(), actor, &r)
+                    .await?;
                 Ok(r)
             })
             .await?;
@@ -227,6 +223,7 @@ impl Office {
             Action::Approve,
             note.clone(),
             async |tx, r, a, now| {
+                self.require_letter_received(tx, actor, r).await?;
                 a.decided_by = Set(Some(actor.person_id));
                 a.decided_at = Set(Some(now.unix_timestamp()));
                 a.issued_serial = Set(issued.clone());

@@ -12,6 +12,7 @@ pub mod decision;
 pub mod device;
 pub mod form;
 pub mod kind;
+pub mod letter;
 pub mod notice;
 pub mod periodic;
 pub mod record;

@@ -176,12 +176,16 @@ impl Office {
     /// `agency_id` if given, or the refusal.
     fn report_scope(&self, actor: &Actor, agency_id: Option<i64>) -> Result<Option<Vec<i64>>> {
         let province = PROVINCE.iter().any(|r| actor.has_anywhere(*r));
-        let own: Vec<i64> = actor
+        let mut own: Vec<i64> = actor
             .memberships
             .iter()
             .filter(|m| AGENCY_READERS.contains(&m.role))
             .map(|m| m.agency_id)
             .collect();
+        // Two roles in one agency (a head who is also its approver) are
+        // one agency.
+        own.sort_unstable();
+        own.dedup();
         match agency_id {
             Some(a) if province || own.contains(&a) => Ok(Some(vec![a])),
             Some(_) => Err(OfficeError::forbidden(

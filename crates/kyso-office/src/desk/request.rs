@@ -57,6 +57,32 @@ fn reasons(note: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
+/// What the confirming person answers for (R-MANAGER-CONFIRM).
+pub(crate) fn confirmation_text(actor: &Actor, r: &desk_request::Model) -> String {
+    let position = actor
+        .memberships
+        .iter()
+        .find(|m| m.agency_id == r.agency_id && m.position.is_some())
+        .and_then(|m| m.position.clone())
+        .unwrap_or_default();
+    format!(
+        "Tôi, {}{}, xác nhận các thông tin trong yêu cầu số {} là chính xác và chịu trách nhiệm về tính chính xác của các thông tin này.",
+        actor.full_name,
+        if position.is_empty() { String::new() } else { format!(", {position}") },
+        r.id
+    )
+}
+
+/// A request back with its creator: its confirmation and its letter no
+/// longer hold (the history keeps both); confirming it again drafts a new
+/// letter.
+pub(crate) fn unconfirm(a: &mut desk_request::ActiveModel) {
+    a.confirmed_by = Set(None);
+    a.confirmed_at = Set(None);
+    a.confirmation = Set(None);
+    a.letter_document_id = Set(None);
+}
+
 /// Which party the actor is for `rule` on `r`, and their role, or the
 /// refusal. The creator of a request is never its manager or receiver.
 pub(crate) fn party_of(
@@ -171,6 +197,15 @@ pub(crate) struct Step<'a> {
     pub to: State,
     pub role: Option<Role>,
     pub note: Option<String>,
+}
+
+/// Who answers for a transition: the party the table names (checked
+/// against the actor), or a use case of the office that already checked
+/// the actor in this role (the letter's issue or return).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum By {
+    Party,
+    Office(Role),
 }
 
 /// Appends the history row and the audit entry of transition `step` of `r`.
@@ -335,20 +370,8 @@ impl Office {
             self.store
                 .write(async |tx| {
                     let r = request_for_update(tx, actor, id).await?;
-                    let rule = transition(State::parse(&r.state)?, action)?;
-                    let (_, role) = party_of(actor, &r, rule)?;
-                    let mut a: desk_request::ActiveModel = r.clone().into();
-                    change(tx, &r, &mut a, now).await?;
-                    a.state = Set(rule.to.code().into());
-                    a.updated_at = Set(now.unix_timestamp());
-                    a.update(tx).await?;
-                    let step = Step {
-                        action: action.code(),
-                        to: rule.to,
-                        role,
-                        note: note.clone(),
-                    };
-                    log_step(tx, actor, &r, step, now).await
+                    self.desk_step_in(tx, actor, r, action, By::Party, note.clone(), change, now)
+                        .await
                 })
                 .await?;
             self.desk_request(actor, id).await
@@ -356,31 +379,92 @@ impl Office {
         .await
     }
 
+    /// [`Office::desk_step`] on request `r`, already locked in `tx` (also
+    /// for a use case of another module that moves a request as part of
+    /// its own transaction: issuing the request's letter sends it,
+    /// returning the letter returns it).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn desk_step_in(
+        &self,
+        tx: &DatabaseTransaction,
+        actor: &Actor,
+        r: desk_request::Model,
+        action: Action,
+        by: By,
+        note: Option<String>,
+        change: impl AsyncFnOnce(
+            &DatabaseTransaction,
+            &desk_request::Model,
+            &mut desk_request::ActiveModel,
+            time::OffsetDateTime,
+        ) -> Result<()>,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let rule = transition(State::parse(&r.state)?, action)?;
+        let role = match by {
+            By::Party => party_of(actor, &r, rule)?.1,
+            By::Office(role) => Some(role),
+        };
+        let mut a: desk_request::ActiveModel = r.clone().into();
+        change(tx, &r, &mut a, now).await?;
+        a.state = Set(rule.to.code().into());
+        a.updated_at = Set(now.unix_timestamp());
+        a.update(tx).await?;
+        let step = Step {
+            action: action.code(),
+            to: rule.to,
+            role,
+            note,
+        };
+        log_step(tx, actor, &r, step, now).await
+    }
+
+    /// Request `id` as `actor` sees it, refused now (before any slow
+    /// work outside the transaction) unless `action` is allowed to them.
+    pub(crate) async fn desk_precheck(
+        &self,
+        actor: &Actor,
+        id: i64,
+        action: Action,
+    ) -> Result<desk_request::Model> {
+        let r = desk_request::Entity::find_by_id(id)
+            .one(self.store.connection())
+            .await?
+            .filter(|r| super::view::may_see(actor, r))
+            .ok_or_else(|| OfficeError::not_found("yêu cầu", "request"))?;
+        let rule = transition(State::parse(&r.state)?, action)?;
+        party_of(actor, &r, rule)?;
+        Ok(r)
+    }
+
     /// The managing organization confirms request `id`; the confirming
     /// person is recorded as answering for the accuracy of the form
-    /// (R-MANAGER-CONFIRM).
+    /// (R-MANAGER-CONFIRM), and the request becomes the organization's
+    /// letter to the CA or the department (see [`super::letter`]),
+    /// submitted to its approvers for signature in the same transaction.
     pub async fn confirm_request(&self, actor: &Actor, id: i64) -> Result<RequestView> {
-        self.desk_step(actor, id, Action::Confirm, None, async |_, r, a, now| {
-            let position = actor
-                .memberships
-                .iter()
-                .find(|m| m.agency_id == r.agency_id && m.position.is_some())
-                .and_then(|m| m.position.clone())
-                .unwrap_or_default();
+        let letter = self
+            .guard(actor, "desk.request.confirm", async || {
+                actor.require_scope(Scope::Write)?;
+                let r = self.desk_precheck(actor, id, Action::Confirm).await?;
+                self.prepare_letter(actor, &r).await
+            })
+            .await?;
+        self.desk_step(actor, id, Action::Confirm, None, async |tx, r, a, now| {
+            let letter_id = self.insert_letter(tx, actor, r, &letter, now).await?;
             a.confirmed_by = Set(Some(actor.person_id));
             a.confirmed_at = Set(Some(now.unix_timestamp()));
-            a.confirmation = Set(Some(format!(
-                "Tôi, {}{}, xác nhận các thông tin trong yêu cầu số {} là chính xác và chịu trách nhiệm về tính chính xác của các thông tin này.",
-                actor.full_name,
-                if position.is_empty() { String::new() } else { format!(", {position}") },
-                r.id
-            )));
+            a.confirmation = Set(Some(confirmation_text(actor, r)));
+            a.letter_document_id = Set(Some(letter_id));
             Ok(())
         })
         .await
     }
 
     /// The managing organization returns request `id` with written reasons.
+    /// A confirmed request goes back only without a letter on its way:
+    /// while the letter is with the approver, returning the letter
+    /// returns the request (see [`super::letter`]).
     pub async fn return_request(&self, actor: &Actor, id: i64, note: &str) -> Result<RequestView> {
         let why = reasons(note)?;
         self.desk_step(
@@ -388,8 +472,12 @@ impl Office {
             id,
             Action::Return,
             Some(why.clone()),
-            async |_, _, a, _| {
+            async |tx, r, a, _| {
+                if State::parse(&r.state)? == State::Confirmed {
+                    self.require_no_letter_pending(tx, r).await?;
+                }
                 a.note = Set(Some(why.clone()));
+                unconfirm(a);
                 Ok(())
             },
         )
@@ -431,23 +519,39 @@ impl Office {
     }
 
     /// The managing organization sends a confirmed request to the CA or
-    /// the department (as its kind routes it); the deadline starts.
+    /// the department (as its kind routes it); the deadline starts. The
+    /// request travels as its letter: sending needs the letter issued —
+    /// and issuing the letter sends the request by itself (see
+    /// [`super::letter`]), so this is left for a request whose
+    /// letter was issued without sending it, and otherwise says what is
+    /// missing.
     pub async fn send_request(&self, actor: &Actor, id: i64) -> Result<RequestView> {
         self.desk_step(actor, id, Action::Send, None, async |tx, r, a, now| {
-            let kind = RequestKind::parse(&r.kind)?;
-            a.sent_at = Set(Some(now.unix_timestamp()));
-            let days = kind.deadline_days();
-            let due = match days {
-                Some(n) => {
-                    let cal = self.desk_calendar(tx).await?;
-                    Some(iso_day(cal.add_working_days(vietnam_date(now), n)))
-                }
-                None => None,
-            };
-            a.due_date = Set(due);
-            Ok(())
+            self.require_letter_issued(tx, r).await?;
+            self.start_deadline(tx, r, a, now).await
         })
         .await
+    }
+
+    /// Sending: the time, and the deadline in working days from it.
+    pub(crate) async fn start_deadline(
+        &self,
+        tx: &DatabaseTransaction,
+        r: &desk_request::Model,
+        a: &mut desk_request::ActiveModel,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let kind = RequestKind::parse(&r.kind)?;
+        a.sent_at = Set(Some(now.unix_timestamp()));
+        let due = match kind.deadline_days() {
+            Some(n) => {
+                let cal = self.desk_calendar(tx).await?;
+                Some(iso_day(cal.add_working_days(vietnam_date(now), n)))
+            }
+            None => None,
+        };
+        a.due_date = Set(due);
+        Ok(())
     }
 
     /// The CA or department refuses request `id` in writing with reasons.

@@ -6,7 +6,9 @@
 //! → sent (to the CA or the department, as the kind routes it) → approved
 //! (certificate issued, renewed, changed or revoked; token recovered) →
 //! completed (handed over). The managing organization may return a
-//! submitted request with reasons (→ returned, resubmitted by its creator);
+//! submitted request with reasons (→ returned, resubmitted by its creator),
+//! and a confirmed one goes back the same way when its approver returns
+//! its letter;
 //! the CA or department may refuse it in writing (→ refused); its creator
 //! may cancel it before confirmation.
 
@@ -214,6 +216,14 @@ pub const RULES: &[Rule] = &[
         to: S::Sent,
         parties: &[P::Sender],
     },
+    // The approver returns the request's letter (or, without a letter on
+    // its way, the managing organization returns the request).
+    Rule {
+        from: S::Confirmed,
+        action: A::Return,
+        to: S::Returned,
+        parties: &[P::Manager],
+    },
     Rule {
         from: S::Sent,
         action: A::Approve,
@@ -298,7 +308,7 @@ mod tests {
             }
         }
         assert_eq!(allowed, RULES.len());
-        assert_eq!(allowed, 9);
+        assert_eq!(allowed, 10);
     }
 
     #[test]

@@ -66,6 +66,15 @@ pub struct RequestView {
     pub certificate_pem: Option<String>,
     pub completed_at: Option<String>,
     pub created_at: String,
+    /// The request as the managing organization's letter (công văn đề
+    /// nghị): its outgoing document, drafted on confirmation.
+    pub letter_document_id: Option<i64>,
+    /// Where that letter is in the office's two-signature flow
+    /// (`submitted`, `approved`, `numbered`, `sealed`, `issued`, …).
+    pub letter_state: Option<String>,
+    /// The letter's number and notation once the clerk numbered it
+    /// (`05/CV-STC`).
+    pub letter_number: Option<String>,
     pub actions: Vec<Action>,
     pub events: Vec<EventView>,
 }
@@ -159,7 +168,18 @@ impl Office {
             }),
             None => None,
         };
+        let letter = match r.letter_document_id {
+            Some(d) => {
+                kyso_store::office::document::Entity::find_by_id(d)
+                    .one(db)
+                    .await?
+            }
+            None => None,
+        };
         Ok(RequestView {
+            letter_document_id: r.letter_document_id,
+            letter_state: letter.as_ref().map(|d| d.state.clone()),
+            letter_number: letter.as_ref().and_then(crate::document::view_number_text),
             id: r.id,
             kind,
             kind_name: kind.name_vi().into(),

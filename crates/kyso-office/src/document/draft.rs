@@ -66,6 +66,16 @@ pub(crate) struct Checked {
     pub replaces: Option<(i64, String)>,
 }
 
+/// The rows of a new draft (see [`Office::insert_document`]).
+pub(crate) struct NewRows<'a> {
+    pub agency_id: i64,
+    pub flow: Flow,
+    pub checked: Checked,
+    pub pages: usize,
+    pub main: (&'a Upload, &'a BlobRef),
+    pub attachments: &'a [(Upload, BlobRef)],
+}
+
 impl Office {
     /// Checks `m` for a document of `agency_id` (inside `tx`, so the
     /// referenced rows cannot change before the write).
@@ -341,6 +351,73 @@ impl Office {
         Ok(())
     }
 
+    /// Writes a new draft's rows in `tx`: the document (state `draft`, the
+    /// actor its drafter), its recipients and its files. The caller checks
+    /// the actor's right and writes the audit entry.
+    pub(crate) async fn insert_document(
+        &self,
+        tx: &DatabaseTransaction,
+        actor: &Actor,
+        n: NewRows<'_>,
+        now: time::OffsetDateTime,
+    ) -> Result<document::Model> {
+        let c = n.checked;
+        let t = now.unix_timestamp();
+        let d = document::ActiveModel {
+            agency_id: Set(n.agency_id),
+            flow: Set(n.flow.code().into()),
+            state: Set(State::Draft.code().into()),
+            type_code: Set(c.type_code),
+            type_name: Set(c.type_name),
+            subject: Set(c.subject),
+            category_id: Set(c.category_id),
+            priority: Set(c.priority),
+            due_date: Set(c.due_date),
+            page_count: Set(i32::try_from(n.pages).unwrap_or(i32::MAX)),
+            copies: Set(c.copies),
+            language: Set(c.language),
+            issue_place: Set(c.issue_place),
+            signer_position: Set(None),
+            signer_name: Set(None),
+            drafter_id: Set(actor.person_id),
+            approver_id: Set(None),
+            clerk_id: Set((n.flow == Flow::Seal).then_some(actor.person_id)),
+            number: Set(None),
+            notation: Set(None),
+            register_year: Set(None),
+            issued_date: Set(None),
+            issued_at: Set(None),
+            replaces_id: Set(c.replaces.as_ref().map(|r| r.0)),
+            relation: Set(c.replaces.as_ref().map(|r| r.1.clone())),
+            layout: Set(c.layout),
+            comment: Set(None),
+            created_at: Set(t),
+            updated_at: Set(t),
+            ..Default::default()
+        }
+        .insert(tx)
+        .await?;
+        for r in &c.recipients {
+            document_recipient::Entity::insert(document_recipient::ActiveModel {
+                document_id: Set(d.id),
+                agency_id: Set(*r),
+            })
+            .exec_without_returning(tx)
+            .await?;
+        }
+        let (main, main_ref) = n.main;
+        self.record_files(
+            tx,
+            actor,
+            d.id,
+            Some((main, main_ref, "draft")),
+            n.attachments,
+            now,
+        )
+        .await?;
+        Ok(d)
+    }
+
     /// Creates a draft: a drafter's for the two-signature flow, a clerk's
     /// scanned original for the one-signature flow. With an idempotency
     /// key, a repeated request returns the first draft instead.
@@ -394,58 +471,21 @@ impl Office {
                         }
                     }
                     let c = self.check_metadata(tx, n.agency_id, &n.metadata).await?;
-                    let t = now.unix_timestamp();
-                    let d = document::ActiveModel {
-                        agency_id: Set(n.agency_id),
-                        flow: Set(n.flow.code().into()),
-                        state: Set(State::Draft.code().into()),
-                        type_code: Set(c.type_code),
-                        type_name: Set(c.type_name),
-                        subject: Set(c.subject),
-                        category_id: Set(c.category_id),
-                        priority: Set(c.priority),
-                        due_date: Set(c.due_date),
-                        page_count: Set(i32::try_from(pages).unwrap_or(i32::MAX)),
-                        copies: Set(c.copies),
-                        language: Set(c.language),
-                        issue_place: Set(c.issue_place),
-                        signer_position: Set(None),
-                        signer_name: Set(None),
-                        drafter_id: Set(actor.person_id),
-                        approver_id: Set(None),
-                        clerk_id: Set((n.flow == Flow::Seal).then_some(actor.person_id)),
-                        number: Set(None),
-                        notation: Set(None),
-                        register_year: Set(None),
-                        issued_date: Set(None),
-                        issued_at: Set(None),
-                        replaces_id: Set(c.replaces.as_ref().map(|r| r.0)),
-                        relation: Set(c.replaces.as_ref().map(|r| r.1.clone())),
-                        layout: Set(c.layout),
-                        comment: Set(None),
-                        created_at: Set(t),
-                        updated_at: Set(t),
-                        ..Default::default()
-                    }
-                    .insert(tx)
-                    .await?;
-                    for r in &c.recipients {
-                        document_recipient::Entity::insert(document_recipient::ActiveModel {
-                            document_id: Set(d.id),
-                            agency_id: Set(*r),
-                        })
-                        .exec_without_returning(tx)
+                    let d = self
+                        .insert_document(
+                            tx,
+                            actor,
+                            NewRows {
+                                agency_id: n.agency_id,
+                                flow: n.flow,
+                                checked: c,
+                                pages,
+                                main: (&n.main, &main_ref),
+                                attachments: &att,
+                            },
+                            now,
+                        )
                         .await?;
-                    }
-                    self.record_files(
-                        tx,
-                        actor,
-                        d.id,
-                        Some((&n.main, &main_ref, "draft")),
-                        &att,
-                        now,
-                    )
-                    .await?;
                     if let Some(key) = idempotency_key {
                         self.finish_idempotency(tx, actor, key, d.id).await?;
                     }
@@ -653,6 +693,11 @@ impl Office {
                         e = e.detail(c.clone());
                     }
                     record(tx, actor, e, now).await?;
+                    if action == Action::Return {
+                        // The letter of a certificate request: its request goes back too.
+                        self.return_with_letter(tx, actor, id, comment.as_deref(), now)
+                            .await?;
+                    }
                     self.document_view(tx, d).await
                 })
                 .await

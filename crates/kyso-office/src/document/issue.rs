@@ -232,6 +232,8 @@ impl Office {
                         format!("{} recipients; {}", recipients.len(), warnings.join("; "))
                     });
                     record(tx, actor, e, now).await?;
+                    // The letter of a certificate request: issuing it sends the request.
+                    self.send_with_letter(tx, actor, id, now).await?;
                     crate::webhook::enqueue(
                         tx,
                         self,

@@ -99,7 +99,9 @@ async fn get_one(
     Ok(axum::Json(s.office.desk_request(&a, id).await?))
 }
 
-/// The managing organization confirms, answering for the form's accuracy.
+/// The managing organization confirms, answering for the form's accuracy;
+/// the request's letter (`letter_document_id`) is drafted as its outgoing
+/// document and submitted to its approver.
 #[utoipa::path(post, path = "/api/v1/desk/requests/{id}/confirm", tag = "desk",
     params(("id" = i64, Path, description = "request id")),
     responses((status = 200, body = RequestView)))]
@@ -151,7 +153,9 @@ async fn cancel(
     Ok(axum::Json(s.office.cancel_request(&a, id).await?))
 }
 
-/// The managing organization sends it to the CA or the department.
+/// The managing organization sends it to the CA or the department: only
+/// with its letter issued (`409 letter-missing`, `409 letter-not-issued`);
+/// issuing the letter (`POST /api/v1/documents/{id}/issue`) sends it.
 #[utoipa::path(post, path = "/api/v1/desk/requests/{id}/send", tag = "desk",
     params(("id" = i64, Path, description = "request id")),
     responses((status = 200, body = RequestView)))]
@@ -164,7 +168,10 @@ async fn send(
 }
 
 /// The CA or department approves: issues (from the CSR made on the
-/// subscriber's token), renews, changes or revokes through the CA.
+/// subscriber's token), renews, changes or revokes through the CA — once
+/// the request's letter has been received and registered by the deciding
+/// agency with both signatures valid (`409 letter-not-received`,
+/// `409 letter-not-verified`).
 #[utoipa::path(post, path = "/api/v1/desk/requests/{id}/approve", tag = "desk",
     params(("id" = i64, Path, description = "request id")), request_body = Approval,
     responses((status = 200, body = RequestView)))]

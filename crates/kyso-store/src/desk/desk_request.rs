@@ -53,6 +53,11 @@ pub struct Model {
     pub completed_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The request as a letter (công văn đề nghị): the managing
+    /// organization's outgoing document, drafted on confirmation, signed
+    /// by its approver and sealed, issued to the CA or the department
+    /// (migration `m0017_desk_letter`).
+    pub letter_document_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ pub mod desk_notice;
 pub mod desk_periodic_report;
 pub mod desk_request;
 
+pub(crate) mod letter_migration;
 pub(crate) mod migration;
 pub(crate) mod notice_migration;
 pub(crate) mod periodic_migration;

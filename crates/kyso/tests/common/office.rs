@@ -551,8 +551,14 @@ impl Province {
     /// The approver signs document `id` through the two-phase API with
     /// the key the test holds.
     pub fn approve(&self, id: i64) -> Value {
-        let api = self.api("chutich");
-        let cert = B64.encode(&self.approver_cert);
+        self.approve_as("chutich", &self.approver_key, &self.approver_cert, id)
+    }
+
+    /// Approver `user` signs document `id` through the two-phase API with
+    /// `key` (on their "token") and its certificate `cert` (DER).
+    pub fn approve_as(&self, user: &str, key: &SoftwareKey, cert: &[u8], id: i64) -> Value {
+        let api = self.api(user);
+        let cert = B64.encode(cert);
         let p = api
             .post(
                 &format!("/api/v1/documents/{id}/approval/prepare"),
@@ -561,7 +567,7 @@ impl Province {
             .expect(200, "prepare approval");
         assert_eq!(p["algorithm"], "ecdsa-sha256");
         let digest = hex::decode(p["digest"].as_str().unwrap()).unwrap();
-        let sig = self.approver_key.sign_digest(&digest).unwrap();
+        let sig = key.sign_digest(&digest).unwrap();
         api.post(
             &format!("/api/v1/documents/{id}/approval/finalize"),
             json!({"nonce": p["nonce"], "signature": B64.encode(sig), "certificate": cert}),
