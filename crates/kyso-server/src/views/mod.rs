@@ -13,6 +13,9 @@ pub mod archive;
 pub mod assets;
 pub mod audit;
 pub mod cards;
+pub mod desk;
+pub mod desk_calendar;
+pub mod desk_devices;
 pub mod desk_report;
 pub mod documents;
 pub mod drafting;
@@ -47,6 +50,9 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(search::routes())
         .merge(audit::routes())
         .merge(archive::routes())
+        .merge(desk::routes())
+        .merge(desk_devices::routes())
+        .merge(desk_calendar::routes())
         .merge(desk_report::routes())
         .merge(verify::routes())
         .merge(portal::routes())
