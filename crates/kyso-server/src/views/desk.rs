@@ -46,12 +46,53 @@ pub fn opens(a: &Actor) -> bool {
 /// rule in `desk::request`; it checks again).
 const ON_BEHALF: &[Role] = &[Role::Head, Role::Clerk, Role::ItOfficer];
 
-/// The office's message in the person's language.
+/// The catalogue key of the label of a form field the office names in
+/// its refusals (`field email: …`).
+fn field_key(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "kind" => "desk.col.kind",
+        "agency_id" => "desk.form.agency",
+        "subscriber" => "desk.form.subscriber",
+        "identity_number" => "desk.form.identity_number",
+        "full_name" => "desk.form.full_name",
+        "position" => "desk.form.position",
+        "email" => "desk.form.email",
+        "phone" => "desk.form.phone",
+        "reason" => "desk.form.reason",
+        "token_serial" => "desk.form.token_serial",
+        "certificate_serial" => "desk.form.certificate_serial",
+        "revocation_reason" => "desk.form.revocation_reason",
+        "renewal_days" => "desk.form.renewal_days",
+        "serial" => "desk.device.serial",
+        "model" => "desk.device.model",
+        "module" => "desk.device.module",
+        "method" => "desk.handover.method",
+        "tracking_number" => "desk.handover.tracking",
+        "from_party" => "desk.handover.from",
+        "to_party" => "desk.handover.to",
+        "holder_id" => "desk.handover.holder",
+        "new_state" => "desk.handover.state",
+        "request_id" => "desk.handover.request",
+        "note" => "desk.note",
+        _ => return None,
+    })
+}
+
+/// The office's message in the person's language, as a sentence, with
+/// the field it names called by its label on the page.
 pub fn message(c: &Chrome, e: &OfficeError) -> String {
     if e.kind == ErrorKind::Internal {
-        c.t("error.internal").to_string()
-    } else {
-        c.pick(&e.vi, &e.en).to_string()
+        return c.t("error.internal").to_string();
+    }
+    let mut m = c.pick(&e.vi, &e.en).to_string();
+    let field = bad_field(e);
+    if let Some(key) = field_key(&field) {
+        m = m.replacen(&field, &format!("«{}»", c.t(key)), 1);
+    }
+    let mut chars = m.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => m,
     }
 }
 
@@ -724,6 +765,35 @@ mod tests {
         assert_eq!(bad_field(&e), "");
         let e = OfficeError::invalid("x", "y", "no field named");
         assert_eq!(bad_field(&e), "");
+    }
+
+    #[test]
+    fn messages_name_the_field_by_its_label() {
+        let c = Chrome {
+            lang: Lang::Vi,
+            user: None,
+            csrf: String::new(),
+            path: "/desk/new".into(),
+            flash: None,
+            nav: Default::default(),
+        };
+        let e = OfficeError::invalid(
+            "bad-form",
+            "trường identity_number: cần 12 chữ số",
+            "field identity_number: needs 12 digits",
+        );
+        assert_eq!(message(&c, &e), "Trường «Số định danh cá nhân»: cần 12 chữ số");
+        let e = OfficeError::conflict("wrong-state", "không thể hủy", "cannot cancel");
+        assert_eq!(message(&c, &e), "Không thể hủy");
+        for f in [
+            "kind", "agency_id", "subscriber", "identity_number", "full_name", "position", "email",
+            "phone", "reason", "token_serial", "certificate_serial", "revocation_reason",
+            "renewal_days", "serial", "model", "module", "method", "tracking_number",
+            "from_party", "to_party", "holder_id", "new_state", "request_id", "note",
+        ] {
+            let k = field_key(f).unwrap();
+            assert!(Lang::Vi.has(k) && Lang::En.has(k), "{k}");
+        }
     }
 
     #[test]
