@@ -223,6 +223,10 @@ try {
     await signOut();
     await signIn("vanthu");
     await page.goto(`${BASE}/desk/devices`);
+    const line = await text("#devices tbody tr");
+    expect(/TK-2027-0001/.test(line) && /Đã cấp/.test(line) && /Lê Minh Tuấn/.test(line), line);
+    expect(await page.locator("#device-form").count() === 0, "a clerk may not register devices");
+    await shot(page, `desk-${String(count).padStart(2, "0")}a-device-list`);
     await Promise.all([page.waitForURL(/\/desk\/devices\/\d+$/), page.click("#devices a")]);
     await settle();
     await Promise.all([page.waitForURL(/ok=record-made/), page.click(".record-make")]);

@@ -143,7 +143,10 @@ fn desk_pages_in_chromium_on_sqlite_and_postgres() {
             .collect();
         // The first weekday from 8 February (a Saturday was refused).
         let mut tet = time::Date::from_calendar_date(year, time::Month::February, 8).unwrap();
-        while matches!(tet.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+        while matches!(
+            tet.weekday(),
+            time::Weekday::Saturday | time::Weekday::Sunday
+        ) {
             tet = tet.next_day().unwrap();
         }
         let tet = format!("{year}-02-{:02}", tet.day());

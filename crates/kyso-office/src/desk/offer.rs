@@ -141,7 +141,10 @@ mod tests {
         assert!(actions_for(&dept, &sent).is_empty());
         assert!(routed_to(&ca, &sent) && !routed_to(&dept, &sent));
         let renew = request(State::Sent, RequestKind::Renew, 1);
-        assert_eq!(actions_for(&dept, &renew), [Action::Approve, Action::Refuse]);
+        assert_eq!(
+            actions_for(&dept, &renew),
+            [Action::Approve, Action::Refuse]
+        );
         assert!(actions_for(&ca, &renew).is_empty());
         let returned = request(State::Returned, RequestKind::Renew, 1);
         assert_eq!(

@@ -25,9 +25,10 @@ impl Office {
             .find(|h: &&HandoverView| h.id == handover_id)
             .and_then(|h| h.record_sha256.clone())
             .ok_or_else(|| OfficeError::not_found("biên bản bàn giao", "handover record"))?;
-        let bytes = self.blobs.get(&sha).await.map_err(|e| {
-            OfficeError::internal("handover record", format!("blob {sha}: {e}"))
-        })?;
+        let bytes =
+            self.blobs.get(&sha).await.map_err(|e| {
+                OfficeError::internal("handover record", format!("blob {sha}: {e}"))
+            })?;
         Ok(bytes.to_vec())
     }
 }

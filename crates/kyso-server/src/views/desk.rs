@@ -731,20 +731,49 @@ mod tests {
     #[test]
     fn every_desk_code_has_its_words() {
         let mut keys = vec!["desk.action.create".to_string()];
-        keys.extend(ReqState::ALL.iter().map(|s| format!("desk.state.{}", s.code())));
-        keys.extend(RequestKind::ALL.iter().map(|k| format!("desk.kind.{}", k.code())));
-        keys.extend(Action::ALL.iter().map(|a| format!("desk.action.{}", a.code())));
-        keys.extend([Route::Ca, Route::Department].iter().map(|r| format!("desk.route.{}", r.code())));
-        keys.extend(DeviceState::ALL.iter().map(|s| format!("desk.device_state.{}", s.code())));
         keys.extend(
-            [HandoverMethod::InPerson, HandoverMethod::Cipher, HandoverMethod::Post]
+            ReqState::ALL
                 .iter()
-                .map(|m| format!("desk.method.{}", m.code())),
+                .map(|s| format!("desk.state.{}", s.code())),
         );
         keys.extend(
-            [DayKind::Fixed, DayKind::Lunar, DayKind::Compensatory, DayKind::Workday]
+            RequestKind::ALL
                 .iter()
-                .map(|k| format!("desk.day_kind.{}", k.code())),
+                .map(|k| format!("desk.kind.{}", k.code())),
+        );
+        keys.extend(
+            Action::ALL
+                .iter()
+                .map(|a| format!("desk.action.{}", a.code())),
+        );
+        keys.extend(
+            [Route::Ca, Route::Department]
+                .iter()
+                .map(|r| format!("desk.route.{}", r.code())),
+        );
+        keys.extend(
+            DeviceState::ALL
+                .iter()
+                .map(|s| format!("desk.device_state.{}", s.code())),
+        );
+        keys.extend(
+            [
+                HandoverMethod::InPerson,
+                HandoverMethod::Cipher,
+                HandoverMethod::Post,
+            ]
+            .iter()
+            .map(|m| format!("desk.method.{}", m.code())),
+        );
+        keys.extend(
+            [
+                DayKind::Fixed,
+                DayKind::Lunar,
+                DayKind::Compensatory,
+                DayKind::Workday,
+            ]
+            .iter()
+            .map(|k| format!("desk.day_kind.{}", k.code())),
         );
         keys.extend(Action::ALL.iter().map(|a| format!("ok.desk-{}", a.code())));
         for k in &keys {
@@ -759,7 +788,11 @@ mod tests {
 
     #[test]
     fn the_refused_field_is_found_in_the_message() {
-        let e = OfficeError::invalid("bad-form", "trường email: sai", "field email: not an e-mail");
+        let e = OfficeError::invalid(
+            "bad-form",
+            "trường email: sai",
+            "field email: not an e-mail",
+        );
         assert_eq!(bad_field(&e), "email");
         let e = OfficeError::invalid("x", "y", "field <b>: z");
         assert_eq!(bad_field(&e), "");
@@ -782,14 +815,37 @@ mod tests {
             "trường identity_number: cần 12 chữ số",
             "field identity_number: needs 12 digits",
         );
-        assert_eq!(message(&c, &e), "Trường «Số định danh cá nhân»: cần 12 chữ số");
+        assert_eq!(
+            message(&c, &e),
+            "Trường «Số định danh cá nhân»: cần 12 chữ số"
+        );
         let e = OfficeError::conflict("wrong-state", "không thể hủy", "cannot cancel");
         assert_eq!(message(&c, &e), "Không thể hủy");
         for f in [
-            "kind", "agency_id", "subscriber", "identity_number", "full_name", "position", "email",
-            "phone", "reason", "token_serial", "certificate_serial", "revocation_reason",
-            "renewal_days", "serial", "model", "module", "method", "tracking_number",
-            "from_party", "to_party", "holder_id", "new_state", "request_id", "note",
+            "kind",
+            "agency_id",
+            "subscriber",
+            "identity_number",
+            "full_name",
+            "position",
+            "email",
+            "phone",
+            "reason",
+            "token_serial",
+            "certificate_serial",
+            "revocation_reason",
+            "renewal_days",
+            "serial",
+            "model",
+            "module",
+            "method",
+            "tracking_number",
+            "from_party",
+            "to_party",
+            "holder_id",
+            "new_state",
+            "request_id",
+            "note",
         ] {
             let k = field_key(f).unwrap();
             assert!(Lang::Vi.has(k) && Lang::En.has(k), "{k}");
@@ -817,7 +873,10 @@ mod tests {
             ..FormFields::default()
         };
         let n = f.request(&a).unwrap();
-        assert_eq!((n.kind, n.agency_id, n.subscriber_id), (RequestKind::Renew, 3, Some(5)));
+        assert_eq!(
+            (n.kind, n.agency_id, n.subscriber_id),
+            (RequestKind::Renew, 3, Some(5))
+        );
         assert_eq!(n.form.renewal_days, Some(365));
         assert_eq!(n.form.certificate_serial.as_deref(), Some("0a"));
         assert_eq!(n.form.token_serial, None);

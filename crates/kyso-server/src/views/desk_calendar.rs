@@ -80,10 +80,7 @@ struct CalendarPage {
 }
 
 fn this_year(s: &AppState) -> i32 {
-    s.office
-        .now()
-        .to_offset(time::macros::offset!(+7))
-        .year()
+    s.office.now().to_offset(time::macros::offset!(+7)).year()
 }
 
 fn weekday_key(iso: &str) -> &'static str {
@@ -214,6 +211,10 @@ async fn remove(State(s): State<AppState>, v: Viewer, Form(f): Form<DayForm>) ->
 
 async fn fixed(State(s): State<AppState>, v: Viewer, Form(f): Form<DayForm>) -> Response {
     let year = year_of(&s, &f);
-    let done = s.office.add_fixed_holidays(&v.actor, year).await.map(|_| ());
+    let done = s
+        .office
+        .add_fixed_holidays(&v.actor, year)
+        .await
+        .map(|_| ());
     after(&s, v, f, done, "fixed-added").await
 }

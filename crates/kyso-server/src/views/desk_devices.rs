@@ -89,7 +89,10 @@ impl Names {
         Names { agencies, people }
     }
     fn agency(&self, id: i64) -> String {
-        self.agencies.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
+        self.agencies
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
     }
     fn person(&self, id: Option<i64>) -> String {
         id.map(|id| {
@@ -179,8 +182,11 @@ async fn list_page(
     let names = Names::of(s, &v.actor, devices.iter().filter_map(|d| d.holder_id)).await;
     let can_register = registrar(&v.actor);
     let (agencies, people) = if can_register {
-        let mut agencies: Vec<(i64, String)> =
-            names.agencies.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let mut agencies: Vec<(i64, String)> = names
+            .agencies
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
         agencies.sort_by(|a, b| a.1.cmp(&b.1));
         let people = s
             .office
