@@ -290,6 +290,12 @@ try {
       expect(n === (weekend ? 0 : 1), `${year}-${d}: ${n}`);
     }
   });
+  await step("report-from-the-tabs", async () => {
+    await Promise.all([page.waitForURL(/\/desk\/report/), page.click("#tab-desk-report")]);
+    await settle();
+    expect(/Báo cáo tình hình/.test(await text("h1")), await text("h1"));
+    expect(await page.locator("#tab-desk-calendar").count() === 1, "no desk tabs on the report");
+  });
   await step("english-dashboard", async () => {
     await signOut();
     await signIn("chuyenvien");
