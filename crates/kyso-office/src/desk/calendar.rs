@@ -90,6 +90,22 @@ pub const FIXED_HOLIDAYS: [(Month, u8, &str); 4] = [
     (Month::September, 2, "Quốc khánh"),
 ];
 
+/// The fixed public holidays of `year` that are days off: those on a
+/// Saturday or Sunday are no working day anyway (the compensatory day
+/// the government announces for them is entered as `compensatory`), and
+/// the calendar keeps only weekdays as days off.
+pub fn fixed_days_off(year: i32) -> Result<Vec<(Date, &'static str)>> {
+    let mut out = Vec::new();
+    for (m, d, name) in FIXED_HOLIDAYS {
+        let date = Date::from_calendar_date(year, m, d)
+            .map_err(|e| OfficeError::internal("fixed holiday", e))?;
+        if !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            out.push((date, name));
+        }
+    }
+    Ok(out)
+}
+
 /// Most working days a deadline may count (bounds the walk).
 const MAX_DAYS: u32 = 60;
 
@@ -275,7 +291,8 @@ impl Office {
         .await
     }
 
-    /// Enters the fixed public holidays of `year` that are not entered yet.
+    /// Enters the fixed public holidays of `year` that are not entered yet
+    /// and fall on a weekday (see [`fixed_days_off`]).
     pub async fn add_fixed_holidays(&self, actor: &Actor, year: i32) -> Result<Vec<CalendarDay>> {
         self.guard(actor, "desk.calendar.fixed", async || actor.require_admin())
             .await?;
@@ -288,9 +305,7 @@ impl Office {
         }
         let existing = self.holidays(actor, year).await?;
         let mut out = Vec::new();
-        for (m, d, name) in FIXED_HOLIDAYS {
-            let date = Date::from_calendar_date(year, m, d)
-                .map_err(|e| OfficeError::internal("fixed holiday", e))?;
+        for (date, name) in fixed_days_off(year)? {
             let iso = iso_day(date);
             if existing.iter().any(|e| e.day == iso) {
                 continue;
@@ -356,6 +371,25 @@ mod tests {
         );
         let far = c.add_working_days(date!(2026 - 05 - 04), u32::MAX);
         assert!(far < date!(2026 - 09 - 01));
+    }
+
+    #[test]
+    fn fixed_holidays_on_a_weekend_are_no_days_off() {
+        let days = |y| -> Vec<String> {
+            fixed_days_off(y)
+                .unwrap()
+                .into_iter()
+                .map(|(d, _)| iso_day(d))
+                .collect()
+        };
+        assert_eq!(
+            days(2026),
+            ["2026-01-01", "2026-04-30", "2026-05-01", "2026-09-02"]
+        );
+        // 1 May 2027 is a Saturday.
+        assert_eq!(days(2027), ["2027-01-01", "2027-04-30", "2027-09-02"]);
+        // 1 January and 2 September 2028 are Saturdays, 30 April a Sunday.
+        assert_eq!(days(2028), ["2028-05-01"]);
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub mod assets;
 pub mod audit;
 pub mod batch;
 pub mod cards;
+pub mod desk;
+pub mod desk_calendar;
+pub mod desk_devices;
 pub mod desk_report;
 pub mod documents;
 pub mod drafting;
@@ -51,6 +54,9 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(archive::routes())
         .merge(records::routes())
         .merge(batch::routes())
+        .merge(desk::routes())
+        .merge(desk_devices::routes())
+        .merge(desk_calendar::routes())
         .merge(desk_report::routes())
         .merge(verify::routes())
         .merge(portal::routes())

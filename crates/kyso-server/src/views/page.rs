@@ -29,6 +29,7 @@ pub struct Nav {
     pub audit: bool,
     pub archive: bool,
     pub admin: bool,
+    pub desk: bool,
     pub desk_report: bool,
 }
 
@@ -43,6 +44,7 @@ impl Nav {
                 .iter()
                 .any(|r| a.has_anywhere(*r)),
             admin: super::admin::opens(a),
+            desk: super::desk::opens(a),
             desk_report: super::desk_report::opens(a),
         }
     }
