@@ -124,21 +124,39 @@ async fn export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, WebError> {
     let sel = q.selection()?;
-    // The ZIP writer seeks: the export goes to an unnamed temporary file
-    // (gone when closed), then is streamed from it.
-    let tmp =
-        || kyso_office::OfficeError::internal("archive export", "cannot use a temporary file");
-    let mut file = tempfile::tempfile().map_err(|_| tmp())?;
+    let (file, out) = temp_zip()?;
     s.office
-        .export_archive(
-            &a,
-            &sel,
-            DEFAULT_EXPORT_LIMIT,
-            std::io::BufWriter::new(file.try_clone().map_err(|_| tmp())?),
-        )
+        .export_archive(&a, &sel, DEFAULT_EXPORT_LIMIT, out)
         .await?;
-    let len = file.seek(SeekFrom::End(0)).map_err(|_| tmp())?;
-    file.seek(SeekFrom::Start(0)).map_err(|_| tmp())?;
+    let name = match &sel {
+        ExportSelection::Register {
+            agency_id,
+            direction,
+            year,
+        } => format!("luu-tru-{}-{agency_id}-{year}.zip", direction.code()),
+        ExportSelection::Documents(_) => "luu-tru-van-ban.zip".to_string(),
+        ExportSelection::RecordsFile(id) => format!("ho-so-{id}.zip"),
+    };
+    zip_download(file, &name)
+}
+
+fn temp_error() -> kyso_office::OfficeError {
+    kyso_office::OfficeError::internal("zip export", "cannot use a temporary file")
+}
+
+/// A ZIP writer seeks: an export goes to an unnamed temporary file (gone
+/// when closed), then is streamed from it by [`zip_download`]. The file
+/// and a buffered writer onto it.
+pub(crate) fn temp_zip() -> Result<(std::fs::File, std::io::BufWriter<std::fs::File>), WebError> {
+    let file = tempfile::tempfile().map_err(|_| temp_error())?;
+    let out = std::io::BufWriter::new(file.try_clone().map_err(|_| temp_error())?);
+    Ok((file, out))
+}
+
+/// The ZIP written to `file` as a download named `name`, streamed in chunks.
+pub(crate) fn zip_download(mut file: std::fs::File, name: &str) -> Result<Response, WebError> {
+    let len = file.seek(SeekFrom::End(0)).map_err(|_| temp_error())?;
+    file.seek(SeekFrom::Start(0)).map_err(|_| temp_error())?;
     let file = tokio::fs::File::from_std(file);
     let stream = futures_util::stream::unfold(file, |mut f| async move {
         let mut buf = vec![0u8; CHUNK];
@@ -151,15 +169,6 @@ async fn export(
             Err(e) => Some((Err(e), f)),
         }
     });
-    let name = match &sel {
-        ExportSelection::Register {
-            agency_id,
-            direction,
-            year,
-        } => format!("luu-tru-{}-{agency_id}-{year}.zip", direction.code()),
-        ExportSelection::Documents(_) => "luu-tru-van-ban.zip".to_string(),
-        ExportSelection::RecordsFile(id) => format!("ho-so-{id}.zip"),
-    };
     Ok((
         [
             (
@@ -168,7 +177,7 @@ async fn export(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                super::content_disposition(&name),
+                super::content_disposition(name),
             ),
             (header::CONTENT_LENGTH, HeaderValue::from(len)),
         ],
