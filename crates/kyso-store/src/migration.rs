@@ -56,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::portal::migration::M0012Portal),
             Box::new(crate::notification::migration::M0013NotificationSeen),
             Box::new(crate::records::migration::M0016RecordsFile),
+            Box::new(crate::desk::custody_migration::M0018DeskCustody),
         ]
     }
 }
