@@ -4,6 +4,8 @@
 //! (the "token"), and a seal key for the sending agency.
 #![allow(dead_code)]
 
+pub mod desk;
+
 use std::sync::Arc;
 
 use bytes::Bytes;
