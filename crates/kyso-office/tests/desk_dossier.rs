@@ -116,8 +116,11 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// `manifest.xml`'s root attributes and its (path, sha256, size) rows.
-fn manifest(xml: &[u8]) -> (BTreeMap<String, String>, Vec<(String, String, u64)>) {
+/// A manifest's row: path, SHA-256, size.
+type Row = (String, String, u64);
+
+/// `manifest.xml`'s root attributes and its rows.
+fn manifest(xml: &[u8]) -> (BTreeMap<String, String>, Vec<Row>) {
     use quick_xml::events::Event;
     let mut r = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();

@@ -239,6 +239,16 @@ impl Office {
                         .one(tx)
                         .await?
                         .ok_or_else(|| OfficeError::not_found("thiết bị", "device"))?;
+                    // Checked again under the lock: nothing moved since.
+                    if DeviceState::parse(&d.state)? != state
+                        || d.holder_id == Some(c.custodian_id)
+                    {
+                        return Err(OfficeError::conflict(
+                            "device-changed",
+                            "thiết bị vừa được thay đổi, hãy thử lại",
+                            "the device has just changed, try again",
+                        ));
+                    }
                     if desk_custody::Entity::find()
                         .filter(desk_custody::Column::HandoverId.eq(h.id))
                         .one(tx)
