@@ -438,6 +438,26 @@ z.extractall(sys.argv[2])
         .map(str::to_string)
         .collect();
     let manifest = std::fs::read_to_string(into.join("manifest.xml")).unwrap();
+    // The manifest follows the archive's schema (`requests=` for a dossier).
+    if have("xmllint") {
+        let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/archive-metadata.xsd");
+        let o = std::process::Command::new("xmllint")
+            .args([
+                "--noout",
+                "--schema",
+                s(&xsd),
+                s(&into.join("manifest.xml")),
+            ])
+            .output()
+            .expect("xmllint");
+        assert!(o.status.success(), "xmllint: {}", text(&o));
+    } else {
+        assert!(
+            std::env::var("KYSO_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "xmllint (libxml2-utils) is required"
+        );
+    }
     let attr = |el: &str, name: &str| -> String {
         let key = format!(" {name}=\"");
         let start = el.find(&key).unwrap() + key.len();
