@@ -8,7 +8,7 @@ mod common;
 
 use std::process::Command;
 
-use common::desk::{desk, send_by_letter, Desk};
+use common::desk::{csr, desk, issue_on, send_by_letter, snapshot};
 use common::{pem, pyhanko_validate};
 use kyso_crypto::{KeySpec, SoftwareKey};
 use kyso_office::desk::{
@@ -16,68 +16,12 @@ use kyso_office::desk::{
     RequestFilter, RequestForm, RequestKind, State,
 };
 use kyso_office::{ErrorKind, Office};
-use kyso_pki::name::SubjectName;
-use kyso_store::sea_orm::{ConnectionTrait, Statement};
 use kyso_store::testing::test_stores;
 use time::macros::datetime;
 
+/// Lan's form (the subscriber of agency A).
 fn form(name: &str) -> RequestForm {
-    RequestForm {
-        identity_number: "037190001234".into(),
-        full_name: name.into(),
-        position: "Chuyên viên".into(),
-        email: "lan@stc.ninhbinh.gov.vn".into(),
-        phone: "0229 3871 234".into(),
-        reason: "Cấp mới để ký văn bản".into(),
-        ..RequestForm::default()
-    }
-}
-
-/// A CSR signed by a key that stays here (the subscriber's token).
-fn csr(key: &SoftwareKey) -> String {
-    let name = SubjectName {
-        common_name: "Nguyễn Thị Lan".into(),
-        ..SubjectName::default()
-    }
-    .to_name()
-    .unwrap();
-    let der = kyso_pki::csr::build_csr(&name, key).unwrap();
-    let b64 = base64_std(&der);
-    format!("-----BEGIN CERTIFICATE REQUEST-----\n{b64}\n-----END CERTIFICATE REQUEST-----\n")
-}
-
-/// Base64 in PEM's lines of 64 characters.
-fn base64_std(b: &[u8]) -> String {
-    use base64::Engine;
-    let s = base64::engine::general_purpose::STANDARD.encode(b);
-    s.as_bytes()
-        .chunks(64)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Rows of `table` (to show a refusal wrote nothing).
-async fn count(o: &Office, table: &str) -> i64 {
-    let db = o.store().connection();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
-
-async fn snapshot(o: &Office) -> (i64, i64, i64, i64) {
-    (
-        count(o, "desk_request").await,
-        count(o, "desk_event").await,
-        count(o, "certificate").await,
-        count(o, "desk_device").await,
-    )
+    common::desk::form(name, "lan@stc.ninhbinh.gov.vn")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,31 +241,6 @@ async fn issuance_from_subscriber_to_ca_with_deadline_and_refusals() {
         assert!(audit.chain.broken.is_none(), "{backend}");
         drop(w.dir);
     }
-}
-
-/// A new issuance for the subscriber onto token `serial`, through every
-/// step, approved with a CSR from a fresh key.
-async fn issue_on(w: &Desk, serial: &str) -> kyso_office::desk::RequestView {
-    let o = &w.office;
-    let mut f = form("Nguyễn Thị Lan");
-    f.token_serial = Some(serial.into());
-    let new = NewRequest {
-        kind: RequestKind::IssuePerson,
-        agency_id: w.agency_a,
-        subscriber_id: Some(w.subscriber.person_id),
-        form: f,
-    };
-    let r = o.create_request(&w.subscriber, new).await.unwrap();
-    o.confirm_request(&w.head_a, r.id).await.unwrap();
-    send_by_letter(w, r.id).await;
-    let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
-    let approval = Approval {
-        csr: Some(csr(&key)),
-        ..Approval::default()
-    };
-    o.approve_request(&w.ca_operator, r.id, approval)
-        .await
-        .unwrap()
 }
 
 fn have_openssl() -> bool {

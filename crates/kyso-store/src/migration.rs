@@ -57,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::notification::migration::M0013NotificationSeen),
             Box::new(crate::records::migration::M0016RecordsFile),
             Box::new(crate::desk::letter_migration::M0017DeskLetter),
+            Box::new(crate::desk::custody_migration::M0018DeskCustody),
             Box::new(crate::desk::periodic_migration::M0019DeskPeriodicReport),
         ]
     }

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
+use crate::desk_dossier_cmd::{DossierCommand, SearchArgs};
 use crate::doc::client::Api;
 use crate::doc::{query, urlencode, ServerArgs};
 
@@ -25,29 +26,9 @@ pub enum DeskCommand {
     /// Lập yêu cầu / file a request (issue-person, issue-organization,
     /// renew, change, revoke, recover-token).
     Create(Box<CreateArgs>),
-    /// Danh sách yêu cầu / list requests.
-    List {
-        #[arg(long)]
-        agency: Option<i64>,
-        /// issue_person, issue_organization, renew, change, revoke, recover_token.
-        #[arg(long)]
-        kind: Option<String>,
-        /// submitted, returned, confirmed, sent, approved, refused, completed, cancelled.
-        #[arg(long)]
-        state: Option<String>,
-        /// Requests of this person (subscriber or creator).
-        #[arg(long)]
-        person: Option<i64>,
-        /// Only open requests past their deadline.
-        #[arg(long)]
-        overdue: bool,
-        /// Created on or after (YYYY-MM-DD).
-        #[arg(long)]
-        from: Option<String>,
-        /// Created on or before (YYYY-MM-DD).
-        #[arg(long)]
-        to: Option<String>,
-    },
+    /// Danh sách yêu cầu / list requests (by person, name, agency, kind,
+    /// state, deadline and period).
+    List(SearchArgs),
     /// Xem yêu cầu / show a request with its history.
     Show { id: i64 },
     /// Báo cáo chứng thư số / the desk's report for a period: printed,
@@ -131,6 +112,8 @@ pub enum DeskCommand {
     /// Thiết bị lưu khóa / key devices (tokens).
     #[command(subcommand)]
     Device(DeviceCommand),
+    #[command(flatten)]
+    Dossier(DossierCommand),
 }
 
 #[derive(Args)]
@@ -530,24 +513,8 @@ fn run_blocking(a: DeskArgs) -> Result<()> {
             let r: Value = api.post("/api/v1/desk/requests", &body)?;
             show(&r, request_text);
         }
-        DeskCommand::List {
-            agency,
-            kind,
-            state,
-            person,
-            overdue,
-            from,
-            to,
-        } => {
-            let q = query(&[
-                ("agency_id", agency.map(|x| x.to_string())),
-                ("kind", kind.map(|k| k.replace('-', "_"))),
-                ("state", state),
-                ("person_id", person.map(|x| x.to_string())),
-                ("overdue", overdue.then(|| "true".into())),
-                ("from", from),
-                ("to", to),
-            ]);
+        DeskCommand::List(search) => {
+            let q = search.query();
             let v: Value = api.get(&format!("/api/v1/desk/requests{q}"))?;
             if j {
                 show(&v, |_| String::new());
@@ -684,6 +651,7 @@ fn run_blocking(a: DeskArgs) -> Result<()> {
                 print_days(j, &v);
             }
         },
+        DeskCommand::Dossier(c) => crate::desk_dossier_cmd::run(&api, j, device_text, c)?,
         DeskCommand::Device(c) => match c {
             DeviceCommand::List { agency } => {
                 let q = query(&[("agency_id", agency.map(|a| a.to_string()))]);

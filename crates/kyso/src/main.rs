@@ -9,6 +9,7 @@ mod ca_cmd;
 mod context;
 mod demo;
 mod desk_cmd;
+mod desk_dossier_cmd;
 mod doc;
 mod extend_cmd;
 mod fetch;

@@ -488,3 +488,220 @@ fn desk_from_request_to_signature_recovery_and_revocation() {
         assert!(text(&out).contains("wrong-state"), "{}", text(&out));
     }
 }
+
+/// The members of the ZIP at `zip` (extracted into `into` by Python's
+/// zipfile, which checks every CRC), after checking that `manifest.xml`
+/// lists every other member once with the SHA-256 and size recomputed
+/// here.
+fn checked_dossier(zip: &std::path::Path, into: &std::path::Path) -> Vec<String> {
+    let py = python().unwrap_or_else(|| "python3".into());
+    let script = r#"
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+bad = z.testzip()
+if bad is not None:
+    sys.exit("bad CRC: " + bad)
+for i in z.infolist():
+    if i.filename.startswith('/') or '..' in i.filename.split('/'):
+        sys.exit("unsafe name: " + i.filename)
+    print(i.filename)
+z.extractall(sys.argv[2])
+"#;
+    let o = std::process::Command::new(py)
+        .args(["-c", script, s(zip), s(into)])
+        .output()
+        .expect("python");
+    assert!(o.status.success(), "unzip: {}", text(&o));
+    let names: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let manifest = std::fs::read_to_string(into.join("manifest.xml")).unwrap();
+    // The manifest follows the archive's schema (`requests=` for a dossier).
+    if have("xmllint") {
+        let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/archive-metadata.xsd");
+        let o = std::process::Command::new("xmllint")
+            .args([
+                "--noout",
+                "--schema",
+                s(&xsd),
+                s(&into.join("manifest.xml")),
+            ])
+            .output()
+            .expect("xmllint");
+        assert!(o.status.success(), "xmllint: {}", text(&o));
+    } else {
+        assert!(
+            std::env::var("KYSO_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "xmllint (libxml2-utils) is required"
+        );
+    }
+    let attr = |el: &str, name: &str| -> String {
+        let key = format!(" {name}=\"");
+        let start = el.find(&key).unwrap() + key.len();
+        let end = el[start..].find('"').unwrap() + start;
+        el[start..end].to_string()
+    };
+    let mut listed: Vec<String> = Vec::new();
+    for el in manifest.split("<file ").skip(1) {
+        let el = format!(" {}", el.split('>').next().unwrap());
+        let path = attr(&el, "path");
+        let b = std::fs::read(into.join(&path)).unwrap();
+        assert_eq!(
+            kyso_store::blobs::sha256_hex(&b),
+            attr(&el, "sha256"),
+            "{path}"
+        );
+        assert_eq!(b.len().to_string(), attr(&el, "size"), "{path}");
+        listed.push(path);
+    }
+    let mut members: Vec<String> = names
+        .iter()
+        .filter(|n| *n != "manifest.xml")
+        .cloned()
+        .collect();
+    members.sort();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(sorted, members, "the manifest lists every member once");
+    names
+}
+
+/// A person leaves over HTTP (a revocation request per certificate, the
+/// token due back), and the request's dossier comes as one ZIP whose
+/// manifest the test recomputes — through the API and `kyso desk
+/// dossier`; the subscriber and another agency get none.
+#[test]
+fn desk_departure_and_dossier_zip() {
+    for d in deployments() {
+        if !have("openssl") {
+            return;
+        }
+        let backend = d.backend;
+        let p = Province::start(d, &["--login-rate", "1000"]);
+        let sub = p.api("chuyenvien.stc");
+        let head = p.api("giamdoc.stc");
+        let clerk = p.api("vanthu.stc");
+        let ca = p.api("noivu.ca");
+        let b = p.b;
+        let dev_id = ca
+            .post(
+                "/api/v1/desk/devices",
+                json!({"serial": "TK-STC-0009", "model": "USB token", "module": "x.so", "agency_id": b}),
+            )
+            .expect(201, "device")["id"]
+            .as_i64()
+            .unwrap();
+        let r = sub
+            .post(
+                "/api/v1/desk/requests",
+                json!({"kind": "issue_person", "agency_id": b,
+                       "subscriber_id": p.id("chuyenvien.stc"),
+                       "form": form(json!({"token_serial": "TK-STC-0009"}))}),
+            )
+            .expect(201, "request");
+        let id = r["id"].as_i64().unwrap();
+        head.post_empty(&format!("/api/v1/desk/requests/{id}/confirm"))
+            .expect(200, "confirm");
+        clerk
+            .post_empty(&format!("/api/v1/desk/requests/{id}/send"))
+            .expect(200, "send");
+        let dir = tempfile::tempdir().unwrap();
+        openssl(
+            dir.path(),
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-subj",
+                "/CN=Do Thi Giang",
+                "-keyout",
+                "k.pem",
+                "-out",
+                "csr.pem",
+            ],
+        );
+        let csr = std::fs::read_to_string(dir.path().join("csr.pem")).unwrap();
+        let r = ca
+            .post(
+                &format!("/api/v1/desk/requests/{id}/approve"),
+                json!({"csr": csr}),
+            )
+            .expect(200, "approve");
+        let serial = r["issued_serial"].as_str().unwrap().to_string();
+
+        // Another agency's clerk cannot say they left; the clerk of B can.
+        let leave = json!({"agency_id": b, "reason": "Nghỉ việc theo Quyết định số 3/QĐ-STC"});
+        let who = p.id("chuyenvien.stc");
+        p.api("vanthu")
+            .post(&format!("/api/v1/desk/people/{who}/leave"), leave.clone())
+            .error(403, "forbidden");
+        let left = clerk
+            .post(&format!("/api/v1/desk/people/{who}/leave"), leave)
+            .expect(200, "leave");
+        let revoke = &left["requests"][0];
+        assert_eq!(revoke["kind"], "revoke", "{backend}: {left}");
+        assert_eq!(revoke["form"]["certificate_serial"], serial.as_str());
+        assert_eq!(left["devices"][0]["id"], dev_id);
+        assert!(left["devices"][0]["return_due"].is_string(), "{left}");
+
+        // The dossier: refused to the subscriber and to another agency.
+        sub.get(&format!("/api/v1/desk/requests/{id}/dossier"))
+            .error(403, "forbidden");
+        p.api("vanthu")
+            .get(&format!("/api/v1/desk/requests/{id}/dossier"))
+            .error(404, "not-found");
+        let a = head.get(&format!("/api/v1/desk/requests/{id}/dossier"));
+        assert_eq!(a.status, 200, "{backend}: {}", a.text());
+        assert_eq!(a.header("content-type"), "application/zip");
+        assert!(
+            a.header("content-disposition")
+                .contains(&format!("ho-so-yeu-cau-{id}.zip")),
+            "{}",
+            a.header("content-disposition")
+        );
+        let zip = dir.path().join("dossier.zip");
+        std::fs::write(&zip, &a.bytes).unwrap();
+        let out = dir.path().join("one");
+        let names = checked_dossier(&zip, &out);
+        for part in ["form.json", "request.json", "decision.json", "audit.jsonl"] {
+            let n = format!("requests/{id}/{part}");
+            assert!(names.contains(&n), "{backend}: {n} in {names:?}");
+        }
+        let pem = format!("requests/{id}/certificates/{serial}.pem");
+        assert!(names.contains(&pem), "{backend}: {names:?}");
+        let text_pem = std::fs::read_to_string(out.join(&pem)).unwrap();
+        assert!(text_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+
+        // The search's dossiers through the CLI: the request and the
+        // revocation it led to.
+        let zip2 = dir.path().join("search.zip");
+        let o = std::process::Command::new(KYSO)
+            .env("KYSO_API_TOKEN", head.token())
+            .args(["desk", "--server", &p.base, "dossiers", "--person"])
+            .arg(who.to_string())
+            .arg("--output")
+            .arg(&zip2)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        let names = checked_dossier(&zip2, &dir.path().join("two"));
+        let rid = revoke["id"].as_i64().unwrap();
+        for r in [id, rid] {
+            let n = format!("requests/{r}/form.json");
+            assert!(names.contains(&n), "{backend}: {n} in {names:?}");
+        }
+        let audit = p
+            .admin
+            .api
+            .get("/api/v1/audit?action=desk.dossier.export&limit=10")
+            .expect(200, "audit");
+        assert_eq!(audit.as_array().unwrap().len(), 2, "{backend}: {audit}");
+    }
+}

@@ -186,6 +186,7 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             .expect(201, "device of B")["id"]
             .as_i64()
             .unwrap();
+        let sub_b = p.id("chuyenvien.stc");
         // A records file of A holding its issued document.
         let file_a = p
             .api("vanthu")
@@ -283,6 +284,14 @@ fn every_endpoint_as_anonymous_and_as_each_role_of_another_agency() {
             call(M::POST, "/api/v1/desk/devices/{id}/handovers/{handover_id}/record", format!("/api/v1/desk/devices/{dev_b}/handovers/1/record"), Body::None),
             call(M::GET, "/api/v1/desk/reports/periodic/{id}/pdf", format!("/api/v1/desk/reports/periodic/{doc_s}/pdf"), Body::None),
             call(M::POST, "/api/v1/desk/devices/{id}/loss", format!("/api/v1/desk/devices/{dev_b}/loss"), Body::Json(json!({"day": "2026-05-04", "note": "Mất"}))),
+            call(M::POST, "/api/v1/desk/devices/{id}/custodian", format!("/api/v1/desk/devices/{dev_b}/custodian"), Body::Json(json!({"handover_id": 1, "custodian_id": sub_b}))),
+            call(M::GET, "/api/v1/desk/devices/{id}/custody", format!("/api/v1/desk/devices/{dev_b}/custody"), Body::None),
+            call(M::POST, "/api/v1/desk/people/{id}/leave", format!("/api/v1/desk/people/{sub_b}/leave"), Body::Json(json!(
+                {"agency_id": b, "reason": "Nghỉ việc"}))),
+            call(M::POST, "/api/v1/desk/people/{id}/transfer", format!("/api/v1/desk/people/{sub_b}/transfer"), Body::Json(json!(
+                {"agency_id": b, "new_agency_id": a, "new_position": "Chuyên viên", "reason": "Điều động"}))),
+            call(M::GET, "/api/v1/desk/requests/{id}/dossier", format!("/api/v1/desk/requests/{req_b}/dossier"), Body::None),
+            call(M::GET, "/api/v1/desk/dossiers", format!("/api/v1/desk/dossiers?agency_id={b}"), Body::None),
         ]
         .into_iter()
         .chain(["confirm", "cancel", "send"].map(|action| {

@@ -14,10 +14,9 @@ use kyso_store::office::{
     agency, blob, category, delivery, document, document_file, document_recipient, register_entry,
 };
 use kyso_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use sha2::{Digest, Sha256};
-use zip::write::SimpleFileOptions;
+use quick_xml::events::{BytesText, Event};
 
+use super::package::{safe_name, xml_err, Package, Xml};
 use crate::actor::{Actor, Scope};
 use crate::error::{OfficeError, Result};
 use crate::records_file::{filings, RecordsFileView};
@@ -66,98 +65,6 @@ struct Selected {
     doc: document::Model,
     delivery: Option<delivery::Model>,
     filed: Option<(RecordsFileView, i32)>,
-}
-
-/// One file written to the ZIP (for the manifest).
-struct Listed {
-    path: String,
-    sha256: String,
-    size: u64,
-}
-
-fn xml_err(e: impl std::fmt::Display) -> OfficeError {
-    OfficeError::internal("archive export xml", e)
-}
-
-fn zip_err(e: impl std::fmt::Display) -> OfficeError {
-    OfficeError::internal("archive export zip", e)
-}
-
-struct Xml {
-    w: quick_xml::Writer<Vec<u8>>,
-}
-
-impl Xml {
-    fn new() -> Result<Self> {
-        let mut w = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
-        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
-            .map_err(xml_err)?;
-        Ok(Xml { w })
-    }
-    fn start(&mut self, name: &str, attrs: &[(&str, &str)]) -> Result<()> {
-        let mut s = BytesStart::new(name);
-        for (k, v) in attrs {
-            // push_attribute escapes the value.
-            s.push_attribute((*k, *v));
-        }
-        self.w.write_event(Event::Start(s)).map_err(xml_err)
-    }
-    /// `<name attrs/>`.
-    fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) -> Result<()> {
-        let mut s = BytesStart::new(name);
-        for (k, v) in attrs {
-            s.push_attribute((*k, *v));
-        }
-        self.w.write_event(Event::Empty(s)).map_err(xml_err)
-    }
-    fn end(&mut self, name: &str) -> Result<()> {
-        self.w
-            .write_event(Event::End(BytesEnd::new(name)))
-            .map_err(xml_err)
-    }
-    /// `<name>text</name>`, the text escaped.
-    fn text(&mut self, name: &str, text: &str) -> Result<()> {
-        self.start(name, &[])?;
-        self.w
-            .write_event(Event::Text(BytesText::new(text)))
-            .map_err(xml_err)?;
-        self.end(name)
-    }
-    fn opt(&mut self, name: &str, text: Option<&str>) -> Result<()> {
-        match text {
-            Some(t) => self.text(name, t),
-            None => Ok(()),
-        }
-    }
-    fn finish(self) -> Vec<u8> {
-        let mut v = self.w.into_inner();
-        v.push(b'\n');
-        v
-    }
-}
-
-fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
-}
-
-/// A name safe as one path component inside the ZIP.
-fn safe_name(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let s = s.trim_start_matches('.').to_string();
-    if s.is_empty() {
-        "file".into()
-    } else {
-        s
-    }
 }
 
 impl Office {
@@ -383,33 +290,7 @@ impl Office {
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
-        let mut zip = zip::ZipWriter::new(out);
-        let mut opts = SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(false);
-        // Members dated with the export's time (Vietnam), not 1980.
-        let t = self.now().to_offset(crate::clock::VIETNAM);
-        if let Ok(dt) = zip::DateTime::from_date_and_time(
-            u16::try_from(t.year()).unwrap_or(1980),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-        ) {
-            opts = opts.last_modified_time(dt);
-        }
-        let mut listed: Vec<Listed> = Vec::new();
-        let mut put = |zip: &mut zip::ZipWriter<W>, path: String, bytes: &[u8]| -> Result<()> {
-            zip.start_file(path.as_str(), opts).map_err(zip_err)?;
-            zip.write_all(bytes).map_err(zip_err)?;
-            listed.push(Listed {
-                path,
-                sha256: sha256_hex(bytes),
-                size: bytes.len() as u64,
-            });
-            Ok(())
-        };
+        let mut pkg = Package::new(out, self.now());
         let mut audit_lines = Vec::new();
         let mut audit_count = 0usize;
         for sel in docs {
@@ -449,7 +330,7 @@ impl Office {
                     signed_rank = rank(&f.role);
                     signed = Some((path.clone(), bytes.to_vec()));
                 }
-                put(&mut zip, path.clone(), &bytes)?;
+                pkg.put(path.clone(), &bytes)?;
                 file_meta.push((f.clone(), path, media, bytes.len() as u64));
             }
             // The long-term (LT/LTA) copies are files of the document
@@ -463,7 +344,7 @@ impl Office {
                 let json = serde_json::json!({ "file": path, "report": report });
                 let text = serde_json::to_vec_pretty(&json)
                     .map_err(|e| OfficeError::internal("archive export report", e))?;
-                put(&mut zip, format!("{dir}/verification.json"), &text)?;
+                pkg.put(format!("{dir}/verification.json"), &text)?;
             }
             let recipients = document_recipient::Entity::find()
                 .filter(document_recipient::Column::DocumentId.eq(d.id))
@@ -481,7 +362,7 @@ impl Office {
                 sel.filed.as_ref(),
                 &file_meta,
             )?;
-            put(&mut zip, format!("{dir}/metadata.xml"), &xml)?;
+            pkg.put(format!("{dir}/metadata.xml"), &xml)?;
             // The sender's history of its document; a recipient's, of
             // its delivery.
             let (kind, object) = match &sel.delivery {
@@ -505,18 +386,12 @@ impl Office {
                 audit_count += 1;
             }
         }
-        put(&mut zip, "audit.jsonl".into(), &audit_lines)?;
+        pkg.put("audit.jsonl".into(), &audit_lines)?;
         if let Some(f) = file {
-            put(&mut zip, "recordsfile.xml".into(), &records_file_xml(f)?)?;
+            pkg.put("recordsfile.xml".into(), &records_file_xml(f)?)?;
         }
-        let files = listed.len();
-        let bytes: u64 = listed.iter().map(|l| l.size).sum();
-        let manifest = manifest_xml(docs.len(), &listed)?;
-        zip.start_file("manifest.xml", opts).map_err(zip_err)?;
-        zip.write_all(&manifest).map_err(zip_err)?;
-        // The writer may buffer: flushed here, so a failed write is an
-        // error and not a short file.
-        zip.finish().map_err(zip_err)?.flush().map_err(zip_err)?;
+        let n = docs.len().to_string();
+        let (files, bytes) = pkg.finish(&[("documents", &n)])?;
         Ok(ExportReport {
             documents: docs.len(),
             files,
@@ -532,21 +407,6 @@ fn too_many(n: usize, limit: usize) -> OfficeError {
         format!("quá nhiều văn bản để xuất một lần: {n} (tối đa {limit})"),
         format!("too many documents for one export: {n} (at most {limit})"),
     )
-}
-
-fn manifest_xml(documents: usize, listed: &[Listed]) -> Result<Vec<u8>> {
-    let mut x = Xml::new()?;
-    let n = documents.to_string();
-    x.start("manifest", &[("xmlns", METADATA_NS), ("documents", &n)])?;
-    for l in listed {
-        let size = l.size.to_string();
-        x.empty(
-            "file",
-            &[("path", &l.path), ("sha256", &l.sha256), ("size", &size)],
-        )?;
-    }
-    x.end("manifest")?;
-    Ok(x.finish())
 }
 
 /// `recordsfile.xml`: the file-level metadata of a records file
@@ -691,77 +551,4 @@ fn metadata_xml(
     x.end("files")?;
     x.end("document")?;
     Ok(x.finish())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use quick_xml::events::Event;
-
-    #[test]
-    fn names_stay_one_path_component() {
-        for (name, want) in [
-            ("../../etc/passwd", "_.._etc_passwd"),
-            ("..", "file"),
-            ("", "file"),
-            ("/abs/x.pdf", "_abs_x.pdf"),
-            ("a\\b.pdf", "a_b.pdf"),
-            ("Quyết định số 1.pdf", "Quyết_định_số_1.pdf"),
-            (".hidden", "hidden"),
-        ] {
-            let got = safe_name(name);
-            assert_eq!(got, want, "{name}");
-            assert!(!got.contains('/') && !got.contains('\\') && !got.starts_with('.'));
-        }
-    }
-
-    /// The manifest reads back to what was listed, markup in values
-    /// escaped.
-    #[test]
-    fn manifest_round_trips() {
-        let listed = vec![
-            Listed {
-                path: "documents/1/files/2-sealed-a&b<c>\"d'.pdf".into(),
-                sha256: "ab".repeat(32),
-                size: 7,
-            },
-            Listed {
-                path: "audit.jsonl".into(),
-                sha256: "cd".repeat(32),
-                size: 0,
-            },
-        ];
-        let xml = manifest_xml(1, &listed).unwrap();
-        let mut r = quick_xml::Reader::from_reader(xml.as_slice());
-        let mut buf = Vec::new();
-        let mut back = Vec::new();
-        let mut root = None;
-        loop {
-            match r.read_event_into(&mut buf).unwrap() {
-                Event::Start(e) => {
-                    root = Some(String::from_utf8(e.name().as_ref().to_vec()).unwrap())
-                }
-                Event::Empty(e) => {
-                    let get = |k: &str| {
-                        e.try_get_attribute(k)
-                            .unwrap()
-                            .unwrap()
-                            .normalized_value(quick_xml::XmlVersion::Explicit1_0)
-                            .unwrap()
-                            .into_owned()
-                    };
-                    back.push((get("path"), get("sha256"), get("size")));
-                }
-                Event::Eof => break,
-                _ => {}
-            }
-            buf.clear();
-        }
-        assert_eq!(root.as_deref(), Some("manifest"));
-        let want: Vec<_> = listed
-            .iter()
-            .map(|l| (l.path.clone(), l.sha256.clone(), l.size.to_string()))
-            .collect();
-        assert_eq!(back, want);
-    }
 }

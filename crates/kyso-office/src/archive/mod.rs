@@ -7,6 +7,7 @@ pub mod backup;
 pub mod export;
 pub mod ltv;
 pub mod manifest;
+pub(crate) mod package;
 pub mod restore;
 pub mod seal;
 pub mod verify;

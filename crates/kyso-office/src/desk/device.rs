@@ -520,7 +520,14 @@ impl Office {
     ) -> Result<DeviceView> {
         self.guard(actor, "desk.device.handover", async || {
             actor.require_scope(Scope::Write)?;
-            self.device_kept(actor, id).await?;
+            let kept = self.device_kept(actor, id).await?;
+            // The organization's token changes custodian on a sealed
+            // record only (R-TOKEN-ORG, `change_custodian`).
+            if let (Some(new), Some(old)) = (h.holder_id, kept.holder_id) {
+                if new != old && self.is_organization_token(&kept).await? {
+                    return Err(super::custody::custodian_change_needed());
+                }
+            }
             let day = iso_day(parse_day(&h.handed_on)?);
             let from = text("from_party", &h.from_party, 200)?;
             let to = text("to_party", &h.to_party, 200)?;

@@ -8,8 +8,11 @@
 //! [`state`]; a refusal changes nothing.
 
 pub mod calendar;
+pub mod custody;
 pub mod decision;
+pub mod departure;
 pub mod device;
+pub mod dossier;
 pub mod form;
 pub mod kind;
 pub mod letter;
@@ -26,8 +29,11 @@ pub mod state;
 pub mod view;
 
 pub use calendar::{CalendarDay, DayKind, DueStatus};
+pub use custody::{CustodianChange, CustodyView};
 pub use decision::Approval;
+pub use departure::{Departure, DepartureView, DueDevice, Transfer, TransferView};
 pub use device::{DeviceState, DeviceView, HandoverMethod, NewDevice, NewHandover};
+pub use dossier::{DossierReport, DOSSIER_LIMIT};
 pub use form::RequestForm;
 pub use kind::{RequestKind, Route};
 pub use notice::{NoticeKind, NoticeRun, NoticeState, NoticeView};

@@ -90,6 +90,21 @@ pub struct OverdueRow {
     pub working_days_late: u32,
 }
 
+/// A device not back by its return date (after revocation, expiry or its
+/// holder's departure; Decree 68/2024: 5 working days).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct OverdueReturnRow {
+    pub device_id: i64,
+    pub serial: String,
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub state: DeviceState,
+    /// Last day (ISO).
+    pub return_due: String,
+    /// Working days past it.
+    pub working_days_late: u32,
+}
+
 /// A certificate expiring within 90 days.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ExpiringRow {
@@ -135,6 +150,8 @@ pub struct DeskReport {
     pub requests: Vec<RequestRow>,
     pub deadlines: Vec<DeadlineRow>,
     pub overdue: Vec<OverdueRow>,
+    /// Devices held past their return date (now).
+    pub overdue_returns: Vec<OverdueReturnRow>,
     /// Certificates expiring within 30, 60 and 90 days.
     pub expiring_30: u64,
     pub expiring_60: u64,
@@ -333,17 +350,7 @@ impl Office {
                 }
                 (None, State::Sent) if today > due => {
                     d[3] += 1;
-                    let mut late = 0;
-                    let mut day = due;
-                    while day < today {
-                        match day.next_day() {
-                            Some(n) => day = n,
-                            None => break,
-                        }
-                        if calendar.is_working_day(day) {
-                            late += 1;
-                        }
-                    }
+                    let late = working_days_late(&calendar, due, today);
                     overdue.push(OverdueRow {
                         id: r.id,
                         agency_id: r.agency_id,
@@ -362,6 +369,7 @@ impl Office {
 
         // Tokens by custodian agency and state (now).
         let mut tokens: BTreeMap<(i64, usize), u64> = BTreeMap::new();
+        let mut overdue_returns = Vec::new();
         for d in desk_device::Entity::find().all(db).await? {
             if !within(d.agency_id) {
                 continue;
@@ -369,6 +377,25 @@ impl Office {
             let s = DeviceState::parse(&d.state)?;
             let si = DeviceState::ALL.iter().position(|x| *x == s).unwrap_or(0);
             *tokens.entry((d.agency_id, si)).or_default() += 1;
+            // Still held past the day it was due back.
+            let held = matches!(
+                s,
+                DeviceState::Issued | DeviceState::InUse | DeviceState::Locked
+            );
+            if let (true, Some(due)) = (held, d.return_due.as_deref()) {
+                let due = parse_day(due)?;
+                if today > due {
+                    overdue_returns.push(OverdueReturnRow {
+                        device_id: d.id,
+                        serial: d.serial.clone(),
+                        agency_id: d.agency_id,
+                        agency_name: name(d.agency_id),
+                        state: s,
+                        return_due: iso_day(due),
+                        working_days_late: working_days_late(&calendar, due, today),
+                    });
+                }
+            }
         }
 
         // Signatures and seals made in the office within the period.
@@ -444,6 +471,7 @@ impl Office {
                 })
                 .collect(),
             overdue,
+            overdue_returns,
             expiring_30: count_within(30),
             expiring_60: count_within(60),
             expiring_90: count_within(90),
@@ -469,6 +497,22 @@ impl Office {
                 .collect(),
         })
     }
+}
+
+/// Working days after `due` up to `today`.
+fn working_days_late(calendar: &super::calendar::Calendar, due: Date, today: Date) -> u32 {
+    let mut late = 0;
+    let mut day = due;
+    while day < today {
+        match day.next_day() {
+            Some(n) => day = n,
+            None => break,
+        }
+        if calendar.is_working_day(day) {
+            late += 1;
+        }
+    }
+    late
 }
 
 /// The report as CSV (UTF-8 with BOM, for spreadsheets): one row per
@@ -545,6 +589,18 @@ pub fn report_csv(r: &DeskReport) -> Result<Vec<u8>> {
             &o.due_date,
             &o.working_days_late.to_string(),
             &format!("#{} {}", o.id, o.full_name),
+        ])
+        .map_err(err)?;
+    }
+    for o in &r.overdue_returns {
+        w.write_record([
+            "overdue_returns",
+            &o.agency_name,
+            "device",
+            o.state.code(),
+            &o.return_due,
+            &o.working_days_late.to_string(),
+            &format!("#{} {}", o.device_id, o.serial),
         ])
         .map_err(err)?;
     }

@@ -161,6 +161,28 @@ pub(crate) fn layout(r: &DeskReport, issuer: &str) -> TabularReport {
                     })
                     .collect(),
             ),
+            section(
+                "8. Thiết bị quá hạn hoàn trả (5 ngày làm việc, Nghị định 68/2024)",
+                &[
+                    ("Số hiệu", 2.0),
+                    ("Đơn vị quản lý", 2.6),
+                    ("Trạng thái", 1.4),
+                    ("Hạn", 1.2),
+                    ("Quá (ngày)", 1.0),
+                ],
+                r.overdue_returns
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            o.serial.clone(),
+                            o.agency_name.clone(),
+                            o.state.name_vi().to_string(),
+                            vn_day(&o.return_due),
+                            o.working_days_late.to_string(),
+                        ]
+                    })
+                    .collect(),
+            ),
         ],
     }
 }

@@ -90,12 +90,21 @@ pub struct RequestFilter {
     /// Only open requests past their deadline.
     #[serde(default)]
     pub overdue: bool,
+    /// Open requests by their deadline: `overdue` (past it), `due_today`
+    /// (its last day) or `on_time` (before it).
+    pub deadline: Option<DueStatus>,
+    /// The subscriber's name or part of it, accents and case ignored
+    /// (`nguyen thi lan` finds Nguyễn Thị Lan), or their identity number.
+    pub name: Option<String>,
     /// Created on or after this ISO date.
     pub from: Option<String>,
     /// Created on or before this ISO date.
     pub to: Option<String>,
     pub limit: Option<u64>,
 }
+
+/// Requests scanned, newest first, for a search by name.
+const NAME_SCAN: u64 = 20_000;
 
 /// Roles that see an agency's requests (besides the subscriber and the
 /// creator): the managing organization's.
@@ -282,19 +291,46 @@ impl Office {
         if let Some(to) = &f.to {
             q = q.filter(desk_request::Column::CreatedAt.lt(day_start(to)? + 86_400));
         }
-        if f.overdue {
-            let today = super::calendar::iso_day(vietnam_date(self.now()));
-            q = q
-                .filter(desk_request::Column::State.eq(State::Sent.code()))
-                .filter(desk_request::Column::DueDate.lt(today));
+        let today = super::calendar::iso_day(vietnam_date(self.now()));
+        let deadline = match (f.overdue, f.deadline) {
+            (true, _) => Some(DueStatus::Overdue),
+            (false, d) => d,
+        };
+        if let Some(d) = deadline {
+            let due = desk_request::Column::DueDate;
+            q = q.filter(desk_request::Column::State.eq(State::Sent.code()));
+            q = match d {
+                DueStatus::Overdue => q.filter(due.lt(today)),
+                DueStatus::DueToday => q.filter(due.eq(today)),
+                DueStatus::OnTime => q.filter(due.gt(today)),
+            };
         }
+        let limit = Ord::min(f.limit.unwrap_or(200), 1000);
+        // A name is matched folded (accents, đ and case ignored), here
+        // rather than in SQL, whose lower() differs between the backends.
+        let name = f
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| (n.to_string(), crate::document::metadata::fold(n)));
         let rows = q
             .order_by_desc(desk_request::Column::Id)
-            .limit(Ord::min(f.limit.unwrap_or(200), 1000))
+            .limit(if name.is_some() { NAME_SCAN } else { limit })
             .all(db)
             .await?;
         let mut out = Vec::new();
         for r in rows.into_iter().filter(|r| may_see(actor, r)) {
+            if let Some((exact, folded)) = &name {
+                let hit = r.identity_number == *exact
+                    || crate::document::metadata::fold(&r.full_name).contains(folded.as_str());
+                if !hit {
+                    continue;
+                }
+            }
+            if out.len() as u64 >= limit {
+                break;
+            }
             out.push(self.request_view(db, r).await?);
         }
         Ok(out)

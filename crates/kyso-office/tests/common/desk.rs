@@ -16,12 +16,13 @@ use kyso_ca::{Ca, CaConfig, InitOptions, IssueOptions};
 use kyso_crypto::{KeySpec, Signer, SoftwareKey};
 use kyso_office::agency::{NewAgency, SealKeySetup};
 use kyso_office::delivery::{DeliveryAction, InboxFilter};
-use kyso_office::desk::{RequestForm, RequestView};
+use kyso_office::desk::{Approval, NewRequest, RequestForm, RequestKind, RequestView};
 use kyso_office::document::DocumentView;
 use kyso_office::person::NewMembership;
 use kyso_office::{Actor, FixedClock, Office, OfficeConfig};
 use kyso_pki::name::SubjectName;
 use kyso_pki::profile::Profile;
+use kyso_store::sea_orm::{ConnectionTrait, Statement};
 use kyso_store::Store;
 use time::macros::datetime;
 use x509_cert::Certificate;
@@ -357,4 +358,76 @@ pub async fn send_by_letter(w: &Desk, rid: i64) -> RequestView {
     issue_letter(w, rid).await;
     receive_letter(w, rid).await;
     w.office.desk_request(&w.clerk_a, rid).await.unwrap()
+}
+
+/// A CSR signed by a key that stays here (the subscriber's token).
+pub fn csr(key: &SoftwareKey) -> String {
+    let name = SubjectName {
+        common_name: "Nguyễn Thị Lan".into(),
+        ..SubjectName::default()
+    }
+    .to_name()
+    .unwrap();
+    let der = kyso_pki::csr::build_csr(&name, key).unwrap();
+    let b64 = base64_std(&der);
+    format!("-----BEGIN CERTIFICATE REQUEST-----\n{b64}\n-----END CERTIFICATE REQUEST-----\n")
+}
+
+/// Base64 in PEM's lines of 64 characters.
+fn base64_std(b: &[u8]) -> String {
+    use base64::Engine;
+    let s = base64::engine::general_purpose::STANDARD.encode(b);
+    s.as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Rows of `table` (to show a refusal wrote nothing).
+pub async fn count(o: &Office, table: &str) -> i64 {
+    let db = o.store().connection();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+pub async fn snapshot(o: &Office) -> (i64, i64, i64, i64) {
+    (
+        count(o, "desk_request").await,
+        count(o, "desk_event").await,
+        count(o, "certificate").await,
+        count(o, "desk_device").await,
+    )
+}
+
+/// A new issuance for the subscriber onto token `serial`, through every
+/// step, approved with a CSR from a fresh key.
+pub async fn issue_on(w: &Desk, serial: &str) -> kyso_office::desk::RequestView {
+    let o = &w.office;
+    let mut f = form("Nguyễn Thị Lan", "lan@stc.ninhbinh.gov.vn");
+    f.token_serial = Some(serial.into());
+    let new = NewRequest {
+        kind: RequestKind::IssuePerson,
+        agency_id: w.agency_a,
+        subscriber_id: Some(w.subscriber.person_id),
+        form: f,
+    };
+    let r = o.create_request(&w.subscriber, new).await.unwrap();
+    o.confirm_request(&w.head_a, r.id).await.unwrap();
+    send_by_letter(w, r.id).await;
+    let key = SoftwareKey::generate(KeySpec::EcP256).unwrap();
+    let approval = Approval {
+        csr: Some(csr(&key)),
+        ..Approval::default()
+    };
+    o.approve_request(&w.ca_operator, r.id, approval)
+        .await
+        .unwrap()
 }

@@ -127,28 +127,50 @@ async fn export(
     Ok(export_zip(&s, &a, &sel).await?)
 }
 
-/// The export of `sel` as `actor`, streamed as a ZIP download (the API's
-/// and the web pages' one path).
+/// The export of `sel` as `actor` as a ZIP download (the API's and the
+/// web pages' one path).
 pub(crate) async fn export_zip(
     s: &AppState,
     a: &kyso_office::Actor,
     sel: &ExportSelection,
 ) -> Result<Response, kyso_office::OfficeError> {
-    // The ZIP writer seeks: the export goes to an unnamed temporary file
-    // (gone when closed), then is streamed from it.
-    let tmp =
-        || kyso_office::OfficeError::internal("archive export", "cannot use a temporary file");
-    let mut file = tempfile::tempfile().map_err(|_| tmp())?;
+    let (file, out) = temp_zip()?;
     s.office
-        .export_archive(
-            a,
-            sel,
-            DEFAULT_EXPORT_LIMIT,
-            std::io::BufWriter::new(file.try_clone().map_err(|_| tmp())?),
-        )
+        .export_archive(a, sel, DEFAULT_EXPORT_LIMIT, out)
         .await?;
-    let len = file.seek(SeekFrom::End(0)).map_err(|_| tmp())?;
-    file.seek(SeekFrom::Start(0)).map_err(|_| tmp())?;
+    let name = match sel {
+        ExportSelection::Register {
+            agency_id,
+            direction,
+            year,
+        } => format!("luu-tru-{}-{agency_id}-{year}.zip", direction.code()),
+        ExportSelection::Documents(_) => "luu-tru-van-ban.zip".to_string(),
+        ExportSelection::RecordsFile(id) => format!("ho-so-{id}.zip"),
+    };
+    zip_download(file, &name)
+}
+
+fn temp_error() -> kyso_office::OfficeError {
+    kyso_office::OfficeError::internal("zip export", "cannot use a temporary file")
+}
+
+/// A ZIP writer seeks: an export goes to an unnamed temporary file (gone
+/// when closed), then is streamed from it by [`zip_download`]. The file
+/// and a buffered writer onto it.
+pub(crate) fn temp_zip(
+) -> Result<(std::fs::File, std::io::BufWriter<std::fs::File>), kyso_office::OfficeError> {
+    let file = tempfile::tempfile().map_err(|_| temp_error())?;
+    let out = std::io::BufWriter::new(file.try_clone().map_err(|_| temp_error())?);
+    Ok((file, out))
+}
+
+/// The ZIP written to `file` as a download named `name`, streamed in chunks.
+pub(crate) fn zip_download(
+    mut file: std::fs::File,
+    name: &str,
+) -> Result<Response, kyso_office::OfficeError> {
+    let len = file.seek(SeekFrom::End(0)).map_err(|_| temp_error())?;
+    file.seek(SeekFrom::Start(0)).map_err(|_| temp_error())?;
     let file = tokio::fs::File::from_std(file);
     let stream = futures_util::stream::unfold(file, |mut f| async move {
         let mut buf = vec![0u8; CHUNK];
@@ -161,15 +183,6 @@ pub(crate) async fn export_zip(
             Err(e) => Some((Err(e), f)),
         }
     });
-    let name = match sel {
-        ExportSelection::Register {
-            agency_id,
-            direction,
-            year,
-        } => format!("luu-tru-{}-{agency_id}-{year}.zip", direction.code()),
-        ExportSelection::Documents(_) => "luu-tru-van-ban.zip".to_string(),
-        ExportSelection::RecordsFile(id) => format!("ho-so-{id}.zip"),
-    };
     Ok((
         [
             (
@@ -178,7 +191,7 @@ pub(crate) async fn export_zip(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                super::content_disposition(&name),
+                super::content_disposition(name),
             ),
             (header::CONTENT_LENGTH, HeaderValue::from(len)),
         ],

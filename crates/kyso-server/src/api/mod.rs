@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod desk;
+pub mod desk_dossier;
 pub mod desk_report;
 pub mod docs;
 pub mod documents;
@@ -85,6 +86,7 @@ pub fn router(max_upload: usize) -> (axum::Router<AppState>, Spec) {
         .merge(notifications::routes())
         .merge(webhooks::routes())
         .merge(desk::routes())
+        .merge(desk_dossier::routes())
         .merge(desk_report::routes())
         .merge(verify::routes())
         .layer(DefaultBodyLimit::max(limits::JSON));

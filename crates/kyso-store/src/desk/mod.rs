@@ -7,6 +7,7 @@
 //! [`crate::Store::write`], one transaction per use case. Times are Unix
 //! seconds; calendar dates are ISO `YYYY-MM-DD` text.
 
+pub mod desk_custody;
 pub mod desk_device;
 pub mod desk_event;
 pub mod desk_handover;
@@ -15,6 +16,7 @@ pub mod desk_notice;
 pub mod desk_periodic_report;
 pub mod desk_request;
 
+pub(crate) mod custody_migration;
 pub(crate) mod letter_migration;
 pub(crate) mod migration;
 pub(crate) mod notice_migration;
