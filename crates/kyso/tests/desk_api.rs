@@ -586,6 +586,7 @@ fn desk_departure_and_dossier_zip() {
         let clerk = p.api("vanthu.stc");
         let ca = p.api("noivu.ca");
         let b = p.b;
+        let signer = letters_of_b(&p);
         let dev_id = ca
             .post(
                 "/api/v1/desk/devices",
@@ -605,9 +606,7 @@ fn desk_departure_and_dossier_zip() {
         let id = r["id"].as_i64().unwrap();
         head.post_empty(&format!("/api/v1/desk/requests/{id}/confirm"))
             .expect(200, "confirm");
-        clerk
-            .post_empty(&format!("/api/v1/desk/requests/{id}/send"))
-            .expect(200, "send");
+        send_by_letter(&p, &signer, id, "noivu.vanthu");
         let dir = tempfile::tempdir().unwrap();
         openssl(
             dir.path(),
